@@ -1,0 +1,68 @@
+# The editor's interface. `make pdf` builds the print edition, `make test` runs the tests;
+# both set up everything they need on a fresh machine first (virtualenv, fonts, tools).
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+SOURCE      ?= source
+OUT         ?= build
+BUILD       := $(PY) build.py
+
+# Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
+# WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with.
+RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
+TEST_PACKAGES    := poppler-utils
+
+.DEFAULT_GOAL := all
+.PHONY: all pdf test clean distclean deps deps-test help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+all: $(VENV)/.installed deps ## Build every edition into $(OUT)/
+	$(BUILD) all --source $(SOURCE) --out $(OUT)
+
+pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
+	$(BUILD) pdf --source $(SOURCE) --out $(OUT)
+
+test: $(VENV)/.installed deps deps-test ## Run the test suite
+	$(PY) -m pytest
+
+clean: ## Delete the built editions
+	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi
+
+distclean: clean ## Also delete the virtualenv
+	rm -rf $(VENV)
+
+# The virtualenv, reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || { echo "creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# System packages, installed only when missing; without root, print the command to run.
+deps: ## Install the fonts and libraries the editions need (Debian)
+	@$(call install_missing,$(RUNTIME_PACKAGES))
+
+deps-test: ## Install the tools the tests use (Debian)
+	@$(call install_missing,$(TEST_PACKAGES))
+
+define install_missing
+missing=""; \
+if ! command -v dpkg-query >/dev/null 2>&1; then \
+  echo "not a Debian system: make sure these are installed: $(1)"; exit 0; fi; \
+for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "installing system packages:$$missing"; \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing) >/dev/null \
+      || { echo "apt-get could not install:$$missing"; exit 1; }; \
+  else \
+    echo "missing system packages:$$missing"; \
+    echo "run as root:  apt-get update && apt-get install -y --no-install-recommends$$missing"; exit 1; \
+  fi; \
+fi
+endef

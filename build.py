@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Build a policy briefing's editions from its Markdown sources: `python build.py --help`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from press import cli_output, pipeline
+
+SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("source"),
+                      show_default=True, help="Folder holding briefing.yml and the section files.")
+OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+                   show_default=True, help="Folder the editions are written to.")
+PAPER = click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+                     help="Page size of the PDF (default: the manifest's 'paper', else A4).")
+FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Turn the briefing in SOURCE into print (PDF) editions in OUT.
+
+    Without a command, builds every edition (the same as `all`).
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(all_editions)
+
+
+def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
+    results = pipeline.build(source, out, formats, paper=paper, force=force,
+                             on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
+    cli_output.report(results)
+
+
+@cli.command("all")
+@SOURCE
+@OUT
+@PAPER
+@FORCE
+def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
+    """Build every edition."""
+    _build(source, out, list(pipeline.EDITIONS), paper, force)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@PAPER
+@FORCE
+def pdf(source: Path, out: Path, paper: str | None, force: bool) -> None:
+    """Build the print edition: OUT/<slug>.pdf."""
+    _build(source, out, ["pdf"], paper, force)
+
+
+@cli.command()
+@OUT
+def clean(out: Path) -> None:
+    """Delete the output folder and everything built in it."""
+    removed = pipeline.clean(out)
+    click.echo(f"removed {out}" if removed else f"nothing to clean in {out}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,280 @@
+"""Read and validate briefing.yml into a frozen Manifest, reporting every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import Location, Problems, PressError
+
+MANIFEST_NAME = "briefing.yml"
+REQUIRED = ("title", "language", "disclaimer", "sections")
+OPTIONAL = (
+    "subtitle", "short_title", "authors", "publisher", "date", "identifier",
+    "related", "slug", "keywords", "paper", "cover",
+)
+PAPER_SIZES = ("a4", "letter")
+# BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Related:
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    """A section file as listed in the manifest, with the line that lists it."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    title: str
+    language: str
+    disclaimer: str
+    sections: tuple[SectionRef, ...]
+    subtitle: str | None = None
+    short_title: str | None = None
+    authors: tuple[str, ...] = ()
+    publisher: str | None = None
+    date: dt.date | None = None
+    identifier: str = ""
+    related: tuple[Related, ...] = ()
+    slug: str = ""
+    keywords: tuple[str, ...] = ()
+    paper: str = "a4"
+    cover: Path | None = None
+    warnings: tuple[PressError, ...] = field(default=(), compare=False)
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def at(self, key: str) -> Location:
+        """Where `key` stands in briefing.yml, for messages about its value."""
+        return Location(self.path, self.lines.get(key))
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII slug: 'Mali’s Peacekeeping' -> 'malis-peacekeeping'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"['’`]", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def derived_identifier(title: str) -> str:
+    """A stable identifier for a briefing that names none: a name-based UUID of its title."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + title)}"
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line (1-based) of each top-level key, and of each item of list values as 'key[i]'."""
+    lines: dict[str, int] = {}
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.SequenceNode):
+            for i, item in enumerate(value_node.value):
+                lines[f"{key}[{i}]"] = item.start_mark.line + 1
+    return lines
+
+
+def load_manifest(source_dir: Path) -> Manifest:
+    path = Path(source_dir).resolve() / MANIFEST_NAME
+    if not path.is_file():
+        raise Problems([PressError(f"no {MANIFEST_NAME} found in {source_dir}", Location(path))])
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path))]) from None
+    try:
+        data = yaml.safe_load(text)
+        lines = _key_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line))]) from None
+    return _validate(path, data, lines)
+
+
+class _Collector:
+    """Gathers problems with their lines so that all are reported in one run."""
+
+    def __init__(self, path: Path, lines: dict[str, int]):
+        self.path, self.lines = path, lines
+        self.errors: list[PressError] = []
+        self.warnings: list[PressError] = []
+
+    def at(self, key: str) -> Location:
+        return Location(self.path, self.lines.get(key) or self.lines.get(key.split("[")[0]))
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(PressError(message, self.at(key)))
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append(PressError(message, self.at(key)))
+
+
+def _text(c: _Collector, data: dict, key: str, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            c.error(key, f"'{key}' must not be empty" if key in data else f"missing required key '{key}'")
+        return None
+    if isinstance(value, (dict, list)) or isinstance(value, bool):
+        c.error(key, f"'{key}' must be text, not {_kind(value)}")
+        return None
+    value = str(value).strip()
+    if required and not value:
+        c.error(key, f"'{key}' must not be empty")
+        return None
+    return value or None
+
+
+def _text_list(c: _Collector, data: dict, key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        c.error(key, f"'{key}' must be a list of text, not {_kind(value)}")
+        return ()
+    items = []
+    for i, item in enumerate(value):
+        if isinstance(item, (dict, list)) or item is None:
+            c.error(f"{key}[{i}]", f"'{key}' entries must be text, not {_kind(item)}")
+        else:
+            items.append(str(item).strip())
+    return tuple(items)
+
+
+def _kind(value: object) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false", type(None): "empty"}.get(
+        type(value), type(value).__name__)
+
+
+def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
+    c = _Collector(path, lines)
+    if not isinstance(data, dict):
+        raise Problems([PressError(
+            f"must be a mapping of keys (title, language, ...), not {_kind(data)}", Location(path, 1))])
+    for key in data:
+        if key not in REQUIRED + OPTIONAL:
+            c.warn(str(key), f"unknown key '{key}' is ignored")
+
+    title = _text(c, data, "title", required=True)
+    language = _text(c, data, "language", required=True)
+    if language and not LANGUAGE_RE.match(language):
+        c.error("language", f"'language' must be a BCP 47 tag such as 'en' or 'fr-CA', not '{language}'")
+    disclaimer = _text(c, data, "disclaimer", required=True)
+    sections = _sections(c, data)
+
+    date = data.get("date")
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    elif isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            c.error("date", f"'date' must be an ISO date such as 2026-11-27, not '{date}'")
+            date = None
+    elif date is not None and not isinstance(date, dt.date):
+        c.error("date", f"'date' must be an ISO date such as 2026-11-27, not {_kind(date)}")
+        date = None
+
+    slug = _text(c, data, "slug")
+    if slug and not SLUG_RE.match(slug):
+        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug}'")
+    paper = (_text(c, data, "paper") or "a4").lower()
+    if paper not in PAPER_SIZES:
+        c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    cover = _text(c, data, "cover")
+
+    related = _related(c, data)
+    fields = dict(
+        subtitle=_text(c, data, "subtitle"),
+        short_title=_text(c, data, "short_title"),
+        authors=_text_list(c, data, "authors"),
+        publisher=_text(c, data, "publisher"),
+        identifier=_text(c, data, "identifier"),
+        keywords=_text_list(c, data, "keywords"),
+    )
+    if c.errors:
+        raise Problems(c.errors)
+    return Manifest(
+        path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
+        date=date, slug=slug or slugify(title) or "briefing", paper=paper, related=related,
+        cover=(path.parent / cover) if cover else None,
+        warnings=tuple(c.warnings), lines=lines,
+        **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
+    )
+
+
+def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
+    value = data.get("sections")
+    if value is None:
+        c.error("sections", "missing required key 'sections' (the list of section files, in order)")
+        return ()
+    if not isinstance(value, list):
+        c.error("sections", f"'sections' must be a list of file paths, not {_kind(value)}")
+        return ()
+    if not value:
+        c.error("sections", "'sections' must list at least one section file")
+    refs, seen = [], {}
+    for i, item in enumerate(value):
+        key = f"sections[{i}]"
+        if not isinstance(item, str) or not item.strip():
+            c.error(key, f"each section must be a file path, not {_kind(item)}")
+            continue
+        rel = Path(item.strip())
+        if rel.is_absolute() or ".." in rel.parts:
+            c.error(key, f"section '{item}' must be a path inside the source folder")
+            continue
+        if rel in seen:
+            c.error(key, f"section '{item}' is listed twice (first on line {seen[rel]})")
+            continue
+        line = c.at(key).line or 0
+        seen[rel] = line
+        refs.append(SectionRef(path=c.path.parent / rel, line=line))
+    return tuple(refs)
+
+
+def _related(c: _Collector, data: dict) -> tuple[Related, ...]:
+    value = data.get("related")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        c.error("related", f"'related' must be a list, not {_kind(value)}")
+        return ()
+    items = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict) and isinstance(item.get("title"), str):
+            url = item.get("url")
+            if url is not None and not re.match(r"^https?://", str(url)):
+                c.error(f"related[{i}]", f"'url' must start with http:// or https://, not '{url}'")
+                continue
+            items.append(Related(item["title"].strip(), str(url) if url else None))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            items.append(Related(str(item).strip()))
+        else:
+            c.error(f"related[{i}]", "each 'related' entry must be a title, or a mapping with 'title' and 'url' (put quotes around a title that contains ': ')")
+    return tuple(items)

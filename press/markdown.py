@@ -1,0 +1,312 @@
+"""Markdown -> HTML fragments and headings, with markdown-it-py.
+
+Parsing and rendering are separate steps because links between sections can only be
+checked once every section's headings are known: `parse` one file, give its headings
+ids (see `source.py`), then `render` it once per kind of edition.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Callable, Sequence
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from .errors import Location, SourceError
+
+# Typographer quotes by primary language subtag; English curly quotes otherwise.
+QUOTES = {
+    "de": "„“‚‘", "fr": "«\u202f\u202f»‹\u202f\u202f›", "es": "«»“”", "it": "«»“”",
+    "pt": "«»“”", "ru": "«»„“", "pl": "„”‚’", "nl": "‘’‘’", "sv": "””’’", "da": "»«›‹",
+}
+FRONT_MATTER_KEYS = ("id",)
+
+Flavor = str  # "print" | "screen" | "ebook", see model.Fragments
+
+
+def make_parser(language: str) -> MarkdownIt:
+    """CommonMark plus tables, footnotes and front matter; raw HTML is shown as text."""
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
+    md.enable(["table", "replacements", "smartquotes"])
+    md.use(front_matter_plugin).use(footnote_plugin)
+    primary = language.split("-")[0].lower()
+    md.options["quotes"] = QUOTES.get(primary, "“”‘’")
+    return md
+
+
+@dataclass
+class Heading:
+    level: int
+    title: str          # plain text
+    html: str           # inline HTML
+    line: int
+    token: Token        # heading_open, which receives the id
+    anchor: str = ""
+
+
+@dataclass
+class ParsedSection:
+    path: Path
+    text: str
+    tokens: list[Token]
+    env: dict
+    headings: list[Heading]
+    front_matter: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> Heading:
+        return self.headings[0]
+
+
+def read_section(path: Path, listed_at: Location) -> str:
+    """The section's text; errors name the manifest line that lists a bad file."""
+    if not path.is_file():
+        raise SourceError(f"section file '{path.name}' does not exist", listed_at)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line)) from None
+    if not text.strip():
+        raise SourceError("section is empty", Location(path, 1))
+    return text
+
+
+def parse(md: MarkdownIt, path: Path, text: str) -> ParsedSection:
+    env: dict = {}
+    tokens = md.parse(text, env)
+    front: dict = {}
+    headings: list[Heading] = []
+    for i, token in enumerate(tokens):
+        if token.type == "front_matter":
+            front = _front_matter(path, token)
+        elif token.type == "heading_open":
+            inline = tokens[i + 1]
+            headings.append(Heading(
+                level=int(token.tag[1]),
+                title=plain_text(inline.children or []),
+                html=md.renderer.renderInline(inline.children or [], md.options, env),
+                line=token.map[0] + 1 if token.map else 1,
+                token=token,
+            ))
+    section = ParsedSection(path, text, tokens, env, headings, front)
+    _check_structure(section)
+    return section
+
+
+def _front_matter(path: Path, token: Token) -> dict:
+    try:
+        data = yaml.safe_load(token.content) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line)) from None
+    if not isinstance(data, dict):
+        raise SourceError("front matter must be a mapping of keys", Location(path, 1))
+    if "id" in data and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", str(data["id"])):
+        raise SourceError(f"front matter 'id' must be letters, digits, '-' or '_', not '{data['id']}'",
+                          Location(path, 1))
+    return data
+
+
+def _check_structure(section: ParsedSection) -> None:
+    first_block = next((t for t in section.tokens if t.type != "front_matter" and t.nesting >= 0), None)
+    if first_block is None:
+        raise SourceError("section is empty", Location(section.path, 1))
+    if first_block.type != "heading_open" or first_block.tag != "h1":
+        line = first_block.map[0] + 1 if first_block.map else 1
+        raise SourceError("a section must start with its title as a level-1 heading ('# Title')",
+                          Location(section.path, line))
+    for heading in section.headings[1:]:
+        if heading.level == 1:
+            raise SourceError(
+                f"second level-1 heading '{heading.title}': a section has one title; "
+                "use '##' for sub-sections or start a new section file", Location(section.path, heading.line))
+
+
+def plain_text(children: Sequence[Token]) -> str:
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline", "html_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.children:
+            parts.append(plain_text(child.children))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def smarten(md: MarkdownIt, text: str) -> str:
+    """Plain text with the typographer's quotes and dashes, for titles from the manifest."""
+    tokens = md.parseInline(text, {})
+    return plain_text(tokens[0].children or []) if tokens else text
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering needs to know beyond the section itself."""
+
+    section_id: str
+    # (href, line) -> href for this edition, or raise SourceError
+    resolve_link: Callable[[str, int], str]
+    # (src, line) -> href of the image for every edition, or raise SourceError
+    resolve_image: Callable[[str, int], str]
+
+
+def render(md: MarkdownIt, section: ParsedSection, flavor: Flavor, ctx: RenderContext) -> str:
+    renderer = _Renderer(flavor, ctx, section.path)
+    tokens = section.tokens
+    if flavor == "print":
+        renderer.notes = _footnote_bodies(renderer, tokens, md, section.env)
+        tokens = _without_footnote_block(tokens)
+    return renderer.render(tokens, md.options, section.env)
+
+
+def _footnote_bodies(renderer: "_Renderer", tokens: list[Token], md: MarkdownIt, env: dict) -> dict[int, str]:
+    """Each footnote's text as inline HTML, to be placed where it is called."""
+    bodies, start = {}, None
+    for i, token in enumerate(tokens):
+        if token.type == "footnote_open":
+            start = i
+        elif token.type == "footnote_close" and start is not None:
+            inner = [t for t in tokens[start + 1:i] if t.type != "footnote_anchor"]
+            html = renderer.render(inner, md.options, env)
+            html = re.sub(r"</p>\s*<p>", " ", html.strip())
+            bodies[tokens[start].meta["id"]] = re.sub(r"^<p>|</p>$", "", html.strip())
+            start = None
+    return bodies
+
+
+def _without_footnote_block(tokens: list[Token]) -> list[Token]:
+    out, skipping = [], False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            skipping = True
+        elif token.type == "footnote_block_close":
+            skipping = False
+        elif not skipping:
+            out.append(token)
+    return out
+
+
+def _line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
+    """Line of an inline child: the block's first line plus the line breaks before it."""
+    return block_line + sum(1 for t in tokens[:idx] if t.type in ("softbreak", "hardbreak"))
+
+
+def _is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
+    """A paragraph holding one image and nothing else becomes a figure."""
+    if not (0 <= inline_idx < len(tokens)) or tokens[inline_idx].type != "inline":
+        return False
+    children = [c for c in tokens[inline_idx].children or []
+                if not (c.type == "text" and not c.content.strip())]
+    return len(children) == 1 and children[0].type == "image"
+
+
+class _Renderer(RendererHTML):
+    """markdown-it's HTML renderer with our headings, figures, links and notes."""
+
+    def __init__(self, flavor: Flavor, ctx: RenderContext, path: Path):
+        super().__init__()
+        self.flavor, self.ctx, self.path = flavor, ctx, path
+        self.notes: dict[int, str] = {}
+        self.block_line = 1
+
+    def _fn_ids(self, n: int) -> tuple[str, str]:
+        return f"fn-{self.ctx.section_id}-{n + 1}", f"fnref-{self.ctx.section_id}-{n + 1}"
+
+    def _epub(self, value: str) -> str:
+        return f' epub:type="{value}"' if self.flavor == "ebook" else ""
+
+    # Blocks: remember the line for errors found in inline content.
+    def paragraph_open(self, tokens, idx, options, env):
+        self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
+        if _is_figure(tokens, idx + 1):
+            return "<figure>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def paragraph_close(self, tokens, idx, options, env):
+        if _is_figure(tokens, idx - 1):
+            image = next(c for c in tokens[idx - 1].children if c.type == "image")
+            title = image.attrGet("title")
+            caption = f"<figcaption>{escape(str(title))}</figcaption>\n" if title else ""
+            return f"{caption}</figure>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def heading_open(self, tokens, idx, options, env):
+        self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
+        return self.renderToken(tokens, idx, options, env)
+
+    def inline(self, tokens, idx, options, env):
+        if tokens[idx].map:
+            self.block_line = tokens[idx].map[0] + 1
+        return self.renderInline(tokens[idx].children or [], options, env)
+
+    def renderInline(self, tokens, options, env):
+        out = []
+        for i, token in enumerate(tokens):
+            if token.type == "link_open":
+                href = token.attrGet("href") or ""
+                line = _line_of(tokens, i, self.block_line)
+                token = token.copy(attrs={**token.attrs, "href": self.ctx.resolve_link(href, line)})
+                out.append(self.renderToken([token], 0, options, env))
+            elif token.type == "image":
+                out.append(self._image(tokens, i, options, env))
+            elif token.type in self.rules:
+                out.append(self.rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
+        return "".join(out)
+
+    def _image(self, tokens, idx, options, env):
+        token = tokens[idx]
+        line = _line_of(tokens, idx, self.block_line)
+        src = self.ctx.resolve_image(token.attrGet("src") or "", line)
+        alt = self.renderInlineAsText(token.children or [], options, env)
+        return f'<img src="{escape(src)}" alt="{escape(alt)}" />'
+
+    # Footnotes.
+    def footnote_ref(self, tokens, idx, options, env):
+        n = tokens[idx].meta["id"]
+        note_id, ref_id = self._fn_ids(n)
+        if self.flavor == "print":
+            return f'<span class="footnote" id="{note_id}">{self.notes.get(n, "")}</span>'
+        return (f'<sup class="noteref"><a href="#{note_id}" id="{ref_id}" role="doc-noteref"'
+                f'{self._epub("noteref")}>{n + 1}</a></sup>')
+
+    def footnote_block_open(self, tokens, idx, options, env):
+        if self.flavor == "ebook":
+            return '<section class="footnotes"' + self._epub("footnotes") + ">\n"
+        return '<section class="footnotes" role="doc-endnotes" aria-label="Notes">\n<ol>\n'
+
+    def footnote_block_close(self, tokens, idx, options, env):
+        return "</section>\n" if self.flavor == "ebook" else "</ol>\n</section>\n"
+
+    def footnote_open(self, tokens, idx, options, env):
+        n = tokens[idx].meta["id"]
+        note_id, ref_id = self._fn_ids(n)
+        if self.flavor == "ebook":
+            return (f'<aside id="{note_id}" class="footnote"{self._epub("footnote")} role="doc-footnote">\n'
+                    f'<p class="note-number"><a href="#{ref_id}" role="doc-backlink">{n + 1}.</a></p>\n')
+        return f'<li id="{note_id}">\n'
+
+    def footnote_close(self, tokens, idx, options, env):
+        return "</aside>\n" if self.flavor == "ebook" else "</li>\n"
+
+    def footnote_anchor(self, tokens, idx, options, env):
+        if self.flavor == "ebook":
+            return ""
+        _, ref_id = self._fn_ids(tokens[idx].meta["id"])
+        return f' <a href="#{ref_id}" class="backlink" role="doc-backlink" aria-label="Back to text">↩\ufe0e</a>'

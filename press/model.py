@@ -1,0 +1,89 @@
+"""The briefing as frozen records: built completely by `source.load_briefing`, then only read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .manifest import Manifest
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of the table of contents: a section (level 1) or a sub-section (level 2)."""
+
+    title: str       # plain text, for bookmarks, the NCX and metadata
+    html: str        # the heading's inline HTML (emphasis, code), escaped
+    anchor: str      # id of the heading, unique in the whole briefing
+    level: int
+    children: tuple["TocEntry", ...] = ()
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file a section uses (an image), addressed in every edition by `href`."""
+
+    href: str        # path relative to the source folder, with '/' separators
+    path: Path       # resolved file inside the source folder
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """One section rendered for each kind of edition."""
+
+    print: str       # one document, footnotes inline for `float: footnote`
+    screen: str      # one document, footnotes as notes at the section's end
+    ebook: str       # one document per section, links across documents
+
+
+@dataclass(frozen=True)
+class Section:
+    source: Path
+    id: str          # anchor of its title heading; also names its EPUB document
+    toc: TocEntry
+    html: Fragments
+    assets: tuple[Asset, ...]
+    text: str        # the file's text, to point at lines when a character cannot be drawn
+
+    @property
+    def title(self) -> str:
+        return self.toc.title
+
+    @property
+    def document(self) -> str:
+        """File name of the section's own document in the EPUB."""
+        return f"{self.id}.xhtml"
+
+
+@dataclass(frozen=True)
+class Briefing:
+    manifest: Manifest
+    title: str
+    subtitle: str | None
+    short_title: str
+    disclaimer_html: str
+    sections: tuple[Section, ...]
+    timestamp: dt.datetime   # every date stamped into an output comes from here (UTC)
+    edition_date: dt.date | None
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        return tuple(section.toc for section in self.sections)
+
+    @property
+    def language(self) -> str:
+        return self.manifest.language
+
+    @property
+    def slug(self) -> str:
+        return self.manifest.slug
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        seen: dict[str, Asset] = {}
+        for section in self.sections:
+            for asset in section.assets:
+                seen.setdefault(asset.href, asset)
+        return tuple(seen.values())

@@ -1,0 +1,102 @@
+"""The print edition: the briefing as one HTML document, typeset by WeasyPrint."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
+
+from . import fonts, templating
+from .errors import Location, PressError
+from .model import Briefing
+from .templating import STYLES_DIR, TEMPLATES_DIR
+
+PAPER = {"a4": "A4", "letter": "letter"}
+
+
+def render_html(briefing: Briefing) -> str:
+    return templating.render(
+        "print.html.j2", briefing=briefing,
+        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}")
+
+
+def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
+    """Typeset the briefing; fail on any character drawn as an empty box or any forbidden fetch."""
+    fonts.require_fonts()
+    import weasyprint  # slow to import: only when a PDF is really made
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .resources import ConfinedFetcher, ForbiddenResource
+
+    size = PAPER[paper or briefing.manifest.paper]
+    fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
+    font_config = FontConfiguration()
+    stylesheets = [
+        weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config),
+        weasyprint.CSS(string=f"@page {{ size: {size} }}",
+                       font_config=font_config),
+    ]
+    html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
+                           url_fetcher=fetcher)
+    with _missing_glyphs() as missing, _fixed_font_timestamps(briefing):
+        try:
+            document = html.render(stylesheets=stylesheets, font_config=font_config, pdf_tags=True)
+            data = document.write_pdf(
+                pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
+                pdf_tags=True, font_config=font_config)
+        except ForbiddenResource as exc:
+            raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
+    if missing:
+        where = [(s.source, s.text) for s in briefing.sections] + [
+            (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
+        raise fonts.glyph_error(missing, where)
+    return data
+
+
+@contextlib.contextmanager
+def _missing_glyphs():
+    """Collect the characters WeasyPrint draws as .notdef (it only logs a warning)."""
+    missing: list[str] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith(".notdef glyph"):
+                found = re.search(r"\(U\+([0-9A-F]+)\)", record.getMessage())
+                char = chr(int(found.group(1), 16)) if found else "?"
+                if char not in missing:
+                    missing.append(char)
+
+    logger = logging.getLogger("weasyprint")
+    handler = Handler(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield missing
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def _fixed_font_timestamps(briefing: Briefing):
+    """fontTools stamps the clock into font subsets unless SOURCE_DATE_EPOCH is set."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(briefing.timestamp.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _locate_url(briefing: Briefing, url: str) -> Location | None:
+    """The first source line that mentions the offending address, if any does."""
+    needle = url.rsplit("/", 1)[-1] or url
+    for section in briefing.sections:
+        for number, line in enumerate(section.text.splitlines(), 1):
+            if needle in line:
+                return Location(section.source, number)
+    return None

@@ -1,0 +1,44 @@
+"""What WeasyPrint may read: data: URIs and files inside the allowed folders, nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+
+class ForbiddenResource(FatalURLFetchingError):
+    """Stops the rendering: WeasyPrint would otherwise log the failure and carry on."""
+
+    def __init__(self, url: str, reason: str):
+        super().__init__(f"{reason}: {url}")
+        self.url, self.reason = url, reason
+
+
+class ConfinedFetcher(URLFetcher):
+    """A URL fetcher that never opens a network connection or a file outside `roots`."""
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=True)
+        self.roots = [Path(root).resolve() for root in roots]
+
+    def fetch(self, url: str, headers=None):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise ForbiddenResource(url, "the editions may not fetch from the network")
+        path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ForbiddenResource(url, "the editions may only use files inside the briefing's folder")
+        if not path.is_file():
+            raise ForbiddenResource(url, "file not found")
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers=_headers(path))
+
+
+def _headers(path: Path) -> dict[str, str]:
+    types = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+             ".svg": "image/svg+xml", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
+    return {"Content-Type": types.get(path.suffix.lower(), "application/octet-stream")}

@@ -1,0 +1,201 @@
+"""Load a briefing: manifest + section files -> a complete, frozen `Briefing`.
+
+Reading only: nothing here writes a file. Every section is parsed before any is
+rendered, because links between sections need every heading's id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from . import markdown
+from .errors import Location, PressError, Problems, SourceError
+from .manifest import Manifest, load_manifest, slugify
+from .model import Asset, Briefing, Fragments, Section, TocEntry
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+LINK_SCHEMES = ("http", "https", "mailto")
+# The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
+UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def load_briefing(source_dir: Path) -> Briefing:
+    manifest = load_manifest(Path(source_dir))
+    md = markdown.make_parser(manifest.language)
+    parsed = _parse_all(md, manifest)
+    anchors = _assign_ids(parsed)
+    sections = _render_all(md, manifest, parsed, anchors)
+    timestamp = edition_timestamp(manifest)
+    return Briefing(
+        manifest=manifest,
+        title=markdown.smarten(md, manifest.title),
+        subtitle=markdown.smarten(md, manifest.subtitle) if manifest.subtitle else None,
+        short_title=markdown.smarten(md, manifest.short_title or manifest.title),
+        disclaimer_html=_render_disclaimer(md, manifest),
+        sections=sections,
+        timestamp=timestamp,
+        edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
+    )
+
+
+def edition_timestamp(manifest: Manifest) -> dt.datetime:
+    """SOURCE_DATE_EPOCH if set, else the manifest's date at midnight UTC; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise PressError(f"SOURCE_DATE_EPOCH must be a number of seconds, not '{epoch}'") from None
+    if manifest.date:
+        return dt.datetime.combine(manifest.date, dt.time(), tzinfo=dt.timezone.utc)
+    return UNDATED
+
+
+def _parse_all(md, manifest: Manifest) -> list[markdown.ParsedSection]:
+    """Parse every section, collecting every file's problem before giving up."""
+    parsed, problems = [], []
+    for ref in manifest.sections:
+        try:
+            text = markdown.read_section(ref.path, Location(manifest.path, ref.line))
+            parsed.append(markdown.parse(md, ref.path, text))
+        except PressError as exc:
+            problems.append(exc)
+    if problems:
+        raise Problems(problems)
+    return parsed
+
+
+def _unique(base: str, used: set[str]) -> str:
+    anchor, n = base, 2
+    while anchor in used:
+        anchor, n = f"{base}-{n}", n + 1
+    used.add(anchor)
+    return anchor
+
+
+def _assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
+    """Give every heading an id unique in the briefing; map each id to its section's index."""
+    used: set[str] = set()
+    owner: dict[str, int] = {}
+    for index, section in enumerate(parsed):
+        for n, heading in enumerate(section.headings):
+            wanted = str(section.front_matter.get("id", "")) if n == 0 else ""
+            base = wanted or slugify(heading.title) or f"section-{index + 1}"
+            if not base[0].isalpha():
+                base = f"s-{base}"  # ids should start with a letter (XML NCName)
+            heading.anchor = _unique(base, used)
+            heading.token.attrSet("id", heading.anchor)
+            owner[heading.anchor] = index
+    return owner
+
+
+def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
+                owner: dict[str, int]) -> tuple[Section, ...]:
+    by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
+    root = manifest.root.resolve()
+    sections, problems = [], []
+    for index, section in enumerate(parsed):
+        assets: dict[str, Asset] = {}
+
+        def resolve_image(src: str, line: int, section=section, assets=assets) -> str:
+            asset = _image_asset(root, section.path, src, line)
+            assets[asset.href] = asset
+            return quote(asset.href)
+
+        def resolver(flavor: str, section=section, index=index):
+            def resolve_link(href: str, line: int) -> str:
+                return _resolve_link(href, Location(section.path, line), index, flavor,
+                                     parsed, by_path, owner)
+            return resolve_link
+
+        try:
+            html = {
+                flavor: markdown.render(md, section, flavor, markdown.RenderContext(
+                    section.title.anchor, resolver(flavor), resolve_image))
+                for flavor in ("print", "screen", "ebook")
+            }
+        except PressError as exc:
+            problems.append(exc)
+            continue
+        sections.append(Section(
+            source=section.path,
+            id=section.title.anchor,
+            toc=_toc_entry(section),
+            html=Fragments(**html),
+            assets=tuple(assets.values()),
+            text=section.text,
+        ))
+    if problems:
+        raise Problems(problems)
+    return tuple(sections)
+
+
+def _toc_entry(section: markdown.ParsedSection) -> TocEntry:
+    children = tuple(TocEntry(h.title, h.html, h.anchor, 2) for h in section.headings[1:] if h.level == 2)
+    title = section.title
+    return TocEntry(title.title, title.html, title.anchor, 1, children)
+
+
+def _resolve_link(href: str, at: Location, index: int, flavor: str,
+                  parsed: list[markdown.ParsedSection], by_path: dict[Path, int],
+                  owner: dict[str, int]) -> str:
+    parts = urlsplit(href)
+    if parts.scheme:
+        if parts.scheme.lower() not in LINK_SCHEMES:
+            raise SourceError(f"links may use http, https or mailto, not '{parts.scheme}:'", at)
+        return href
+    if parts.path:
+        target_path = (parsed[index].path.parent / unquote(parts.path)).resolve()
+        if target_path not in by_path:
+            raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing", at)
+        target = by_path[target_path]
+        anchor = unquote(parts.fragment) or parsed[target].title.anchor
+        if owner.get(anchor) != target:
+            raise SourceError(f"link to '{href}': no heading with id '{anchor}' in "
+                              f"{parsed[target].path.name}", at)
+    else:
+        anchor = unquote(parts.fragment)
+        if anchor not in owner:
+            raise SourceError(f"link to '#{anchor}': no heading has that id", at)
+        target = owner[anchor]
+    if flavor == "ebook" and target != index:
+        return f"{parsed[target].title.anchor}.xhtml#{quote(anchor)}"
+    return f"#{quote(anchor)}"
+
+
+def _image_asset(root: Path, section_path: Path, src: str, line: int) -> Asset:
+    at = Location(section_path, line)
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or not parts.path:
+        raise SourceError(f"image '{src[:80]}' must be a file inside the source folder", at)
+    path = (section_path.parent / unquote(parts.path)).resolve()
+    try:
+        href = path.relative_to(root).as_posix()
+    except ValueError:
+        raise SourceError(f"image '{unquote(parts.path)}' is outside the source folder", at) from None
+    media_type = IMAGE_TYPES.get(path.suffix.lower())
+    if media_type is None:
+        raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at)
+    if not path.is_file():
+        raise SourceError(f"image '{unquote(parts.path)}' does not exist", at)
+    return Asset(href=href, path=path, media_type=media_type)
+
+
+def _render_disclaimer(md, manifest: Manifest) -> str:
+    at = manifest.at("disclaimer")
+
+    def no_local_links(href: str, line: int) -> str:
+        if urlsplit(href).scheme.lower() in LINK_SCHEMES:
+            return href
+        raise SourceError("the disclaimer may link only to web addresses", at)
+
+    def no_images(src: str, line: int) -> str:
+        raise SourceError("the disclaimer may not contain images", at)
+
+    env: dict = {}
+    parsed = markdown.ParsedSection(manifest.path, manifest.disclaimer,
+                                    md.parse(manifest.disclaimer, env), env, [])
+    return markdown.render(md, parsed, "screen", markdown.RenderContext("disclaimer", no_local_links, no_images))

@@ -1,0 +1,76 @@
+"""The one Jinja2 environment: project templates, autoescape on, undefined names are errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STYLES_DIR = PROJECT_ROOT / "styles"
+
+# Words the editions print around the author's text, by primary language subtag.
+LABELS = {
+    "en": {"contents": "Contents", "disclaimer": "Disclaimer", "further_reading": "Further reading",
+           "notes": "Notes", "edition": "Edition of", "cover": "Cover", "title_page": "Title page",
+           "download": "Download", "for_ereaders": "for e-readers", "for_print": "for print",
+           "skip": "Skip to the text", "start": "Beginning"},
+    "fr": {"contents": "Table des matières", "disclaimer": "Avertissement", "further_reading": "Pour aller plus loin",
+           "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
+           "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
+           "skip": "Aller au texte", "start": "Début"},
+}
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+}
+
+
+def labels(language: str) -> dict[str, str]:
+    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+
+
+def long_date(value: dt.date | None, language: str) -> str:
+    """'27 November 2026' in the briefing's language (ISO 8601 where we know no month names)."""
+    if value is None:
+        return ""
+    months = MONTHS.get(language.split("-")[0].lower())
+    return f"{value.day} {months[value.month - 1]} {value.year}" if months else value.isoformat()
+
+
+@lru_cache(maxsize=None)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.globals["labels"] = labels
+    return env
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+FURTHER_READING_ID = "further-reading"
+
+
+def table_of_contents(briefing) -> tuple:
+    """The entries every edition lists: the sections, then further reading when there is any."""
+    from .model import TocEntry  # local: the model module does not depend on templating
+
+    entries = briefing.toc
+    if briefing.manifest.related:
+        label = labels(briefing.language)["further_reading"]
+        entries += (TocEntry(label, jinja2.utils.markupsafe.escape(label), FURTHER_READING_ID, 1),)
+    return entries
