@@ -233,6 +233,13 @@ def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str
         stale = folder / rel
         if stale.is_file():
             stale.unlink()
+        for parent in stale.parents:  # and the folders it leaves empty
+            if parent == folder or not parent.is_relative_to(folder):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
     return hashes
 
 
