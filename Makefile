@@ -17,7 +17,7 @@ RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libh
 TEST_PACKAGES    := poppler-utils chromium
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf html serve watch test clean distclean deps deps-test help
+.PHONY: all pdf html serve watch test bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ watch: $(VENV)/.installed deps ## Rebuild on every change, serve with live reloa
 
 test: $(VENV)/.installed deps deps-test ## Run the test suite
 	$(PY) -m pytest
+
+bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
+	$(PY) bench/editor_loop.py 5
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi

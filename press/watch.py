@@ -22,7 +22,7 @@ from .cache import SectionCache
 from .errors import PressError
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
-QUIET_PERIOD = 0.2     # seconds without a new change before rebuilding (editors save in bursts)
+QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".kate-swp")
 
 
@@ -91,7 +91,7 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
             names = ", ".join(p.name for p in cache.rendered_now) or "none"
             click.echo(f"  sections re-rendered: {names} ({len(cache.reused_now)} reused)")
         for r in rebuilt:
-            click.echo(f"  rebuilt {r.edition:<5} {r.path}  {cli_output.human_size(r.size)}  {r.seconds:5.2f} s")
+            click.echo(f"  rebuilt {r.edition:<5} {r.path}  {cli_output.human_size(r.size)}  {r.seconds:.3f} s")
         if rebuilt:
             click.echo(f"rebuilt {', '.join(r.edition for r in rebuilt)} in {time.perf_counter() - started:.2f} s")
         else:
