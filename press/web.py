@@ -10,6 +10,7 @@ folder can be put on any static host as it is.
 from __future__ import annotations
 
 import re
+from html import escape
 
 from . import templating
 from .model import Briefing
@@ -44,15 +45,19 @@ def render_page(briefing: Briefing, downloads) -> str:
         })
     return templating.render(
         "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
-        href=lambda entry: f"#{entry.anchor}", sections=[_screen(s.html.screen) for s in briefing.sections],
+        href=lambda entry: f"#{entry.anchor}",
+        sections=[_screen(s.html.screen, f"{words['notes']}: {s.title}") for s in briefing.sections],
         downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"),
         further_reading_id=templating.FURTHER_READING_ID)
 
 
-def _screen(fragment: str) -> str:
+def _screen(fragment: str, notes_label: str) -> str:
     """A section's screen fragment under the page's title: its h1 becomes h2, h2 becomes h3;
-    tables scroll sideways on their own instead of widening the page."""
+    each section's notes get a label of their own (landmarks must differ); tables scroll
+    sideways on their own instead of widening the page."""
     fragment = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", fragment)
+    fragment = fragment.replace('role="doc-endnotes" aria-label="Notes"',
+                                f'role="doc-endnotes" aria-label="{escape(notes_label)}"')
     return _TABLE.sub(r'<div class="table-scroll"><table>\1</table></div>', fragment)
 
 

@@ -50,6 +50,15 @@ def test_the_built_page_is_static_and_self_contained(served):
     assert (out / "html" / "images" / "chart.png").read_bytes() == (FIXTURES / "features/images/chart.png").read_bytes()
 
 
+def axe_violations(page) -> list[str]:
+    """What axe-core (run in the page) finds against WCAG and best practice."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} {[n['target'] for n in v['nodes']]}"
+            for v in result.response["violations"]]
+
+
 def test_the_page_in_a_browser(served, browser):
     url, out = served
     SHOTS.mkdir(exist_ok=True)
@@ -61,14 +70,16 @@ def test_the_page_in_a_browser(served, browser):
     assert page.evaluate("document.documentElement.lang") == "en"
 
     # Landmarks, the skip link first in the tab order, the disclaimer before the text.
-    for landmark in ("header", "nav[aria-labelledby]", "main#main", "footer"):
+    for landmark in ("header", "nav[aria-label]", "main#main", "footer"):
         assert page.locator(landmark).count() == 1, landmark
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     disclaimer = page.locator("#disclaimer")
     assert "Fixture disclaimer" in disclaimer.inner_text()
     assert disclaimer.bounding_box()["y"] < page.locator("main").bounding_box()["y"]
+    assert page.locator("header #disclaimer").count() == 1
     assert page.evaluate("document.querySelectorAll('script').length") == 0
+    assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "web-desktop.png"))
 
     # Every TOC entry, section and sub-section, scrolls its heading to the top of the window
@@ -113,6 +124,7 @@ def test_the_page_on_a_phone(served, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     font_size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")
     assert font_size >= 16
+    assert axe_violations(page) == []
     page.screenshot(path=str(SHOTS / "web-phone.png"))
     page.screenshot(path=str(SHOTS / "web-phone-full.png"), full_page=True)
     page.close()
