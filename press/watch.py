@@ -11,6 +11,7 @@ good outputs, which go on being served.
 from __future__ import annotations
 
 import queue
+import signal
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".kate-swp")
 def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool = True,
           verbosity: int = cli_output.NORMAL) -> None:
     source, out = Path(source), Path(out)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
     cache = SectionCache() if watch else None
     ok = _build(source, out, cache, verbosity)
     page = out / "html" / "index.html"
@@ -66,6 +68,10 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
 
 
 _last_error = ""
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
