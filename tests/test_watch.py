@@ -6,6 +6,9 @@ import http.client
 import json
 import urllib.request
 
+import pytest
+
+from conftest import run_build
 from live import Command, serving_address
 
 SLUG = "features-edge-cases"
@@ -74,3 +77,16 @@ def test_watch_serves_with_live_reload_only_in_the_served_page(copy_fixture, tmp
         after = json.loads(stream.readline().decode().removeprefix("data: "))
         assert after == {"version": before["version"] + 1, "error": None}
         events.close()
+
+
+@pytest.mark.parametrize("command", [["html"], ["serve"], ["watch"]])
+def test_help_on_the_web_commands(command):
+    result = run_build(*command, "--help")
+    assert result.returncode == 0 and "Usage:" in result.stdout and "--quiet" in result.stdout
+
+
+def test_serve_refuses_a_broken_briefing_it_has_never_built(copy_fixture, tmp_path):
+    source = copy_fixture("features")
+    (source / "briefing.yml").write_text("title: [\n", encoding="utf-8")
+    result = run_build("serve", "--port", "0", "--source", source, "--out", tmp_path / "out")
+    assert result.returncode == 1 and "briefing.yml:" in result.stderr and "serving" not in result.stdout
