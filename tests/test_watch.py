@@ -56,6 +56,14 @@ def test_watch_rebuilds_reports_errors_and_keeps_the_last_good_build(copy_fixtur
         assert _snapshot(out)[f"{SLUG}.pdf"][0] != edited[f"{SLUG}.pdf"][0]
 
 
+def next_event(stream) -> dict:
+    """The next Server-Sent Event's data, skipping keep-alive comments and blank lines."""
+    while line := stream.readline().decode():
+        if line.startswith("data: "):
+            return json.loads(line.removeprefix("data: "))
+    raise AssertionError("the event stream ended")
+
+
 def test_watch_serves_with_live_reload_only_in_the_served_page(copy_fixture, tmp_path):
     source, out = copy_fixture("features"), tmp_path / "out"
     with Command("watch", "--port", "0", "--source", source, "--out", out) as command:
@@ -70,11 +78,10 @@ def test_watch_serves_with_live_reload_only_in_the_served_page(copy_fixture, tmp
         events.request("GET", "/__press/events")
         stream = events.getresponse()
         assert stream.headers["Content-Type"] == "text/event-stream"
-        before = json.loads(stream.readline().decode().removeprefix("data: "))
-        stream.readline()
+        before = next_event(stream)
         section = source / "sections" / "01-first.md"
         section.write_text(section.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-        after = json.loads(stream.readline().decode().removeprefix("data: "))
+        after = next_event(stream)
         assert after == {"version": before["version"] + 1, "error": None}
         events.close()
 
