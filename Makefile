@@ -1,5 +1,6 @@
 # The editor's interface. `make pdf` builds the print edition, `make test` runs the tests;
 # both set up everything they need on a fresh machine first (virtualenv, fonts, tools).
+# `make html` builds the web edition, `make serve` serves it, `make watch` rebuilds on every change.
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -7,14 +8,16 @@ PY          := $(VENV)/bin/python
 SOURCE      ?= source
 OUT         ?= build
 BUILD       := $(PY) build.py
+PORT        ?= 8000
 
 # Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
-# WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with.
+# WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
+# and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils
+TEST_PACKAGES    := poppler-utils chromium
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf test clean distclean deps deps-test help
+.PHONY: all pdf html serve watch test bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,8 +28,20 @@ all: $(VENV)/.installed deps ## Build every edition into $(OUT)/
 pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 	$(BUILD) pdf --source $(SOURCE) --out $(OUT)
 
+html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
+	$(BUILD) html --source $(SOURCE) --out $(OUT)
+
+serve: $(VENV)/.installed deps ## Build if needed and serve $(OUT)/html on 127.0.0.1:$(PORT)
+	$(BUILD) serve --source $(SOURCE) --out $(OUT) --port $(PORT)
+
+watch: $(VENV)/.installed deps ## Rebuild on every change, serve with live reload on 127.0.0.1:$(PORT)
+	$(BUILD) watch --source $(SOURCE) --out $(OUT) --port $(PORT)
+
 test: $(VENV)/.installed deps deps-test ## Run the test suite
 	$(PY) -m pytest
+
+bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
+	$(PY) bench/editor_loop.py 5
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi

@@ -16,12 +16,32 @@ OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), de
 PAPER = click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+PORT = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+                    help="Port on 127.0.0.1 (0: any free port).")
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().meta["verbosity"] = cli_output.QUIET if param.name == "quiet" else cli_output.VERBOSE
+
+
+def VERBOSITY(f):
+    """--quiet / --verbose, accepted before or after the command."""
+    f = click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_verbosity,
+                     help="Also show how long each stage took.")(f)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_verbosity,
+                        help="Print only errors.")(f)
+
+
+def verbosity() -> int:
+    return click.get_current_context().find_root().meta.get("verbosity", cli_output.NORMAL)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@VERBOSITY
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Turn the briefing in SOURCE into print (PDF) editions in OUT.
+    """Turn the briefing in SOURCE into print (PDF) and web (HTML) editions in OUT.
 
     Without a command, builds every edition (the same as `all`).
     """
@@ -30,9 +50,11 @@ def cli(ctx: click.Context) -> None:
 
 
 def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
+    level = verbosity()
     results = pipeline.build(source, out, formats, paper=paper, force=force,
-                             on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
-    cli_output.report(results)
+                             on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
+                             progress=cli_output.Reporter(level))
+    cli_output.report(results, level)
 
 
 @cli.command("all")
@@ -40,6 +62,7 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @OUT
 @PAPER
 @FORCE
+@VERBOSITY
 def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build every edition."""
     _build(source, out, list(pipeline.EDITIONS), paper, force)
@@ -50,9 +73,48 @@ def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> Non
 @OUT
 @PAPER
 @FORCE
+@VERBOSITY
 def pdf(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build the print edition: OUT/<slug>.pdf."""
     _build(source, out, ["pdf"], paper, force)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@PAPER
+@FORCE
+@VERBOSITY
+def html(source: Path, out: Path, paper: str | None, force: bool) -> None:
+    """Build the web edition: OUT/html/index.html, with the editions it offers for download."""
+    _build(source, out, ["html"], paper, force)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@PORT
+@click.option("--watch", is_flag=True, help="Also rebuild on every change and reload the page.")
+@VERBOSITY
+def serve(source: Path, out: Path, port: int, watch: bool) -> None:
+    """Build if needed and serve OUT/html on 127.0.0.1."""
+    from press import watch as watching
+
+    watching.serve(source, out, port, watch=watch, verbosity=verbosity())
+
+
+@cli.command()
+@SOURCE
+@OUT
+@PORT
+@click.option("--serve/--no-serve", "serving", default=True, show_default=True,
+              help="Serve OUT/html with live reload while watching.")
+@VERBOSITY
+def watch(source: Path, out: Path, port: int, serving: bool) -> None:
+    """Rebuild the editions whenever SOURCE, templates/ or styles/ change."""
+    from press import watch as watching
+
+    watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
 
 @cli.command()

@@ -1,4 +1,13 @@
-"""build(): load -> render -> write, rebuilding only the editions whose inputs changed."""
+"""build(): load -> render -> write, rebuilding only the editions whose inputs changed.
+
+An edition is either one file (`<out>/<slug><suffix>`, made by `<name>_bytes`) or a folder
+(`<out>/<name>/`, made by `<name>_files`, which returns every file of the folder by its
+relative path). An edition may link to other editions (`after`): they are built first, and
+their output hashes are part of its inputs, so a rebuilt PDF also refreshes the web page.
+
+All or nothing: every edition is rendered in memory before any file is written, and every
+file is written to a temporary name and renamed into place, under the output folder's lock.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import importlib
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, fonts, output
@@ -27,17 +36,37 @@ class Edition:
     suffix: str
     templates: tuple[str, ...]   # what it is made from, besides the sources and this package
     styles: tuple[str, ...]
+    # A folder edition: <out>/<name>/<page>, made by <name>_files(briefing, downloads, paper=...).
+    page: str | None = None
+    # Editions it links to, when they are registered: built before it, their outputs are its inputs.
+    after: tuple[str, ...] = ()
+    fonts: bool = True           # whether the font files are among its inputs
+
+    @property
+    def is_folder(self) -> bool:
+        return self.page is not None
+
+    def folder(self, out: Path) -> Path:
+        return out / self.name
 
     def target(self, out: Path, manifest: Manifest) -> Path:
+        if self.is_folder:
+            return self.folder(out) / self.page
         return out / f"{manifest.slug}{self.suffix}"
 
     def writer(self):
         return importlib.import_module(f"press.{self.module}")
 
+    def dependencies(self) -> tuple[str, ...]:
+        """The editions it links to that exist in this build of the package."""
+        return tuple(name for name in self.after if name in EDITIONS)
+
 
 EDITIONS = {
     "pdf": Edition("pdf", "pdf", ".pdf", ("print.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
                    ("print.css",)),
+    "html": Edition("html", "web", ".html", ("web.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
+                    ("web.css",), page="index.html", after=("epub", "pdf"), fonts=False),
 }
 
 
@@ -50,63 +79,211 @@ class Result:
     rebuilt: bool
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file edition as the web edition offers it: copied beside the page."""
+
+    edition: str
+    name: str         # file name, beside index.html
+    data: bytes
+    media_type: str
+
+
+MEDIA_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html"}
+
+
+class Progress:
+    """What a build tells its user; the CLI subclasses it (see cli_output). Silent by default."""
+
+    def stage(self, name: str, seconds: float) -> None: ...
+    def rendering(self, edition: str) -> None: ...
+    def rendered(self, edition: str, seconds: float) -> None: ...
+
+
+@dataclass
+class _Plan:
+    edition: Edition
+    digest: str = ""
+    rebuild: bool = False
+    data: bytes | None = None                      # a file edition, rendered
+    files: dict[str, bytes] = field(default_factory=dict)  # a folder edition, rendered
+    seconds: float = 0.0
+
+
+def ordered(formats: list[str]) -> list[str]:
+    """The requested editions and those they link to, each after what it links to."""
+    done: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...] = ()) -> None:
+        if name in done:
+            return
+        if name in path:
+            raise ValueError(f"editions link to each other: {' -> '.join(path + (name,))}")
+        for dep in EDITIONS[name].dependencies():
+            visit(dep, path + (name,))
+        done.append(name)
+
+    for name in formats:
+        visit(name)
+    return done
+
+
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
-          force: bool = False, on_wait=None) -> list[Result]:
-    """Build the requested editions; raise PressError before writing anything if the sources are bad."""
+          force: bool = False, on_wait=None, progress: Progress | None = None,
+          cache=None) -> list[Result]:
+    """Build the requested editions (and those they link to); raise PressError before writing
+    anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
+    between builds of one process."""
     source, out = Path(source), Path(out)
+    progress = progress or Progress()
+    names = ordered(formats)
     with output.build_lock(out, on_wait=on_wait):
+        started = time.perf_counter()
         output.remove_stale_temporaries(out)
         manifest = load_manifest(source)
         state = _read_state(out)
-        todo = {}
-        for name in formats:
+        common = _common_digest(manifest, paper)
+        progress.stage("check inputs", time.perf_counter() - started)
+
+        plans: dict[str, _Plan] = {}
+        briefing = None
+        for name in names:  # in dependency order: render everything before writing anything
             edition = EDITIONS[name]
-            digest = _inputs_digest(edition, manifest, paper)
+            plan = plans[name] = _Plan(edition)
+            plan.digest = _inputs_digest(edition, common, {d: _output_hash(plans[d], state, d)
+                                                           for d in edition.dependencies()})
+            plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
+            if not plan.rebuild:
+                continue
+            if briefing is None:
+                t = time.perf_counter()
+                briefing = _load(source, cache)
+                progress.stage("load sources", time.perf_counter() - t)
+            progress.rendering(name)
+            t = time.perf_counter()
+            writer = edition.writer()
+            if edition.is_folder:
+                downloads = [_download(plans[d], out, manifest) for d in edition.dependencies()]
+                plan.files = getattr(writer, f"{name}_files")(briefing, downloads, paper=paper)
+            else:
+                plan.data = getattr(writer, f"{name}_bytes")(briefing, paper=paper)
+            plan.seconds = time.perf_counter() - t
+            progress.rendered(name, plan.seconds)
+
+        t = time.perf_counter()
+        results = []
+        for name in names:
+            plan, edition = plans[name], plans[name].edition
             target = edition.target(out, manifest)
-            if force or not _up_to_date(state.get(name), digest, target):
-                todo[name] = digest
-        results = [Result(name, EDITIONS[name].target(out, manifest),
-                          EDITIONS[name].target(out, manifest).stat().st_size, 0.0, False)
-                   for name in formats if name not in todo]
-        if todo:
-            from .source import load_briefing  # parsing only when something must be rebuilt
-            briefing = load_briefing(source)
-            made = {}
-            for name in todo:  # render everything before writing anything
-                started = time.perf_counter()
-                edition = EDITIONS[name]
-                data = getattr(edition.writer(), f"{name}_bytes")(briefing, paper=paper)
-                made[name] = (data, time.perf_counter() - started)
-            for name, (data, seconds) in made.items():
-                target = EDITIONS[name].target(out, manifest)
-                output.write_bytes(target, data)
-                state[name] = {"inputs": todo[name], "output": hashlib.sha256(data).hexdigest()}
-                results.append(Result(name, target, len(data), seconds, True))
+            if plan.rebuild:
+                if edition.is_folder:
+                    state[name] = {"inputs": plan.digest,
+                                   "files": _write_folder(edition.folder(out), plan.files,
+                                                          (state.get(name) or {}).get("files", {}))}
+                    size = len(plan.files[edition.page])
+                else:
+                    output.write_bytes(target, plan.data)
+                    state[name] = {"inputs": plan.digest, "output": _sha(plan.data)}
+                    size = len(plan.data)
+            else:
+                size = target.stat().st_size
+            results.append(Result(name, target, size, plan.seconds, plan.rebuild))
+        if any(plan.rebuild for plan in plans.values()):
             _write_state(out, state)
-    order = list(formats)
-    return sorted(results, key=lambda r: order.index(r.edition))
+            progress.stage("write", time.perf_counter() - t)
+    return results
 
 
-def _up_to_date(recorded: dict | None, digest: str, target: Path) -> bool:
-    if not recorded or recorded.get("inputs") != digest or not target.is_file():
+def _load(source: Path, cache):
+    from .source import load_briefing  # parsing only when something must be rebuilt
+
+    if cache is None:
+        return load_briefing(source)
+    return cache.load_briefing(source)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _output_hash(plan: _Plan, state: dict, name: str) -> str:
+    """The hash of a file edition's output as it will be after this build."""
+    if plan.data is not None:
+        return _sha(plan.data)
+    return (state.get(name) or {}).get("output", "")
+
+
+def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
+    edition = plan.edition
+    target = edition.target(out, manifest)
+    data = plan.data if plan.data is not None else target.read_bytes()
+    return Download(edition.name, target.name, data, MEDIA_TYPES.get(edition.suffix, "application/octet-stream"))
+
+
+def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str]) -> dict[str, str]:
+    """Write a folder edition: files whose bytes are unchanged are left alone, the page last;
+    files the previous build wrote and this one does not are removed."""
+    hashes = {rel: _sha(data) for rel, data in files.items()}
+    for rel in sorted(files, key=lambda r: r.count("/") == 0 and r.endswith(".html")):
+        target = folder / rel
+        if previous.get(rel) == hashes[rel] and target.is_file() and _sha(target.read_bytes()) == hashes[rel]:
+            continue
+        output.write_bytes(target, files[rel])
+    for rel in set(previous) - set(files):
+        stale = folder / rel
+        if stale.is_file():
+            stale.unlink()
+        for parent in stale.parents:  # and the folders it leaves empty
+            if parent == folder or not parent.is_relative_to(folder):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+    return hashes
+
+
+def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, manifest: Manifest) -> bool:
+    if not recorded or recorded.get("inputs") != digest:
         return False
-    return hashlib.sha256(target.read_bytes()).hexdigest() == recorded.get("output")
+    if edition.is_folder:
+        files = recorded.get("files") or {}
+        folder = edition.folder(out)
+        return edition.page in files and all(
+            (folder / rel).is_file() and _sha((folder / rel).read_bytes()) == sha for rel, sha in files.items())
+    target = edition.target(out, manifest)
+    return target.is_file() and _sha(target.read_bytes()) == recorded.get("output")
 
 
-def _inputs_digest(edition: Edition, manifest: Manifest, paper: str | None) -> str:
-    """A content hash of everything the edition is made from."""
-    writer_deps = ([TEMPLATES_DIR / name for name in edition.templates]
-                   + [STYLES_DIR / name for name in edition.styles])
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}|{edition.name}|{paper}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+def _common_digest(manifest: Manifest, paper: str | None) -> dict[str, bytes]:
+    """Hashes shared by the editions' inputs: the sources, this package, the fonts."""
+    sources = hashlib.sha256()
     files = sorted(p for p in manifest.root.rglob("*") if p.is_file() and not _hidden(p, manifest.root))
-    files += sorted(PACKAGE_DIR.glob("*.py")) + writer_deps
     for path in files:
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    code = hashlib.sha256(f"{__version__}|{paper}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    for path in sorted(PACKAGE_DIR.glob("*.py")):
+        code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    font_hash = hashlib.sha256()
     for family, paths in sorted(fonts.font_files().items()):
         for path in paths:
             stat = path.stat()
-            digest.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+            font_hash.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return {"sources": sources.digest(), "code": code.digest(), "fonts": font_hash.digest(),
+            "root": str(manifest.root).encode()}
+
+
+def _inputs_digest(edition: Edition, common: dict[str, bytes], linked: dict[str, str]) -> str:
+    """A content hash of everything the edition is made from."""
+    digest = hashlib.sha256(f"{edition.name}|{edition.page}".encode())
+    digest.update(common["root"] + common["sources"] + common["code"])
+    if edition.fonts:
+        digest.update(common["fonts"])
+    for path in ([TEMPLATES_DIR / name for name in edition.templates]
+                 + [STYLES_DIR / name for name in edition.styles]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, sha in sorted(linked.items()):
+        digest.update(f"{name}={sha}".encode())
     return digest.hexdigest()
 
 

@@ -22,12 +22,13 @@ LINK_SCHEMES = ("http", "https", "mailto")
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def load_briefing(source_dir: Path) -> Briefing:
+def load_briefing(source_dir: Path, cache=None) -> Briefing:
+    """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load."""
     manifest = load_manifest(Path(source_dir))
     md = markdown.make_parser(manifest.language)
-    parsed = _parse_all(md, manifest)
+    parsed = _parse_all(md, manifest, cache)
     anchors = _assign_ids(parsed)
-    sections = _render_all(md, manifest, parsed, anchors)
+    sections = _render_all(md, manifest, parsed, anchors, cache)
     timestamp = edition_timestamp(manifest)
     return Briefing(
         manifest=manifest,
@@ -54,13 +55,13 @@ def edition_timestamp(manifest: Manifest) -> dt.datetime:
     return UNDATED
 
 
-def _parse_all(md, manifest: Manifest) -> list[markdown.ParsedSection]:
+def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSection]:
     """Parse every section, collecting every file's problem before giving up."""
     parsed, problems = [], []
     for ref in manifest.sections:
         try:
             text = markdown.read_section(ref.path, Location(manifest.path, ref.line))
-            parsed.append(markdown.parse(md, ref.path, text))
+            parsed.append(cache.parse(md, manifest, ref.path, text) if cache else markdown.parse(md, ref.path, text))
         except PressError as exc:
             problems.append(exc)
     if problems:
@@ -93,11 +94,14 @@ def _assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
 
 
 def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
-                owner: dict[str, int]) -> tuple[Section, ...]:
+                owner: dict[str, int], cache=None) -> tuple[Section, ...]:
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
     for index, section in enumerate(parsed):
+        if cache is not None and (reused := cache.rendered(manifest, parsed, index)) is not None:
+            sections.append(reused)
+            continue
         assets: dict[str, Asset] = {}
 
         def resolve_image(src: str, line: int, section=section, assets=assets) -> str:
@@ -128,6 +132,8 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             assets=tuple(assets.values()),
             text=section.text,
         ))
+        if cache is not None:
+            cache.keep(manifest, parsed, index, sections[-1])
     if problems:
         raise Problems(problems)
     return tuple(sections)

@@ -1,0 +1,173 @@
+"""`serve` and `watch`: the editor's loop.
+
+`serve` builds what is out of date and serves `<out>/html` on 127.0.0.1. `watch` also
+watches the sources, the templates and the styles (watchdog) and, after each change,
+rebuilds in the same warm process: only the sections whose text changed are rendered
+again (press.cache), only the editions whose inputs changed are rebuilt (press.pipeline),
+and open pages reload themselves. A build that fails prints its errors and keeps the last
+good outputs, which go on being served.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import cli_output, pipeline, server
+from .cache import SectionCache
+from .errors import PressError
+from .templating import STYLES_DIR, TEMPLATES_DIR
+
+QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".kate-swp")
+
+
+def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool = True,
+          verbosity: int = cli_output.NORMAL) -> None:
+    source, out = Path(source), Path(out)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
+    cache = SectionCache() if watch else None
+    ok = _build(source, out, cache, verbosity)
+    page = out / "html" / "index.html"
+    if not ok and not watch:
+        if not page.is_file():
+            raise SystemExit(1)
+        click.echo("serving the last good build", err=True)
+    live = server.LiveReload() if watch else None
+    httpd = None
+    if serving:
+        log = click.echo if verbosity >= cli_output.VERBOSE else None
+        try:
+            httpd = server.start(out / "html", port, live, log=log)
+        except OSError as exc:
+            raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        if not ok and live is not None:
+            live.failed(_last_error)
+        # Printed even with --quiet: it is what the user came for.
+        click.echo(f"serving {out / 'html'} at {server.address(httpd)}  (Ctrl-C to stop)")
+    try:
+        if watch:
+            _watch(source, out, cache, live, verbosity)
+        else:
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if live is not None:
+            live.close()
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+    click.echo("stopped")
+
+
+_last_error = ""
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
+           changed: list[Path] | None = None) -> bool:
+    """One build of every edition; errors are printed, never raised."""
+    global _last_error
+    started = time.perf_counter()
+    try:
+        results = pipeline.build(source, out, list(pipeline.EDITIONS), cache=cache,
+                                 progress=cli_output.Reporter(verbosity),
+                                 on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
+    except PressError as exc:
+        _last_error = exc.format_message()
+        click.echo(_last_error, err=True)
+        if changed is not None:
+            click.echo("build failed: the last good outputs are kept; watching for changes", err=True)
+        return False
+    if changed is None:
+        cli_output.report(results, verbosity)
+    elif verbosity > cli_output.QUIET:
+        rebuilt = [r for r in results if r.rebuilt]
+        if cache is not None and (cache.rendered_now or cache.reused_now):
+            names = ", ".join(p.name for p in cache.rendered_now) or "none"
+            click.echo(f"  sections re-rendered: {names} ({len(cache.reused_now)} reused)")
+        for r in rebuilt:
+            click.echo(f"  rebuilt {r.edition:<5} {r.path}  {cli_output.human_size(r.size)}  {r.seconds:.3f} s")
+        if rebuilt:
+            click.echo(f"rebuilt {', '.join(r.edition for r in rebuilt)} in {time.perf_counter() - started:.2f} s")
+        else:
+            click.echo("nothing to rebuild: every edition is up to date")
+    return True
+
+
+def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload | None, verbosity: int) -> None:
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changes: queue.Queue[Path] = queue.Queue()
+    out_dir = out.resolve()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            if event.is_directory and event.event_type == "modified":
+                return
+            for path in (event.src_path, getattr(event, "dest_path", "")):
+                if path and _relevant(Path(path), out_dir):
+                    changes.put(Path(path))
+
+    folders = [source.resolve(), TEMPLATES_DIR, STYLES_DIR]
+    observer = Observer()
+    for folder in folders:
+        if folder.is_dir():
+            observer.schedule(Handler(), str(folder), recursive=True)
+    observer.start()
+    if verbosity > cli_output.QUIET:
+        click.echo("watching " + ", ".join(_display(f) for f in folders if f.is_dir()))
+    try:
+        while True:
+            try:
+                first = changes.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            changed = {first}
+            deadline = time.monotonic() + QUIET_PERIOD
+            while (left := deadline - time.monotonic()) > 0:  # let a burst of saves settle
+                try:
+                    changed.add(changes.get(timeout=left))
+                    deadline = time.monotonic() + QUIET_PERIOD
+                except queue.Empty:
+                    break
+            if verbosity > cli_output.QUIET:
+                click.echo("changed: " + ", ".join(sorted(_display(p) for p in changed)))
+            ok = _build(source, out, cache, verbosity, changed=sorted(changed))
+            if live is not None:
+                live.built() if ok else live.failed(_last_error)
+            sys.stdout.flush()
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def _relevant(path: Path, out_dir: Path) -> bool:
+    name = path.name
+    if name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES) or name == "4913" or "__pycache__" in path.parts:
+        return False
+    try:
+        path.resolve().relative_to(out_dir)
+        return False
+    except ValueError:
+        return True
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
