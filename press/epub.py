@@ -168,7 +168,7 @@ def _font_subsets(documents: list[Document]) -> dict[str, tuple[bytes, str]]:
     options.drop_tables += ["DSIG", "Silt"]
     out = {}
     for family, stem in EMBEDDED_FACES:
-        font = TTFont(_font_file(family, stem), recalcTimestamp=False, lazy=False)
+        font = TTFont(_font_file(family, stem), recalcTimestamp=False, lazy=True)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=unicodes)
         subsetter.subset(font)

@@ -410,3 +410,11 @@ def test_epubcheck_reports_nothing(name, request, tmp_path):
     counts = {k: result["checker"][k] for k in ("nFatal", "nError", "nWarning")}
     assert counts == {"nFatal": 0, "nError": 0, "nWarning": 0}
     assert result["publication"]["ePubVersion"].startswith("3")
+
+
+def test_all_builds_the_epub_too(tmp_path):
+    result = build_ok("all", "--source", FEATURES, "--out", tmp_path)
+    assert sorted(p.suffix for p in tmp_path.glob("features-edge-cases.*")) == [".epub", ".pdf"]
+    assert "epub" in result.stdout and "pdf" in result.stdout
+    again = build_ok("epub", "--source", FEATURES, "--out", tmp_path)
+    assert "up to date" in again.stdout
