@@ -23,6 +23,7 @@ from . import fonts, templating
 from .cover import cover_image
 from .errors import Location, PressError
 from .model import Briefing
+from .subset import subset_font
 from .templating import FURTHER_READING_ID, STYLES_DIR
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -155,27 +156,10 @@ def _font_file(family: str, stem: str) -> Path:
 
 def _font_subsets(documents: list[Document]) -> dict[str, tuple[bytes, str]]:
     """Each embedded face cut down to the characters of the book; the same bytes every time."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     text = "".join(_text_of(d) for d in documents) + READER_CHARACTERS
     unicodes = sorted({ord(c) for c in text})
-    options = subset.Options()
-    options.hinting = False
-    options.name_IDs = ["*"]             # keep the names, with the copyright and licence
-    options.name_languages = ["*"]
-    options.notdef_outline = True
-    options.drop_tables += ["DSIG", "Silt"]
-    out = {}
-    for family, stem in EMBEDDED_FACES:
-        font = TTFont(_font_file(family, stem), recalcTimestamp=False, lazy=True)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=unicodes)
-        subsetter.subset(font)
-        buffer = io.BytesIO()
-        font.save(buffer)
-        out[f"fonts/{stem}.ttf"] = (buffer.getvalue(), "font/ttf")
-    return out
+    return {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
+            for family, stem in EMBEDDED_FACES}
 
 
 class _Emoji:

@@ -418,3 +418,24 @@ def test_all_builds_the_epub_too(tmp_path):
     assert "epub" in result.stdout and "pdf" in result.stdout
     again = build_ok("epub", "--source", FEATURES, "--out", tmp_path)
     assert "up to date" in again.stdout
+
+
+@pytest.mark.parametrize("subsetter", ["harfbuzz", "fonttools"])
+def test_both_subsetters_keep_the_characters_and_the_licence(subsetter):
+    from fontTools.ttLib import TTFont
+
+    from press import fonts, subset
+
+    path = next(p for p in fonts.font_files()["Charis SIL"] if p.stem == "CharisSIL-Regular")
+    wanted = [ord(c) for c in "Mali’s “peace” – ﬁ 0123456789"]
+    if subsetter == "harfbuzz":
+        assert subset._harfbuzz() is not None, "libharfbuzz-subset0 is missing: run `make deps`"
+        data = subset._harfbuzz_subset(subset._harfbuzz(), path, wanted)
+    else:
+        data = subset._fonttools_subset(path, wanted)
+    assert data == (subset._harfbuzz_subset(subset._harfbuzz(), path, wanted) if subsetter == "harfbuzz"
+                    else subset._fonttools_subset(path, wanted))  # the same bytes twice
+    font = TTFont(io.BytesIO(data))
+    assert set(wanted) <= set(font.getBestCmap())
+    assert "OFL" in str(font["name"].getName(14, 3, 1, 0x409))
+    assert len(data) < 40_000
