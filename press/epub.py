@@ -23,6 +23,7 @@ from . import fonts, templating
 from .cover import cover_image
 from .errors import Location, PressError
 from .model import Briefing
+from .source import UNDATED
 from .subset import subset_font
 from .templating import FURTHER_READING_ID, STYLES_DIR
 
@@ -260,9 +261,7 @@ class _Emoji:
         font = ImageFont.truetype(str(path), self.SIZE)
         out = {}
         for cluster, href in sorted(self.found.items(), key=lambda item: item[1]):
-            left, top, right, bottom = font.getbbox(cluster, embedded_color=True) \
-                if "embedded_color" in ImageFont.FreeTypeFont.getbbox.__code__.co_varnames \
-                else font.getbbox(cluster)
+            left, top, right, bottom = font.getbbox(cluster)
             image = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
             ImageDraw.Draw(image).text((-left, -top), cluster, font=font, embedded_color=True)
             buffer = io.BytesIO()
@@ -375,7 +374,12 @@ def _fix_package(opf: bytes, briefing: Briefing) -> bytes:
     """What ebooklib leaves out of the package document: its language, and a depth in the NCX."""
     root = etree.fromstring(opf)
     root.set(XML_LANG, briefing.language)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return _xml(root)
+
+
+def _xml(root) -> bytes:
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(root, encoding="utf-8",
+                                                                        pretty_print=True)
 
 
 def _fix_ncx(ncx: bytes, briefing: Briefing) -> bytes:
@@ -385,15 +389,13 @@ def _fix_ncx(ncx: bytes, briefing: Briefing) -> bytes:
     for meta in root.xpath("//n:head/n:meta[@name='dtb:depth']", namespaces=ns):
         meta.set("content", str(depth))
     root.set(XML_LANG, briefing.language)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return _xml(root)
 
 
 def _repack(data: bytes, briefing: Briefing) -> bytes:
     """mimetype first and stored, then every entry in ebooklib's order, all stamped with the
     edition's time in UTC, whatever the machine's clock and time zone."""
-    stamp = max(briefing.timestamp, briefing.timestamp.replace(year=1980, month=1, day=1, hour=0,
-                                                                minute=0, second=0))
-    date_time = stamp.utctimetuple()[:6]
+    date_time = max(briefing.timestamp, UNDATED).utctimetuple()[:6]  # zip times start in 1980
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()
