@@ -141,5 +141,5 @@ def draw(briefing: Briefing) -> bytes:
     pen.rectangle((MARGIN, bottom - 40, MARGIN + 300, bottom - 32), fill=RULE)
 
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    image.save(buffer, format="PNG", compress_level=9)
     return buffer.getvalue()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ebooklib import epub
@@ -42,6 +43,7 @@ EMBEDDED_FACES = (
     ("Noto Sans", "NotoSans-Regular"), ("Noto Sans", "NotoSans-Bold"),
 )
 # Drawn by the reading system around the text: list numbers, bullets, hyphens.
+TEXT_FAMILIES = ("Charis SIL", "Noto Sans")
 READER_CHARACTERS = " 0123456789.-\u2010\u00ad\u2022\u25e6\u25aa"
 ACCESSIBILITY = (
     ("schema:accessMode", "textual"),
@@ -127,10 +129,26 @@ def _text_of(document: Document) -> str:
     return "".join(root.itertext()) + "".join(root.xpath("//@alt"))
 
 
+@lru_cache(maxsize=None)
+def _family_cmaps() -> dict[str, frozenset[int]]:
+    """The code points each edition family can draw (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    cmaps = {}
+    for family, paths in fonts.font_files().items():
+        points: set[int] = set()
+        for path in paths:
+            with TTFont(path, lazy=True) as font:
+                points.update(font.getBestCmap() or {})
+        cmaps[family] = frozenset(points)
+    return cmaps
+
+
 def _check_glyphs(briefing: Briefing, documents: list[Document]) -> None:
     """Stop on a character no edition font can draw, as the print edition does."""
-    text = "".join(_text_of(d) for d in documents)
-    missing = fonts.uncovered(text)
+    covered = frozenset().union(*_family_cmaps().values())
+    missing = list(dict.fromkeys(c for d in documents for c in _text_of(d)
+                                 if fonts.needs_glyph(c) and ord(c) not in covered))
     if missing:
         where = [(s.source, s.text) for s in briefing.sections] + [
             (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
@@ -174,24 +192,12 @@ class _Emoji:
 
     def __init__(self):
         self.found: dict[str, str] = {}   # cluster -> href
-        self._text_cmap: set[int] | None = None
-
-    def _cmaps(self):
-        from fontTools.ttLib import TTFont
-
-        if self._text_cmap is None:
-            files = fonts.font_files()
-            self._text_cmap, self._emoji_cmap = set(), set()
-            for family, paths in files.items():
-                target = self._emoji_cmap if family == "Noto Color Emoji" else self._text_cmap
-                for path in paths:
-                    with TTFont(path, lazy=True) as font:
-                        target.update(font.getBestCmap() or {})
-        return self._text_cmap, self._emoji_cmap
 
     def _is_emoji(self, char: str) -> bool:
-        text_cmap, emoji_cmap = self._cmaps()
-        return ord(char) not in text_cmap and ord(char) in emoji_cmap and fonts.needs_glyph(char)
+        cmaps = _family_cmaps()
+        code = ord(char)
+        return (code in cmaps["Noto Color Emoji"] and fonts.needs_glyph(char)
+                and not any(code in cmaps[family] for family in TEXT_FAMILIES))
 
     def _clusters(self, text: str) -> list[tuple[int, int]]:
         spans, i = [], 0

@@ -439,3 +439,13 @@ def test_both_subsetters_keep_the_characters_and_the_licence(subsetter):
     assert set(wanted) <= set(font.getBestCmap())
     assert "OFL" in str(font["name"].getName(14, 3, 1, 0x409))
     assert len(data) < 40_000
+
+
+def test_character_without_a_glyph_stops_the_epub_build(copy_fixture, tmp_path):
+    source = copy_fixture("features")
+    second = source / "sections" / "02-second.md"
+    second.write_text(second.read_text() + "\nA private character: \ue000.\n")
+    line = second.read_text().splitlines().index("A private character: \ue000.") + 1
+    result = run_build("epub", "--source", source, "--out", tmp_path / "out")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"02-second.md:{line}: no edition font can draw U+E000" in result.stderr
