@@ -32,6 +32,10 @@ EPUB_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 STYLESHEET = "styles/epub.css"
+GENERATED = "generated"  # the pictures the build draws (cover, emoji), apart from the sources' images
+# Apple Books shows the embedded faces only when the book asks for them.
+APPLE_OPTIONS = (b'<?xml version="1.0" encoding="utf-8"?>\n<display_options>\n  <platform name="*">\n'
+                 b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
 COVER_IMAGE_ID = "cover-img"
 # Documents of our own, named after ids no heading can take (see source.RESERVED_IDS).
 COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
@@ -73,7 +77,7 @@ def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     """The EPUB edition of the briefing, the same bytes for the same sources."""
     fonts.require_fonts()
     cover = cover_image(briefing)
-    cover_href = f"images/cover{cover.suffix}"
+    cover_href = f"{GENERATED}/cover{cover.suffix}"
     documents = _documents(briefing, cover_href)
     emoji = _Emoji()
     documents = [emoji.replace(doc) for doc in documents]
@@ -218,7 +222,7 @@ class _Emoji:
     def _href(self, cluster: str) -> str:
         if cluster not in self.found:
             name = "-".join(f"{ord(c):x}" for c in cluster if c not in "\ufe0e\ufe0f")
-            self.found[cluster] = f"images/emoji-{name}.png"
+            self.found[cluster] = f"{GENERATED}/emoji-{name}.png"
         return self.found[cluster]
 
     def _split(self, text: str | None, parent, before):
@@ -405,10 +409,11 @@ def _repack(data: bytes, briefing: Briefing) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()
-        if names[0] != "mimetype":
-            raise PressError("ebooklib wrote an EPUB whose first entry is not mimetype")
-        for name in names:
-            content = source.read(name)
+        if names[:2] != ["mimetype", "META-INF/container.xml"]:
+            raise PressError("ebooklib wrote an EPUB that does not begin with mimetype and container.xml")
+        entries = [(name, source.read(name)) for name in names]
+        entries.insert(2, ("META-INF/com.apple.ibooks.display-options.xml", APPLE_OPTIONS))
+        for name, content in entries:
             if name.endswith(".opf"):
                 content = _fix_package(content, briefing)
             elif name.endswith(".ncx"):

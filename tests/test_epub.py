@@ -133,7 +133,8 @@ def test_mimetype_first_stored_and_every_spine_item_in_the_manifest(name, source
     for href in hrefs:
         assert book.name(href) in book.zip.namelist(), href
     # Nothing in the zip that the manifest does not declare.
-    declared = {book.name(h) for h in hrefs} | {"mimetype", "META-INF/container.xml", book.opf_path}
+    declared = {book.name(h) for h in hrefs} | {"mimetype", "META-INF/container.xml", book.opf_path,
+                                                 "META-INF/com.apple.ibooks.display-options.xml"}
     assert set(book.zip.namelist()) == declared
 
 
