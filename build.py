@@ -41,7 +41,7 @@ def verbosity() -> int:
 @VERBOSITY
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Turn the briefing in SOURCE into print (PDF) and web (HTML) editions in OUT.
+    """Turn the briefing in SOURCE into print (PDF), EPUB and web (HTML) editions in OUT.
 
     Without a command, builds every edition (the same as `all`).
     """
@@ -77,6 +77,16 @@ def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> Non
 def pdf(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build the print edition: OUT/<slug>.pdf."""
     _build(source, out, ["pdf"], paper, force)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@FORCE
+@VERBOSITY
+def epub(source: Path, out: Path, force: bool) -> None:
+    """Build the EPUB edition: OUT/<slug>.epub."""
+    _build(source, out, ["epub"], None, force)
 
 
 @cli.command()

@@ -65,6 +65,11 @@ class Edition:
 EDITIONS = {
     "pdf": Edition("pdf", "pdf", ".pdf", ("print.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
                    ("print.css",)),
+    "epub": Edition("epub", "epub", ".epub",
+                    ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.xhtml.j2",
+                     "epub/disclaimer.xhtml.j2", "epub/nav.xhtml.j2", "epub/section.xhtml.j2",
+                     "epub/further-reading.xhtml.j2", "_toc.html.j2", "_disclaimer.html.j2"),
+                    ("epub.css",)),
     "html": Edition("html", "web", ".html", ("web.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
                     ("web.css",), page="index.html", after=("epub", "pdf"), fonts=False),
 }

@@ -18,6 +18,9 @@ from .model import Asset, Briefing, Fragments, Section, TocEntry
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 LINK_SCHEMES = ("http", "https", "mailto")
+# Ids the editions give their own parts (the EPUB's documents, the PDF's title page and
+# contents): no heading may take them, so a section never clashes with them.
+RESERVED_IDS = frozenset({"titlepage", "disclaimer", "contents", "further-reading", "cover", "nav"})
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -79,7 +82,7 @@ def _unique(base: str, used: set[str]) -> str:
 
 def _assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
     """Give every heading an id unique in the briefing; map each id to its section's index."""
-    used: set[str] = set()
+    used: set[str] = set(RESERVED_IDS)
     owner: dict[str, int] = {}
     for index, section in enumerate(parsed):
         for n, heading in enumerate(section.headings):

@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, build_ok, run_build
 
 
-@pytest.mark.parametrize("command", [[], ["all"], ["pdf"], ["clean"]])
+@pytest.mark.parametrize("command", [[], ["all"], ["pdf"], ["epub"], ["clean"]])
 def test_help_on_every_command(command):
     result = run_build(*command, "--help")
     assert result.returncode == 0 and "Usage:" in result.stdout

@@ -37,7 +37,7 @@ def build(project: Path, *args: str) -> dict[str, str]:
     status = {}
     for line in result.stdout.splitlines():
         name, *_ = line.split()
-        if name in ("pdf", "html"):
+        if name in ("pdf", "epub", "html"):
             status[name] = "up to date" if line.endswith("up to date") else "rebuilt"
     status["stdout"] = result.stdout
     return status
@@ -55,11 +55,11 @@ def append(path: Path, text: str) -> None:
 
 def test_a_second_build_with_nothing_changed_writes_nothing(project):
     first = build(project, "all")
-    assert first["pdf"] == first["html"] == "rebuilt"
+    assert first["pdf"] == first["epub"] == first["html"] == "rebuilt"
     before = files(project / "build")
     assert {"html/index.html", f"html/{SLUG}.pdf", "html/images/chart.png", f"{SLUG}.pdf"} <= set(before)
     second = build(project, "all")
-    assert second["pdf"] == second["html"] == "up to date"
+    assert second["pdf"] == second["epub"] == second["html"] == "up to date"
     assert "everything is up to date" in second["stdout"]
     assert files(project / "build") == before
 
@@ -71,7 +71,7 @@ def test_a_template_rebuilds_only_the_editions_that_use_it(project):
 
     append(project / "templates" / "web.html.j2", "<!-- web template edited -->\n")
     status = build(project, "all")
-    assert (status["pdf"], status["html"]) == ("up to date", "rebuilt")
+    assert (status["pdf"], status["epub"], status["html"]) == ("up to date", "up to date", "rebuilt")
     after = files(out)
     changed = {name for name in after if after[name] != before[name]}
     assert changed == {"html/index.html", ".press-state.json"}
@@ -79,13 +79,13 @@ def test_a_template_rebuilds_only_the_editions_that_use_it(project):
     # A style of the PDF that changes no byte of it: the PDF is rebuilt, the page is not.
     append(project / "styles" / "print.css", "\n/* a comment */\n")
     status = build(project, "all")
-    assert (status["pdf"], status["html"]) == ("rebuilt", "up to date")
+    assert (status["pdf"], status["epub"], status["html"]) == ("rebuilt", "up to date", "up to date")
 
     # A shared partial: both; the rebuilt PDF is copied again beside the page.
     before = files(out)
     append(project / "templates" / "_disclaimer.html.j2", "<p>Shared partial edited.</p>\n")
     status = build(project, "all")
-    assert (status["pdf"], status["html"]) == ("rebuilt", "rebuilt")
+    assert (status["pdf"], status["epub"], status["html"]) == ("rebuilt", "rebuilt", "rebuilt")
     after = files(out)
     assert after[f"{SLUG}.pdf"] != before[f"{SLUG}.pdf"] and after[f"html/{SLUG}.pdf"] != before[f"html/{SLUG}.pdf"]
     assert (out / f"{SLUG}.pdf").read_bytes() == (out / "html" / f"{SLUG}.pdf").read_bytes()
@@ -94,7 +94,7 @@ def test_a_template_rebuilds_only_the_editions_that_use_it(project):
 
 def test_html_alone_builds_the_editions_it_offers(project):
     status = build(project, "html")
-    assert status["pdf"] == status["html"] == "rebuilt"
+    assert status["pdf"] == status["epub"] == status["html"] == "rebuilt"
     assert build(project, "pdf")["pdf"] == "up to date"
 
 
@@ -103,7 +103,7 @@ def test_the_package_version_and_a_removed_image_count(project):
     init = project / "press" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9.'), encoding="utf-8")
     status = build(project, "all")
-    assert status["pdf"] == status["html"] == "rebuilt"
+    assert status["pdf"] == status["epub"] == status["html"] == "rebuilt"
 
     # A section no longer uses the image: the page's copy of it is removed.
     section = project / "source" / "sections" / "02-second.md"

@@ -30,9 +30,9 @@ def test_watch_rebuilds_reports_errors_and_keeps_the_last_good_build(copy_fixtur
         section = source / "sections" / "02-second.md"
         section.write_text(section.read_text(encoding="utf-8") + "\nAn edit made while watching.\n",
                            encoding="utf-8")
-        command.wait_for(r"^rebuilt pdf, html in [\d.]+ s", 60, since=mark)
+        command.wait_for(r"^rebuilt pdf, epub, html in [\d.]+ s", 60, since=mark)
         assert "sections re-rendered: 02-second.md (1 reused)" in command.output
-        for edition in ("pdf", "html"):
+        for edition in ("pdf", "epub", "html"):
             command.wait_for(rf"^  rebuilt {edition} .* [\d.]+ s$", 1, since=mark)
         edited = _snapshot(out)
         assert all(edited[name][0] != first[name][0] for name in first)
@@ -51,7 +51,7 @@ def test_watch_rebuilds_reports_errors_and_keeps_the_last_good_build(copy_fixtur
         # Fixed: rebuilt again.
         mark = command.mark()
         manifest.write_text(good.replace("subtitle: A fixture", "subtitle: Fixed, a fixture", 1), encoding="utf-8")
-        command.wait_for(r"^rebuilt pdf, html in ", 60, since=mark)
+        command.wait_for(r"^rebuilt pdf, epub, html in ", 60, since=mark)
         assert "Fixed, a fixture briefing" in (out / "html" / "index.html").read_text(encoding="utf-8")
         assert _snapshot(out)[f"{SLUG}.pdf"][0] != edited[f"{SLUG}.pdf"][0]
 

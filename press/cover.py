@@ -1,0 +1,145 @@
+"""The EPUB's cover picture: the manifest's `cover` file, or one drawn from the title page.
+
+The drawn cover uses the edition's faces (Noto Sans for the title, Charis SIL for the
+subtitle) at 1600 x 2560 px, the proportions stores recommend. Pillow draws it with
+FreeType; the PNG it writes carries no timestamp, so the same briefing gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import PressError
+from .model import Briefing
+from .templating import long_date
+
+WIDTH, HEIGHT = 1600, 2560
+MIN_LONG_SIDE = 1600
+MARGIN = 150
+BACKGROUND = (31, 78, 121)      # the print edition's accent colour
+INK = (255, 255, 255)
+SOFT = (214, 226, 238)
+RULE = (154, 169, 184)
+RASTER_TYPES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg")}
+
+
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    media_type: str
+    suffix: str          # ".png" or ".jpg"
+    size: tuple[int, int]
+
+
+def cover_image(briefing: Briefing) -> Cover:
+    """The manifest's cover file if it names one, else a drawn cover."""
+    if briefing.manifest.cover is not None:
+        return _given(briefing)
+    return Cover(draw(briefing), "image/png", ".png", (WIDTH, HEIGHT))
+
+
+def _given(briefing: Briefing) -> Cover:
+    from PIL import Image, UnidentifiedImageError
+
+    path, at = briefing.manifest.cover, briefing.manifest.at("cover")
+    if not path.is_file():
+        raise PressError(f"cover image '{path.name}' does not exist", at)
+    try:
+        with Image.open(path) as image:
+            kind, size = image.format, image.size
+    except (UnidentifiedImageError, OSError):
+        raise PressError(f"cover '{path.name}' is not an image Pillow can read", at) from None
+    if kind not in RASTER_TYPES:
+        raise PressError(f"cover '{path.name}' must be a PNG or JPEG picture, not {kind}", at)
+    if max(size) < MIN_LONG_SIDE:
+        raise PressError(f"cover '{path.name}' is {size[0]} x {size[1]} px: e-reader stores want at "
+                         f"least {MIN_LONG_SIDE} px on the long side", at)
+    media_type, suffix = RASTER_TYPES[kind]
+    return Cover(path.read_bytes(), media_type, suffix, size)
+
+
+def _font_path(family: str, style: str) -> Path:
+    from . import fonts
+
+    files = fonts.font_files()[family]
+    wanted = f"{family.replace(' ', '')}-{style}".lower()
+    for path in files:
+        if path.stem.lower() == wanted:
+            return path
+    raise PressError(f"font file {wanted} of {family} is missing: run `make deps`")
+
+
+def _wrap(draw, text: str, font, width: int) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and draw.textlength(candidate, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _fit(draw, text: str, path: Path, size: int, width: int, max_lines: int):
+    """The largest size (down from `size`) at which `text` fits in `max_lines` lines."""
+    from PIL import ImageFont
+
+    while True:
+        font = ImageFont.truetype(str(path), size)
+        lines = _wrap(draw, text, font, width)
+        if len(lines) <= max_lines or size <= 40:
+            return font, lines
+        size -= 8
+
+
+def draw(briefing: Briefing) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    pen = ImageDraw.Draw(image)
+    width = WIDTH - 2 * MARGIN
+    sans_bold = _font_path("Noto Sans", "Bold")
+    sans = _font_path("Noto Sans", "Regular")
+    serif_italic = _font_path("Charis SIL", "Italic")
+    m = briefing.manifest
+
+    y = MARGIN + 40
+    if m.publisher:
+        font = ImageFont.truetype(str(sans_bold), 52)
+        pen.text((MARGIN, y), m.publisher.upper(), font=font, fill=SOFT)
+    y = 620
+    pen.rectangle((MARGIN, y, WIDTH - MARGIN, y + 14), fill=INK)
+    y += 90
+    font, lines = _fit(pen, briefing.title, sans_bold, 150, width, 5)
+    step = int(font.size * 1.15)
+    for line in lines:
+        pen.text((MARGIN, y), line, font=font, fill=INK)
+        y += step
+    if briefing.subtitle:
+        y += 60
+        font, lines = _fit(pen, briefing.subtitle, serif_italic, 80, width, 4)
+        for line in lines:
+            pen.text((MARGIN, y), line, font=font, fill=SOFT)
+            y += int(font.size * 1.3)
+
+    bottom = HEIGHT - MARGIN - 40
+    date = long_date(briefing.edition_date, briefing.language)
+    if date:
+        font = ImageFont.truetype(str(sans), 52)
+        pen.text((MARGIN, bottom), date, font=font, fill=SOFT, anchor="ls")
+        bottom -= 110
+    if m.authors:
+        font, lines = _fit(pen, ", ".join(m.authors), sans_bold, 64, width, 3)
+        for line in reversed(lines):
+            pen.text((MARGIN, bottom), line, font=font, fill=INK, anchor="ls")
+            bottom -= int(font.size * 1.3)
+    pen.rectangle((MARGIN, bottom - 40, MARGIN + 300, bottom - 32), fill=RULE)
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=9)
+    return buffer.getvalue()

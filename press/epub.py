@@ -1,0 +1,430 @@
+"""The EPUB edition: EPUB 3 (with an NCX for older readers) packaged by ebooklib.
+
+Every content document is rendered by a Jinja2 template from the same model as the PDF;
+ebooklib writes the package document, the NCX and the zip, and `_repack` then rewrites the
+zip so that two builds give the same bytes (ebooklib 0.20 stamps the wall clock into every
+zip entry, in local time).
+
+Reading order: cover, title page, disclaimer, contents (the navigation document itself),
+one document per section, further reading.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from . import fonts, templating
+from .cover import cover_image
+from .errors import Location, PressError
+from .model import Briefing
+from .source import UNDATED
+from .subset import subset_font
+from .templating import FURTHER_READING_ID, STYLES_DIR
+
+EPUB_NS = "http://www.idpf.org/2007/ops"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+STYLESHEET = "styles/epub.css"
+GENERATED = "generated"  # the pictures the build draws (cover, emoji), apart from the sources' images
+# Apple Books shows the embedded faces only when the book asks for them.
+APPLE_OPTIONS = (b'<?xml version="1.0" encoding="utf-8"?>\n<display_options>\n  <platform name="*">\n'
+                 b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
+COVER_IMAGE_ID = "cover-img"
+# Documents of our own, named after ids no heading can take (see source.RESERVED_IDS).
+COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
+    "cover.xhtml", "titlepage.xhtml", "disclaimer.xhtml", "nav.xhtml", f"{FURTHER_READING_ID}.xhtml")
+# The faces the stylesheet declares: (family, file stem), subset to the book's characters.
+EMBEDDED_FACES = (
+    ("Charis SIL", "CharisSIL-Regular"), ("Charis SIL", "CharisSIL-Italic"),
+    ("Charis SIL", "CharisSIL-Bold"), ("Charis SIL", "CharisSIL-BoldItalic"),
+    ("Noto Sans", "NotoSans-Regular"), ("Noto Sans", "NotoSans-Bold"),
+)
+# Drawn by the reading system around the text: list numbers, bullets, hyphens.
+TEXT_FAMILIES = ("Charis SIL", "Noto Sans")
+READER_CHARACTERS = " 0123456789.-\u2010\u00ad\u2022\u25e6\u25aa"
+ACCESSIBILITY = (
+    ("schema:accessMode", "textual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+    ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+)
+SUMMARY = ("A text briefing with a table of contents of its sections and sub-sections, headings "
+           "in a logical order, text alternatives for every image, and notes linked in both "
+           "directions. Its text can be resized and restyled; it has no hazards.")
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str            # file name in the EPUB, next to the package document
+    title: str
+    html: str
+    properties: tuple[str, ...] = ()
+
+
+def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
+    """The EPUB edition of the briefing, the same bytes for the same sources."""
+    fonts.require_fonts()
+    cover = cover_image(briefing)
+    cover_href = f"{GENERATED}/cover{cover.suffix}"
+    documents = _documents(briefing, cover_href)
+    emoji = _Emoji()
+    documents = [emoji.replace(doc) for doc in documents]
+    _check_glyphs(briefing, documents)
+    generated = {cover_href: (cover.data, cover.media_type), **emoji.images(),
+                 **_font_subsets(documents)}
+    _refuse_clashes(briefing, generated)
+    book = _book(briefing, documents, generated, cover_href)
+    return _repack(_ebooklib_bytes(book, briefing), briefing)
+
+
+# --- the documents ---------------------------------------------------------------------
+
+
+def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
+    words = templating.labels(briefing.language)
+    page = dict(briefing=briefing, stylesheet=STYLESHEET)
+    where = {FURTHER_READING_ID: FURTHER}
+    for section in briefing.sections:
+        for entry in (section.toc, *section.toc.children):
+            where[entry.anchor] = section.document
+    toc = templating.table_of_contents(briefing)
+    landmarks = [
+        {"type": "cover", "href": COVER, "title": words["cover"]},
+        {"type": "toc", "href": f"{NAV}#contents", "title": words["contents"]},
+        {"type": "bodymatter", "href": briefing.sections[0].document, "title": briefing.sections[0].title},
+    ]
+    docs = [
+        Document(COVER, words["cover"], templating.render(
+            "epub/cover.xhtml.j2", cover_href=cover_href, cover_alt=_cover_alt(briefing), **page)),
+        Document(TITLEPAGE, words["title_page"], templating.render("epub/titlepage.xhtml.j2", **page)),
+        Document(DISCLAIMER, words["disclaimer"], templating.render("epub/disclaimer.xhtml.j2", **page)),
+        Document(NAV, words["contents"], templating.render(
+            "epub/nav.xhtml.j2", toc=toc, landmarks=landmarks,
+            href=lambda entry: f"{where[entry.anchor]}#{entry.anchor}", **page), ("nav",)),
+    ]
+    docs += [Document(s.document, s.title, templating.render("epub/section.xhtml.j2", section=s, **page))
+             for s in briefing.sections]
+    if briefing.manifest.related:
+        docs.append(Document(FURTHER, words["further_reading"],
+                             templating.render("epub/further-reading.xhtml.j2", **page)))
+    return [Document(d.name, d.title, d.html.lstrip(), d.properties) for d in docs]
+
+
+def _cover_alt(briefing: Briefing) -> str:
+    parts = [briefing.title, briefing.subtitle, ", ".join(briefing.manifest.authors),
+             briefing.manifest.publisher]
+    return ". ".join(p for p in parts if p)
+
+
+def _text_of(document: Document) -> str:
+    root = etree.fromstring(document.html.encode())
+    return "".join(root.itertext()) + "".join(root.xpath("//@alt"))
+
+
+@lru_cache(maxsize=None)
+def _family_cmaps() -> dict[str, frozenset[int]]:
+    """The code points each edition family can draw (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    cmaps = {}
+    for family, paths in fonts.font_files().items():
+        points: set[int] = set()
+        for path in paths:
+            with TTFont(path, lazy=True) as font:
+                points.update(font.getBestCmap() or {})
+        cmaps[family] = frozenset(points)
+    return cmaps
+
+
+def _check_glyphs(briefing: Briefing, documents: list[Document]) -> None:
+    """Stop on a character no edition font can draw, as the print edition does."""
+    covered = frozenset().union(*_family_cmaps().values())
+    missing = list(dict.fromkeys(c for d in documents for c in _text_of(d)
+                                 if fonts.needs_glyph(c) and ord(c) not in covered))
+    if missing:
+        where = [(s.source, s.text) for s in briefing.sections] + [
+            (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
+        raise fonts.glyph_error(missing, where)
+
+
+def _refuse_clashes(briefing: Briefing, generated: dict) -> None:
+    for section in briefing.sections:
+        for asset in section.assets:
+            if asset.href in generated:
+                raise PressError(f"image '{asset.href}' has the name of a file the EPUB makes itself: "
+                                 "rename or move it", Location(section.source))
+
+
+# --- fonts and emoji -------------------------------------------------------------------
+
+
+def _font_file(family: str, stem: str) -> Path:
+    for path in fonts.font_files()[family]:
+        if path.stem == stem:
+            return path
+    raise PressError(f"font file {stem} of {family} is missing: run `make deps`")
+
+
+def _font_subsets(documents: list[Document]) -> dict[str, tuple[bytes, str]]:
+    """Each embedded face cut down to the characters of the book; the same bytes every time."""
+    text = "".join(_text_of(d) for d in documents) + READER_CHARACTERS
+    unicodes = sorted({ord(c) for c in text})
+    return {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
+            for family, stem in EMBEDDED_FACES}
+
+
+class _Emoji:
+    """Characters only the emoji font has, shown as small pictures of its own glyphs.
+
+    Noto Color Emoji is a bitmap colour font (CBDT) that Kindle, Kobo and Apple Books cannot
+    draw; a PNG of the glyph (alt text: the character itself) shows everywhere.
+    """
+
+    SIZE = 109  # the font's only bitmap size
+
+    def __init__(self):
+        self.found: dict[str, str] = {}   # cluster -> href
+
+    def _is_emoji(self, char: str) -> bool:
+        cmaps = _family_cmaps()
+        code = ord(char)
+        return (code in cmaps["Noto Color Emoji"] and fonts.needs_glyph(char)
+                and not any(code in cmaps[family] for family in TEXT_FAMILIES))
+
+    def _clusters(self, text: str) -> list[tuple[int, int]]:
+        spans, i = [], 0
+        while i < len(text):
+            if text[i] > "\u2000" and self._is_emoji(text[i]):
+                j = i + 1
+                while j < len(text) and (
+                        text[j] in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= text[j] <= "\U0001f3ff"
+                        or "\U000e0020" <= text[j] <= "\U000e007f"
+                        or (text[j - 1] == "\u200d" and self._is_emoji(text[j]))):
+                    j += 1
+                spans.append((i, j))
+                i = j
+            else:
+                i += 1
+        return spans
+
+    def _href(self, cluster: str) -> str:
+        if cluster not in self.found:
+            name = "-".join(f"{ord(c):x}" for c in cluster if c not in "\ufe0e\ufe0f")
+            self.found[cluster] = f"{GENERATED}/emoji-{name}.png"
+        return self.found[cluster]
+
+    def _split(self, text: str | None, parent, before):
+        """Replace emoji in `text` by <img> elements; return the text left before them."""
+        if not text:
+            return text
+        spans = self._clusters(text)
+        if not spans:
+            return text
+        head = text[: spans[0][0]]
+        anchor = before
+        for n, (start, end) in enumerate(spans):
+            cluster = text[start:end]
+            img = etree.Element(f"{{{XHTML_NS}}}img", {
+                "class": "emoji", "src": self._href(cluster), "alt": cluster})
+            following = spans[n + 1][0] if n + 1 < len(spans) else len(text)
+            img.tail = text[end:following] or None
+            if anchor is None:
+                parent.insert(0, img)
+            else:
+                anchor.addnext(img)
+            anchor = img
+        return head
+
+    def replace(self, document: Document) -> Document:
+        if not any(c > "\u2000" and self._is_emoji(c) for c in document.html):
+            return document
+        root = etree.fromstring(document.html.encode())
+        body = root.find(f"{{{XHTML_NS}}}body")
+        for element in list(body.iter()):
+            if not isinstance(element.tag, str) or element.tag == f"{{{XHTML_NS}}}img":
+                continue
+            element.text = self._split(element.text, element, None)
+            if element is not body and element.getparent() is not None:
+                element.tail = self._split(element.tail, element.getparent(), element)
+        html = etree.tostring(root, encoding="unicode")
+        head = document.html[: document.html.index("<html")]
+        return Document(document.name, document.title, head + html + "\n", document.properties)
+
+    def images(self) -> dict[str, tuple[bytes, str]]:
+        if not self.found:
+            return {}
+        from PIL import Image, ImageDraw, ImageFont
+
+        path = fonts.font_files()["Noto Color Emoji"][0]
+        font = ImageFont.truetype(str(path), self.SIZE)
+        out = {}
+        for cluster, href in sorted(self.found.items(), key=lambda item: item[1]):
+            left, top, right, bottom = font.getbbox(cluster)
+            image = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+            ImageDraw.Draw(image).text((-left, -top), cluster, font=font, embedded_color=True)
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=True)
+            out[href] = (buffer.getvalue(), "image/png")
+        return out
+
+
+# --- the package -----------------------------------------------------------------------
+
+
+def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str):
+    m = briefing.manifest
+    book = epub.EpubBook()
+    book.set_identifier(m.identifier)
+    book.set_title(briefing.title)
+    book.set_language(briefing.language)
+    for n, author in enumerate(m.authors, 1):
+        # Not add_author(): ebooklib 0.20 gives every creator the same id.
+        book.add_metadata("DC", "creator", author, {"id": f"creator-{n}"})
+    if m.publisher:
+        book.add_metadata("DC", "publisher", m.publisher)
+    if briefing.edition_date:
+        book.add_metadata("DC", "date", briefing.edition_date.isoformat())
+    if briefing.subtitle:
+        book.add_metadata("DC", "description", briefing.subtitle)
+    for keyword in m.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    for prop, value in ACCESSIBILITY:
+        book.add_metadata(None, "meta", value, {"property": prop})
+    book.add_metadata(None, "meta", SUMMARY, {"property": "schema:accessibilitySummary"})
+    # EPUB 2 readers (and Kindle's converter) find the cover picture by this.
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": COVER_IMAGE_ID})
+
+    items = {}
+    for doc in documents:
+        item = _XhtmlItem(uid=f"doc-{Path(doc.name).stem}", file_name=doc.name, title=doc.title,
+                          lang=briefing.language)
+        item.content = doc.html.encode()
+        item.properties = list(doc.properties)
+        book.add_item(item)
+        items[doc.name] = item
+    css = epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css",
+                        content=(STYLES_DIR / "epub.css").read_bytes())
+    book.add_item(css)
+    for n, (href, (data, media_type)) in enumerate(generated.items()):
+        if href == cover_href:
+            item = epub.EpubCover(uid=COVER_IMAGE_ID, file_name=href)
+            item.media_type = media_type
+        elif media_type.startswith("font/"):
+            item = epub.EpubItem(uid=f"font-{n}", file_name=href, media_type=media_type)
+        else:
+            item = epub.EpubImage(uid=f"img-gen-{n}", file_name=href, media_type=media_type)
+        item.content = data
+        book.add_item(item)
+    for n, asset in enumerate(briefing.assets, 1):
+        book.add_item(epub.EpubImage(uid=f"img-{n}", file_name=asset.href, media_type=asset.media_type,
+                                     content=asset.path.read_bytes()))
+    book.add_item(epub.EpubNcx())
+
+    book.spine = [items[doc.name] for doc in documents]
+    book.toc = _ncx_entries(briefing, documents)
+    first = briefing.sections[0].document
+    book.guide = [
+        {"type": "cover", "href": COVER, "title": templating.labels(briefing.language)["cover"]},
+        {"type": "toc", "href": NAV, "title": templating.labels(briefing.language)["contents"]},
+        {"type": "text", "href": first, "title": briefing.sections[0].title},
+    ]
+    return book
+
+
+def _ncx_entries(briefing: Briefing, documents: list[Document]) -> list:
+    """The same two levels as the navigation document, for EPUB 2 reading systems."""
+    entries = []
+    for section in briefing.sections:
+        head = epub.Link(f"{section.document}#{section.id}", section.title, f"ncx-{section.id}")
+        if section.toc.children:
+            children = [epub.Link(f"{section.document}#{c.anchor}", c.title, f"ncx-{c.anchor}")
+                        for c in section.toc.children]
+            entries.append((epub.Section(section.title, head.href), children))
+        else:
+            entries.append(head)
+    if briefing.manifest.related:
+        label = templating.labels(briefing.language)["further_reading"]
+        entries.append(epub.Link(f"{FURTHER}#{FURTHER_READING_ID}", label, f"ncx-{FURTHER_READING_ID}"))
+    return entries
+
+
+class _XhtmlItem(epub.EpubHtml):
+    """A finished XHTML document: ebooklib's EpubHtml would re-parse it as HTML and keep only
+    the children of <body>, losing the body's epub:type and the head."""
+
+    def get_content(self, default=None):
+        return self.content
+
+
+def _ebooklib_bytes(book, briefing: Briefing) -> bytes:
+    buffer = io.BytesIO()
+    options = {"epub3_pages": False, "epub3_landmark": False, "raise_exceptions": True,
+               "mtime": briefing.timestamp, "play_order": {"enabled": True, "start_from": 1}}
+    if not epub.write_epub(buffer, book, options):
+        raise PressError("ebooklib could not write the EPUB")
+    return buffer.getvalue()
+
+
+# --- byte-identical zip ----------------------------------------------------------------
+
+
+def _fix_package(opf: bytes, briefing: Briefing) -> bytes:
+    """What ebooklib leaves out of the package document: its language, and a depth in the NCX."""
+    root = etree.fromstring(opf)
+    root.set(XML_LANG, briefing.language)
+    return _xml(root)
+
+
+def _xml(root) -> bytes:
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(root, encoding="utf-8",
+                                                                        pretty_print=True)
+
+
+def _fix_ncx(ncx: bytes, briefing: Briefing) -> bytes:
+    root = etree.fromstring(ncx)
+    ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    depth = 2 if any(s.toc.children for s in briefing.sections) else 1
+    for meta in root.xpath("//n:head/n:meta[@name='dtb:depth']", namespaces=ns):
+        meta.set("content", str(depth))
+    root.set(XML_LANG, briefing.language)
+    return _xml(root)
+
+
+def _repack(data: bytes, briefing: Briefing) -> bytes:
+    """mimetype first and stored, then every entry in ebooklib's order, all stamped with the
+    edition's time in UTC, whatever the machine's clock and time zone."""
+    date_time = max(briefing.timestamp, UNDATED).utctimetuple()[:6]  # zip times start in 1980
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        if names[:2] != ["mimetype", "META-INF/container.xml"]:
+            raise PressError("ebooklib wrote an EPUB that does not begin with mimetype and container.xml")
+        entries = [(name, source.read(name)) for name in names]
+        entries.insert(2, ("META-INF/com.apple.ibooks.display-options.xml", APPLE_OPTIONS))
+        for name, content in entries:
+            if name.endswith(".opf"):
+                content = _fix_package(content, briefing)
+            elif name.endswith(".ncx"):
+                content = _fix_ncx(content, briefing)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, content)
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, content, compresslevel=9)
+    return out.getvalue()

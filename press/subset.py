@@ -1,0 +1,109 @@
+"""Font subsets for embedding: HarfBuzz's subsetter when installed (fast), else fontTools.
+
+Both keep the glyphs for the given characters with their OpenType layout (kerning,
+ligatures), drop hinting, and keep the name table's copyright and licence entries. Neither
+writes a timestamp of its own, so the same characters give the same bytes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import io
+from functools import lru_cache
+from pathlib import Path
+
+NO_HINTING = 0x1
+SETS_UNICODE = 1
+SETS_NAME_ID = 4
+NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)  # names, copyright, licence and its address
+
+
+@lru_cache(maxsize=None)
+def _harfbuzz():
+    name = ctypes.util.find_library("harfbuzz-subset")
+    base = ctypes.util.find_library("harfbuzz")
+    if not name or not base:
+        return None
+    hb, sub = ctypes.CDLL(base), ctypes.CDLL(name)
+    p = ctypes.c_void_p
+    signatures = {
+        (hb, "hb_blob_create_from_file"): ([ctypes.c_char_p], p),
+        (hb, "hb_face_create"): ([p, ctypes.c_uint], p),
+        (hb, "hb_face_reference_blob"): ([p], p),
+        (hb, "hb_blob_get_data"): ([p, ctypes.POINTER(ctypes.c_uint)], p),
+        (hb, "hb_blob_destroy"): ([p], None),
+        (hb, "hb_face_destroy"): ([p], None),
+        (hb, "hb_set_add"): ([p, ctypes.c_uint32], None),
+        (sub, "hb_subset_input_create_or_fail"): ([], p),
+        (sub, "hb_subset_input_set"): ([p, ctypes.c_int], p),
+        (sub, "hb_subset_input_set_flags"): ([p, ctypes.c_uint], None),
+        (sub, "hb_subset_input_destroy"): ([p], None),
+        (sub, "hb_subset_or_fail"): ([p, p], p),
+    }
+    for (lib, function), (args, result) in signatures.items():
+        getattr(lib, function).argtypes = args
+        getattr(lib, function).restype = result
+    return hb, sub
+
+
+def subset_font(path: Path, unicodes: list[int]) -> bytes:
+    """The font at `path` cut down to `unicodes`, as TrueType/OpenType bytes."""
+    libraries = _harfbuzz()
+    if libraries is not None:
+        data = _harfbuzz_subset(libraries, path, unicodes)
+        if data:
+            return data
+    return _fonttools_subset(path, unicodes)
+
+
+def _harfbuzz_subset(libraries, path: Path, unicodes: list[int]) -> bytes | None:
+    hb, sub = libraries
+    blob = hb.hb_blob_create_from_file(str(path).encode())
+    face = hb.hb_face_create(blob, 0)
+    request = sub.hb_subset_input_create_or_fail()
+    result = result_blob = None
+    try:
+        if not request:
+            return None
+        wanted = sub.hb_subset_input_set(request, SETS_UNICODE)
+        for code in unicodes:
+            hb.hb_set_add(wanted, code)
+        names = sub.hb_subset_input_set(request, SETS_NAME_ID)
+        for name_id in NAME_IDS:
+            hb.hb_set_add(names, name_id)
+        sub.hb_subset_input_set_flags(request, NO_HINTING)
+        result = sub.hb_subset_or_fail(face, request)
+        if not result:
+            return None
+        result_blob = hb.hb_face_reference_blob(result)
+        length = ctypes.c_uint()
+        data = hb.hb_blob_get_data(result_blob, ctypes.byref(length))
+        return ctypes.string_at(data, length.value) if data and length.value else None
+    finally:
+        if result_blob:
+            hb.hb_blob_destroy(result_blob)
+        if result:
+            hb.hb_face_destroy(result)
+        if request:
+            sub.hb_subset_input_destroy(request)
+        hb.hb_face_destroy(face)
+        hb.hb_blob_destroy(blob)
+
+
+def _fonttools_subset(path: Path, unicodes: list[int]) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.hinting = False
+    options.name_IDs = list(NAME_IDS)
+    options.notdef_outline = True
+    options.drop_tables += ["DSIG", "Silt"]
+    font = TTFont(path, recalcTimestamp=False, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
