@@ -14,7 +14,7 @@ RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libh
 TEST_PACKAGES    := poppler-utils
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf test clean distclean deps deps-test help
+.PHONY: all pdf test check clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 
 test: $(VENV)/.installed deps deps-test ## Run the test suite
 	$(PY) -m pytest
+
+check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
+	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi
