@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -47,6 +48,7 @@ CODES = {
     "E312": "an image is not PNG, JPEG or SVG",
     "E313": "an image does not exist",
     "E314": "an image has no alt text",
+    "E315": "an SVG image refers to a file outside the source folder, the network or an external entity",
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
@@ -89,6 +91,7 @@ def problem(code: str, file: Path | None, line: int | None, message: str) -> Pro
 # Messages of the loader's errors -> codes. Order matters: the first match wins.
 _CLASSIFY = [
     (r"is larger than|the limit is|more than .* of text", None),  # limits: see _limit_code
+    (r"^not UTF-8 text \(invalid byte", "E201"),
     (r"^(no briefing\.yml|not UTF-8|invalid YAML|must be a mapping)", "E101"),
     (r"link to a file outside the source folder|must be a path inside the source folder", "E107"),
     (r"^missing required key", "E102"),
@@ -282,13 +285,43 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                     if child.type == "link_open":
                         _resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
                     elif child.type == "image":
-                        _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line)
+                        asset = _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line)
+                        if asset.media_type == "image/svg+xml":
+                            found += _lint_svg(root.resolve(), asset.path)
                 except SourceError as exc:
                     found += from_error(exc, "E302")
                 if child.type == "image" and not markdown.plain_text(child.children or []).strip():
                     src = child.attrGet("src") or ""
                     found.append(problem("E314", section.path, line,
                                          f"image '{src[:80]}' has no alt text: describe it in ![...]"))
+    return found
+
+
+_SVG_REFERENCE = re.compile(
+    r"""(?:href\s*=\s*["']([^"']*)["'])|(?:url\(\s*["']?([^"')]*))|(?:@import\s+["']([^"']*)["'])"""
+    r"""|(<!ENTITY[^>]*\b(?:SYSTEM|PUBLIC)\b)""", re.IGNORECASE)
+
+
+def _lint_svg(root: Path, path: Path) -> list[Problem]:
+    """What an SVG image would make the editions fetch: only its own fragments, data: and files inside."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for match in _SVG_REFERENCE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group(4):
+            found.append(problem("E315", path, line, "an external entity (<!ENTITY ... SYSTEM>) is not allowed"))
+            continue
+        ref = (match.group(1) or match.group(2) or match.group(3) or "").strip()
+        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
+            continue
+        parts = urlsplit(ref)
+        inside = not parts.scheme and not parts.netloc and \
+            (path.parent / unquote(parts.path)).resolve().is_relative_to(root)
+        if not inside:
+            found.append(problem("E315", path, line, f"'{ref[:80]}' is not a file inside the source folder"))
     return found
 
 

@@ -39,6 +39,11 @@ def make_parser(language: str) -> MarkdownIt:
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
+    # Every link and image reaches the resolvers in source.py, which allow only http, https,
+    # mailto, sections and headings (links) and files inside the folder (images), and report
+    # anything else with its file and line. markdown-it's own filter would silently print a
+    # `javascript:` or `file:` link as text instead.
+    md.validateLink = lambda url: True
     primary = language.split("-")[0].lower()
     md.options["quotes"] = QUOTES.get(primary, "“”‘’")
     return md
@@ -106,7 +111,7 @@ def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -
             headings.append(Heading(
                 level=int(token.tag[1]),
                 title=plain_text(inline.children or []),
-                html=md.renderer.renderInline(inline.children or [], md.options, env),
+                html=md.renderer.renderInline(_without_links(inline.children or []), md.options, env),
                 line=token.map[0] + 1 if token.map else 1,
                 token=token,
             ))
@@ -138,6 +143,25 @@ def _check_limits(section: ParsedSection) -> None:
             if columns > limits.MAX_TABLE_COLUMNS:
                 raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
                                   Location(section.path, line))
+
+
+def _without_links(children: Sequence[Token]) -> list[Token]:
+    """A heading's inline content for the TOC and bookmarks: its links as text, images as alt text.
+
+    The TOC entry is itself a link (links may not nest), and the heading's own rendering
+    already carries the checked link.
+    """
+    out = []
+    for child in children:
+        if child.type in ("link_open", "link_close"):
+            continue
+        if child.type == "image":
+            text = Token("text", "", 0)
+            text.content = plain_text(child.children or [])
+            out.append(text)
+        else:
+            out.append(child)
+    return out
 
 
 def _front_matter(path: Path, token: Token) -> dict:
