@@ -11,7 +11,7 @@ import re
 
 MAX_MANIFEST_BYTES = 256 * 1024        # briefing.yml
 MAX_SECTION_BYTES = 1024 * 1024        # one section file (about 300 printed pages)
-MAX_TOTAL_BYTES = 4 * 1024 * 1024      # all section files together
+MAX_TOTAL_BYTES = 2 * 1024 * 1024      # all section files together (about 600 pages)
 MAX_SECTIONS = 500                     # files listed in `sections:`
 MAX_NESTING = 16                       # lists and block quotes inside one another
 MAX_TABLE_COLUMNS = 64                 # cells in a table row
