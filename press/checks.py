@@ -11,7 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -48,7 +47,7 @@ CODES = {
     "E312": "an image is not PNG, JPEG or SVG",
     "E313": "an image does not exist",
     "E314": "an image has no alt text",
-    "E315": "an SVG image refers to a file outside the source folder, the network or an external entity",
+    "E315": "an SVG image holds script, event handlers, entities or references outside the source folder",
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
@@ -110,6 +109,7 @@ _CLASSIFY = [
     (r"^image .*must be PNG", "E312"),
     (r"^image .*does not exist", "E313"),
     (r"^the disclaimer may", "E321"),
+    (r"^SVG image", "E315"),
     (r"nested more than", "E503"),
     (r"no edition font can draw", "E401"),
     (r"is not installed", "E402"),
@@ -285,7 +285,8 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                     if child.type == "link_open":
                         _resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
                     elif child.type == "image":
-                        asset = _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line)
+                        asset = _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
+                                             check_svg=False)
                         if asset.media_type == "image/svg+xml":
                             found += _lint_svg(root.resolve(), asset.path)
                 except SourceError as exc:
@@ -297,32 +298,10 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-_SVG_REFERENCE = re.compile(
-    r"""(?:href\s*=\s*["']([^"']*)["'])|(?:url\(\s*["']?([^"')]*))|(?:@import\s+["']([^"']*)["'])"""
-    r"""|(<!ENTITY[^>]*\b(?:SYSTEM|PUBLIC)\b)""", re.IGNORECASE)
-
-
 def _lint_svg(root: Path, path: Path) -> list[Problem]:
-    """What an SVG image would make the editions fetch: only its own fragments, data: and files inside."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    found = []
-    for match in _SVG_REFERENCE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        if match.group(4):
-            found.append(problem("E315", path, line, "an external entity (<!ENTITY ... SYSTEM>) is not allowed"))
-            continue
-        ref = (match.group(1) or match.group(2) or match.group(3) or "").strip()
-        if not ref or ref.startswith("#") or ref.lower().startswith("data:"):
-            continue
-        parts = urlsplit(ref)
-        inside = not parts.scheme and not parts.netloc and \
-            (path.parent / unquote(parts.path)).resolve().is_relative_to(root)
-        if not inside:
-            found.append(problem("E315", path, line, f"'{ref[:80]}' is not a file inside the source folder"))
-    return found
+    from . import svg
+
+    return [problem("E315", path, line, message) for line, message in svg.problems(path, root)]
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:

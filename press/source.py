@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import limits, markdown
+from . import limits, markdown, svg
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest, slugify
 from .model import Asset, Briefing, Fragments, Section, TocEntry
@@ -180,7 +180,7 @@ def _resolve_link(href: str, at: Location, index: int, flavor: str,
     return f"#{quote(anchor)}"
 
 
-def _image_asset(root: Path, section_path: Path, src: str, line: int) -> Asset:
+def _image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
@@ -195,6 +195,10 @@ def _image_asset(root: Path, section_path: Path, src: str, line: int) -> Asset:
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at)
     if not path.is_file():
         raise SourceError(f"image '{unquote(parts.path)}' does not exist", at)
+    if media_type == "image/svg+xml" and check_svg:
+        found = svg.problems(path, root)
+        if found:
+            raise SourceError(found[0][1], Location(path, found[0][0]))
     return Asset(href=href, path=path, media_type=media_type)
 
 

@@ -51,13 +51,12 @@ CASES = {
                                   "E311"),
     "section-symlink": Case(1, r"briefing\.yml:7: section '02\.md' is a link to a file outside the source folder$",
                             "E107"),
-    "svg-file-image": Case(1, r"drawing\.svg:3: the editions may only use files inside the briefing's folder: "
-                              r"file://.*/canary\.png$", "E315"),
-    "svg-network-image": Case(1, r"drawing\.svg:3: the editions may not fetch from the network: "
-                                 r"http://127\.0\.0\.1:\d+/beacon\.png$", "E315"),
-    # WeasyPrint fetches nothing from an SVG's <style> or url(): it builds, `check` still flags them.
-    "svg-css-url": Case(0, "", "E315"),
-    "svg-external-entity": Case(0, "", "E315"),
+    "svg-file-image": Case(1, r"drawing\.svg:3: SVG image refers to 'file://.*/canary\.png', which is not a file "
+                              r"inside the source folder$", "E315"),
+    "svg-network-image": Case(1, r"drawing\.svg:3: SVG image refers to 'http://127\.0\.0\.1:\d+/beacon\.png'", "E315"),
+    "svg-css-url": Case(1, r"drawing\.svg:2: SVG image refers to 'file://.*/canary\.css'", "E315"),
+    "svg-external-entity": Case(1, r"drawing\.svg:2: SVG images may not hold '<!DOCTYPE svg \['", "E315"),
+    "svg-script": Case(1, r"drawing\.svg:1: SVG images may not hold 'onload='", "E315"),
     "raw-html": Case(0),
     "javascript-link": Case(1, r"01\.md:5: links may use http, https or mailto, not 'javascript:'$", "E301"),
     "javascript-autolink": Case(1, r"(?i)01\.md:3: links may use http, https or mailto, not 'javascript:'$", "E301"),
@@ -330,6 +329,22 @@ def test_heading_links_do_not_nest_in_the_toc(tmp_path):
     (tmp_path / "sections" / "01.md").write_text("# See [x](javascript:alert(1))\n")
     with pytest.raises(checks.PressError, match="01.md:1: links may use"):
         load_briefing(tmp_path)
+
+
+def test_a_fetch_weasyprint_swallows_inside_an_svg_still_fails_the_build(tmp_path, server, previous_pdf,
+                                                                         monkeypatch):
+    """Defence in depth: were an SVG reference to slip past press.svg, the fetcher's refusal stands."""
+    from press import pdf, svg
+    from press.source import load_briefing
+
+    source, out, outside, secret = setup("svg-file-image", tmp_path, server.server_address[1], previous_pdf)
+    monkeypatch.setattr(svg, "problems", lambda path, root: [])
+    briefing = load_briefing(source)
+    with pytest.raises(checks.PressError) as caught:
+        pdf.pdf_bytes(briefing)
+    message = caught.value.format_message()
+    assert re.search(r"drawing\.svg:3: the editions may only use files inside the briefing's folder: "
+                     r"file://.*/canary\.png$", message), message
 
 
 def test_symlinked_manifest_outside_is_refused(tmp_path):
