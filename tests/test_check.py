@@ -305,3 +305,16 @@ def test_make_check_is_wired():
     makefile = (ROOT / "Makefile").read_text()
     assert "check:" in makefile and "$(BUILD) check" in makefile
     assert "| `check" in (ROOT / "README.md").read_text()
+
+
+def test_the_article_and_its_pdf_pass_check(article_pdf):
+    """The real briefing, freshly built: no finding at all, even with --strict."""
+    from conftest import ARTICLE_SOURCE
+
+    assert checks.run_check(ARTICLE_SOURCE, article_pdf.parent, strict=True) == []
+
+
+def test_every_code_is_documented():
+    readme = (ROOT / "README.md").read_text()
+    for code in checks.CODES:
+        assert f"| `{code}` |" in readme, code
