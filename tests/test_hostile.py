@@ -76,6 +76,7 @@ CASES = {
     "related-javascript": Case(1, r"briefing\.yml:8: 'url' must start with http:// or https://", "E103"),
     "cover-outside": Case(1, r"briefing\.yml:7: 'cover' must be a file inside the source folder", "E103"),
     "front-matter-id": Case(1, r"01\.md:1: front matter 'id' must be letters, digits", "E206"),
+    "slug-traversal": Case(1, r"briefing\.yml:2: 'slug' may hold only a-z, 0-9, '\.', '_' and '-', not '\.\./", "E103"),
     "disclaimer-markup": Case(1, r"briefing\.yml:4: the disclaimer may link only to web addresses$", "E321"),
 }
 

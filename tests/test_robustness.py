@@ -149,3 +149,24 @@ def test_check_reports_the_limits_too(tmp_path):
     found = [(p.code, p.file.name) for p in checks.check_sources(source)]
     assert found == [("E503", "s0000.md"), ("E504", "s0001.md"), ("E501", "s0002.md")]
     assert os.path.getsize(source / "sections" / "s0002.md") > 2 * 1024 * 1024 - 1024
+
+
+def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
+    """Named pipes and device files are not files: refused at once, never opened."""
+    source = pathological.write(tmp_path / "src", ["# One\n\n![pipe](../pipe.png)\n", "# Two\n"])
+    os.mkfifo(source / "pipe.png")
+    (source / "sections" / "s0001.md").unlink()
+    os.mkfifo(source / "sections" / "s0001.md")
+    (source / "zero.png").symlink_to("/dev/zero")
+    started = time.monotonic()
+    result = run_build("pdf", "--source", source, "--out", tmp_path / "out")
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith("briefing.yml:7: section file 's0001.md' does not exist")
+    (source / "sections" / "s0001.md").unlink()
+    (source / "sections" / "s0001.md").write_text("# Two\n\n![zero](../zero.png)\n")
+    result = run_build("pdf", "--source", source, "--out", tmp_path / "out")
+    assert time.monotonic() - started < 60
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "s0000.md:3: image '../pipe.png' does not exist" in result.stderr
+    assert "s0001.md:3: image '../zero.png' is outside the source folder" in result.stderr
