@@ -371,3 +371,16 @@ def test_project_root_is_not_reachable_through_the_fetcher(tmp_path):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 7
     assert fetcher.fetch("data:text/plain,hello") is not None
+
+
+def test_a_normal_build_and_check_open_no_connection(tmp_path):
+    """The happy path too: fonts, images, styles all come from disk."""
+    log = tmp_path / "guard.log"
+    secret = tmp_path / "nothing-here"
+    secret.mkdir()
+    for command in ("pdf", "check"):
+        result = guarded_build(command, "--source", FIXTURES / "features", "--out", tmp_path / "out",
+                               log=log, secret_dir=secret)
+        assert result.returncode == 0, result.stderr
+    assert_nothing_outside_read(log)
+    assert not log.exists() or log.read_text() == ""
