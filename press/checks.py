@@ -23,7 +23,7 @@ ERROR, WARNING = "error", "warning"
 # code -> what it means; the first letter says the severity (E error, W warning).
 CODES = {
     "E101": "the manifest cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
-    "E102": "a required manifest key is missing",
+    "E102": "a required manifest key is missing or empty",
     "E103": "a manifest value has the wrong type or form",
     "E104": "the disclaimer is empty",
     "E105": "a section file is listed twice",
@@ -96,6 +96,7 @@ _CLASSIFY = [
     (r"link to a file outside the source folder|must be a path inside the source folder", "E107"),
     (r"^missing required key", "E102"),
     (r"^'disclaimer' must not be empty", "E104"),
+    (r"^'\w+' must not be empty", "E102"),
     (r"is listed twice", "E105"),
     (r"^section file .* does not exist", "E106"),
     (r"control character", "E208"),
