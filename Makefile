@@ -18,7 +18,7 @@ RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libh
 TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch test bench clean distclean deps deps-test help
+.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ test: $(VENV)/.installed deps deps-test ## Run the test suite
 
 bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
 	$(PY) bench/editor_loop.py 5
+
+check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
+	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi

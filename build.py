@@ -128,6 +128,26 @@ def watch(source: Path, out: Path, port: int, serving: bool) -> None:
 
 
 @cli.command()
+@SOURCE
+@OUT
+@click.option("--strict", is_flag=True, help="Count warnings as errors.")
+@click.pass_context
+def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
+    """Lint the sources and validate the last outputs, without building.
+
+    Prints every finding as `file:line: CODE: message`; exit status 1 if any is an error.
+    """
+    from press import checks
+
+    problems = checks.run_check(source, out, strict=strict)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(p.severity == checks.ERROR for p in problems)
+    click.echo(f"check: {errors} error(s), {len(problems) - errors} warning(s)", err=True)
+    ctx.exit(1 if errors else 0)
+
+
+@cli.command()
 @OUT
 def clean(out: Path) -> None:
     """Delete the output folder and everything built in it."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from . import limits
 from .errors import Location, Problems, PressError
 
 MANIFEST_NAME = "briefing.yml"
@@ -100,6 +101,11 @@ def load_manifest(source_dir: Path) -> Manifest:
     path = Path(source_dir).resolve() / MANIFEST_NAME
     if not path.is_file():
         raise Problems([PressError(f"no {MANIFEST_NAME} found in {source_dir}", Location(path))])
+    if not path.resolve().is_relative_to(path.parent):
+        raise Problems([PressError(f"{MANIFEST_NAME} is a link to a file outside the source folder", Location(path))])
+    if path.stat().st_size > limits.MAX_MANIFEST_BYTES:
+        raise Problems([PressError(f"{MANIFEST_NAME} is larger than {limits.human_bytes(limits.MAX_MANIFEST_BYTES)}",
+                                   Location(path))])
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -143,6 +149,8 @@ def _text(c: _Collector, data: dict, key: str, required: bool = False) -> str | 
         c.error(key, f"'{key}' must be text, not {_kind(value)}")
         return None
     value = str(value).strip()
+    if _forbidden(c, key, value):
+        return None
     if required and not value:
         c.error(key, f"'{key}' must not be empty")
         return None
@@ -162,9 +170,16 @@ def _text_list(c: _Collector, data: dict, key: str) -> tuple[str, ...]:
     for i, item in enumerate(value):
         if isinstance(item, (dict, list)) or item is None:
             c.error(f"{key}[{i}]", f"'{key}' entries must be text, not {_kind(item)}")
-        else:
+        elif not _forbidden(c, f"{key}[{i}]", str(item)):
             items.append(str(item).strip())
     return tuple(items)
+
+
+def _forbidden(c: _Collector, key: str, value: str) -> bool:
+    found = limits.FORBIDDEN_CHARS.search(value)
+    if found:
+        c.error(key, f"'{key.split('[')[0]}' holds control character U+{ord(found.group()):04X}, which is not allowed")
+    return bool(found)
 
 
 def _kind(value: object) -> str:
@@ -208,6 +223,10 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
     cover = _text(c, data, "cover")
+    if cover and (Path(cover).is_absolute() or ".." in Path(cover).parts
+                  or not (path.parent / cover).resolve().is_relative_to(path.parent)):
+        c.error("cover", f"'cover' must be a file inside the source folder, not '{cover}'")
+        cover = None
 
     related = _related(c, data)
     fields = dict(
@@ -239,6 +258,9 @@ def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
         return ()
     if not value:
         c.error("sections", "'sections' must list at least one section file")
+    if len(value) > limits.MAX_SECTIONS:
+        c.error("sections", f"'sections' lists {len(value)} files; the limit is {limits.MAX_SECTIONS}")
+        return ()
     refs, seen = [], {}
     for i, item in enumerate(value):
         key = f"sections[{i}]"
@@ -267,6 +289,9 @@ def _related(c: _Collector, data: dict) -> tuple[Related, ...]:
         return ()
     items = []
     for i, item in enumerate(value):
+        title = item.get("title") if isinstance(item, dict) else item
+        if isinstance(title, str) and _forbidden(c, f"related[{i}]", title):
+            continue
         if isinstance(item, dict) and isinstance(item.get("title"), str):
             url = item.get("url")
             if url is not None and not re.match(r"^https?://", str(url)):

@@ -20,6 +20,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from . import limits
 from .errors import Location, SourceError
 
 # Typographer quotes by primary language subtag; English curly quotes otherwise.
@@ -37,6 +38,12 @@ def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
+    md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
+    # Every link and image reaches the resolvers in source.py, which allow only http, https,
+    # mailto, sections and headings (links) and files inside the folder (images), and report
+    # anything else with its file and line. markdown-it's own filter would silently print a
+    # `javascript:` or `file:` link as text instead.
+    md.validateLink = lambda url: True
     primary = language.split("-")[0].lower()
     md.options["quotes"] = QUOTES.get(primary, "“”‘’")
     return md
@@ -70,6 +77,11 @@ def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
         raise SourceError(f"section file '{path.name}' does not exist", listed_at)
+    size = path.stat().st_size
+    if size > limits.MAX_SECTION_BYTES:
+        raise SourceError(f"section is {limits.human_bytes(size)}; the limit is "
+                          f"{limits.human_bytes(limits.MAX_SECTION_BYTES)}: split it into several sections",
+                          Location(path, 1))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -78,10 +90,15 @@ def read_section(path: Path, listed_at: Location) -> str:
         raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line)) from None
     if not text.strip():
         raise SourceError("section is empty", Location(path, 1))
+    forbidden = limits.FORBIDDEN_CHARS.search(text)
+    if forbidden:
+        line = text.count("\n", 0, forbidden.start()) + 1
+        raise SourceError(f"control character U+{ord(forbidden.group()):04X} is not allowed: delete it",
+                          Location(path, line))
     return text
 
 
-def parse(md: MarkdownIt, path: Path, text: str) -> ParsedSection:
+def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -> ParsedSection:
     env: dict = {}
     tokens = md.parse(text, env)
     front: dict = {}
@@ -94,13 +111,57 @@ def parse(md: MarkdownIt, path: Path, text: str) -> ParsedSection:
             headings.append(Heading(
                 level=int(token.tag[1]),
                 title=plain_text(inline.children or []),
-                html=md.renderer.renderInline(inline.children or [], md.options, env),
+                html=md.renderer.renderInline(_without_links(inline.children or []), md.options, env),
                 line=token.map[0] + 1 if token.map else 1,
                 token=token,
             ))
     section = ParsedSection(path, text, tokens, env, headings, front)
-    _check_structure(section)
+    _check_limits(section)
+    if check_structure:
+        _check_structure(section)
     return section
+
+
+def _check_limits(section: ParsedSection) -> None:
+    """Refuse nesting and tables too deep or wide to typeset in bounded time and memory."""
+    depth = 0
+    for i, token in enumerate(section.tokens):
+        line = token.map[0] + 1 if token.map else 1
+        if token.type in ("bullet_list_open", "ordered_list_open", "blockquote_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            depth -= 1
+        if depth > limits.MAX_NESTING or token.level >= limits.PARSER_MAX_NESTING - 1:
+            raise SourceError(f"lists and quotes are nested more than {limits.MAX_NESTING} levels deep",
+                              Location(section.path, line))
+        if token.type == "table_open":
+            columns = 0
+            for cell in section.tokens[i + 1:]:
+                if cell.type == "tr_close":
+                    break
+                columns += cell.type in ("th_open", "td_open")
+            if columns > limits.MAX_TABLE_COLUMNS:
+                raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
+                                  Location(section.path, line))
+
+
+def _without_links(children: Sequence[Token]) -> list[Token]:
+    """A heading's inline content for the TOC and bookmarks: its links as text, images as alt text.
+
+    The TOC entry is itself a link (links may not nest), and the heading's own rendering
+    already carries the checked link.
+    """
+    out = []
+    for child in children:
+        if child.type in ("link_open", "link_close"):
+            continue
+        if child.type == "image":
+            text = Token("text", "", 0)
+            text.content = plain_text(child.children or [])
+            out.append(text)
+        else:
+            out.append(child)
+    return out
 
 
 def _front_matter(path: Path, token: Token) -> dict:

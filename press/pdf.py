@@ -49,6 +49,9 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
                 pdf_tags=True, font_config=font_config)
         except ForbiddenResource as exc:
             raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
+    if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
+        exc = fetcher.refused[0]
+        raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url))
     if missing:
         where = [(s.source, s.text) for s in briefing.sections] + [
             (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
@@ -99,4 +102,10 @@ def _locate_url(briefing: Briefing, url: str) -> Location | None:
         for number, line in enumerate(section.text.splitlines(), 1):
             if needle in line:
                 return Location(section.source, number)
+    for asset in briefing.assets:  # a reference inside an SVG image
+        if asset.media_type == "image/svg+xml":
+            text = asset.path.read_text(encoding="utf-8", errors="replace")
+            for number, line in enumerate(text.splitlines(), 1):
+                if needle in line:
+                    return Location(asset.path, number)
     return None

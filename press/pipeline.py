@@ -263,9 +263,14 @@ def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path,
 def _common_digest(manifest: Manifest, paper: str | None) -> dict[str, bytes]:
     """Hashes shared by the editions' inputs: the sources, this package, the fonts."""
     sources = hashlib.sha256()
-    files = sorted(p for p in manifest.root.rglob("*") if p.is_file() and not _hidden(p, manifest.root))
+    root = manifest.root.resolve()
+    # Only what a build may read: regular files whose real path is inside the source folder.
+    files = sorted(p for p in manifest.root.rglob("*")
+                   if p.is_file() and not _hidden(p, manifest.root) and p.resolve().is_relative_to(root))
     for path in files:
-        sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        with open(path, "rb") as handle:  # in chunks: a stray huge file must not fill the memory
+            content = hashlib.file_digest(handle, "sha256").digest()
+        sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + content)
     code = hashlib.sha256(f"{__version__}|{paper}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
     for path in sorted(PACKAGE_DIR.glob("*.py")):
         code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

