@@ -45,7 +45,7 @@ test: $(VENV)/.installed deps deps-test ## Run the test suite
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
-	$(PY) bench/editor_loop.py 5
+	$(PY) tests/benchmarks/editor_loop.py 5
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -17,6 +18,14 @@ from .templating import STYLES_DIR, TEMPLATES_DIR
 PAPER = {"a4": "A4", "letter": "letter"}
 
 
+@functools.lru_cache(maxsize=1)
+def _font_config():
+    """One FontConfiguration per process: a warm `watch` skips re-reading the font set."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def render_html(briefing: Briefing) -> str:
     return templating.render(
         "print.html.j2", briefing=briefing,
@@ -27,17 +36,15 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     """Typeset the briefing; fail on any character drawn as an empty box or any forbidden fetch."""
     fonts.require_fonts()
     import weasyprint  # slow to import: only when a PDF is really made
-    from weasyprint.text.fonts import FontConfiguration
 
     from .resources import ConfinedFetcher, ForbiddenResource
 
     size = PAPER[paper or briefing.manifest.paper]
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
-    font_config = FontConfiguration()
+    font_config = _font_config()
     stylesheets = [
         weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config),
-        weasyprint.CSS(string=f"@page {{ size: {size} }}",
-                       font_config=font_config),
+        weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config),
     ]
     html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
                            url_fetcher=fetcher)
@@ -46,7 +53,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
             document = html.render(stylesheets=stylesheets, font_config=font_config, pdf_tags=True)
             data = document.write_pdf(
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
-                pdf_tags=True, font_config=font_config)
+                pdf_tags=True)
         except ForbiddenResource as exc:
             raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error

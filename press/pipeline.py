@@ -62,15 +62,16 @@ class Edition:
         return tuple(name for name in self.after if name in EDITIONS)
 
 
+# Partials every edition's templates include.
+SHARED_PARTIALS = ("_toc.html.j2", "_disclaimer.html.j2", "_further_reading.html.j2")
 EDITIONS = {
-    "pdf": Edition("pdf", "pdf", ".pdf", ("print.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
-                   ("print.css",)),
+    "pdf": Edition("pdf", "pdf", ".pdf", ("print.html.j2", *SHARED_PARTIALS), ("print.css",)),
     "epub": Edition("epub", "epub", ".epub",
                     ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.xhtml.j2",
                      "epub/disclaimer.xhtml.j2", "epub/nav.xhtml.j2", "epub/section.xhtml.j2",
-                     "epub/further-reading.xhtml.j2", "_toc.html.j2", "_disclaimer.html.j2"),
+                     "epub/further-reading.xhtml.j2", *SHARED_PARTIALS),
                     ("epub.css",)),
-    "html": Edition("html", "web", ".html", ("web.html.j2", "_toc.html.j2", "_disclaimer.html.j2"),
+    "html": Edition("html", "web", ".html", ("web.html.j2", *SHARED_PARTIALS),
                     ("web.css",), page="index.html", after=("epub", "pdf"), fonts=False),
 }
 

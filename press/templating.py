@@ -55,6 +55,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.globals["labels"] = labels
+    env.globals["further_reading_id"] = FURTHER_READING_ID
     return env
 
 

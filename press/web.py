@@ -47,8 +47,7 @@ def render_page(briefing: Briefing, downloads) -> str:
         "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
         href=lambda entry: f"#{entry.anchor}",
         sections=[_screen(s.html.screen, f"{words['notes']}: {s.title}") for s in briefing.sections],
-        downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"),
-        further_reading_id=templating.FURTHER_READING_ID)
+        downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"))
 
 
 def _screen(fragment: str, notes_label: str) -> str:

@@ -37,15 +37,39 @@ def copy_fixture(tmp_path):
     return copy
 
 
-@pytest.fixture(scope="session")
-def article_pdf(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("article")
-    build_ok("pdf", "--source", ARTICLE_SOURCE, "--out", out)
-    return next(out.glob("*.pdf"))
+def _build_all(tmp_path_factory, name: str, source: Path) -> Path:
+    out = tmp_path_factory.mktemp(name)
+    build_ok("all", "--source", source, "--out", out)
+    return out
 
 
 @pytest.fixture(scope="session")
-def features_pdf(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("features")
-    build_ok("pdf", "--source", FIXTURES / "features", "--out", out)
-    return next(out.glob("*.pdf"))
+def article_out(tmp_path_factory) -> Path:
+    """Every edition of the real briefing, built once per test session."""
+    return _build_all(tmp_path_factory, "article", ARTICLE_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def features_out(tmp_path_factory) -> Path:
+    """Every edition of the features fixture, built once per test session."""
+    return _build_all(tmp_path_factory, "features", FIXTURES / "features")
+
+
+@pytest.fixture(scope="session")
+def article_pdf(article_out) -> Path:
+    return next(article_out.glob("*.pdf"))
+
+
+@pytest.fixture(scope="session")
+def features_pdf(features_out) -> Path:
+    return next(features_out.glob("*.pdf"))
+
+
+@pytest.fixture(scope="session")
+def article_epub(article_out) -> Path:
+    return next(article_out.glob("*.epub"))
+
+
+@pytest.fixture(scope="session")
+def features_epub(features_out) -> Path:
+    return next(features_out.glob("*.epub"))

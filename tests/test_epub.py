@@ -29,20 +29,6 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FEATURES = FIXTURES / "features"
 
 
-@pytest.fixture(scope="session")
-def article_epub(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("article-epub")
-    build_ok("epub", "--source", ARTICLE_SOURCE, "--out", out)
-    return next(out.glob("*.epub"))
-
-
-@pytest.fixture(scope="session")
-def features_epub(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("features-epub")
-    build_ok("epub", "--source", FEATURES, "--out", out)
-    return next(out.glob("*.epub"))
-
-
 class Book:
     """An EPUB opened as a reading system would: container -> package -> spine."""
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure the editor's loop on this machine: `make bench` (or `.venv/bin/python bench/editor_loop.py`).
+"""Measure the editor's loop on this machine: `make bench` (or `.venv/bin/python tests/benchmarks/editor_loop.py`).
 
 On a copy of the project and of the briefing in source/ (nothing in the worktree is touched):
   1. a no-change `python build.py all`, as a whole process (median of N runs);
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from live import Command  # noqa: E402
 
