@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, fonts, output
+from .errors import Location, PressError
 from .manifest import Manifest, load_manifest
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
@@ -140,6 +141,14 @@ def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
     """Build the requested editions (and those they link to); raise PressError before writing
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
     between builds of one process."""
+    try:
+        return _build(source, out, formats, paper, force, on_wait, progress, cache)
+    except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
+        where = Location(Path(exc.filename)) if exc.filename else None
+        raise PressError(exc.strerror or str(exc), where) from None
+
+
+def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list[Result]:
     source, out = Path(source), Path(out)
     progress = progress or Progress()
     names = ordered(formats)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build_ok, run_build
+from conftest import FIXTURES, build_ok, run_build
 
 
 @pytest.fixture
@@ -124,3 +124,11 @@ def test_missing_image(built):
     source, out, good = built
     (source / "images" / "chart.png").unlink()
     assert "02-second.md:5: image '../images/chart.png' does not exist" in fails_cleanly(source, out, good)
+
+
+def test_an_output_folder_that_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run_build("pdf", "--source", FIXTURES / "features", "--out", blocker / "out")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"{blocker / 'out'}: Not a directory"
