@@ -7,9 +7,13 @@ from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+from conftest import FIXTURES, ROOT
 
-ARTICLE = ROOT.parent / "shared" / "article" / "peacekeeping-in-mali.txt"
+# The author's text as supplied (../shared, beside every checkout and CI's clone), and a copy
+# kept with the tests so that a clone on its own can run them too.
+SHARED_ARTICLE = ROOT.parent / "shared" / "article" / "peacekeeping-in-mali.txt"
+ARTICLE_COPY = FIXTURES / "article" / "peacekeeping-in-mali.txt"
+ARTICLE = SHARED_ARTICLE if SHARED_ARTICLE.is_file() else ARTICLE_COPY
 SOURCE = ROOT / "source"
 
 
@@ -52,3 +56,9 @@ def test_sub_sections_are_level_two_headings():
     assert "\n## Protecting displaced populations\n" in humanitarian
     assert "\n## Supporting local governance and community rebuilding\n" in humanitarian
     assert (SOURCE / "sections" / "00-introduction.md").read_text(encoding="utf-8").startswith("# Introduction\n")
+
+
+def test_the_tests_copy_of_the_article_is_the_authors_text():
+    if SHARED_ARTICLE.is_file():  # where ../shared is beside the checkout, as in CI
+        assert ARTICLE_COPY.read_bytes() == SHARED_ARTICLE.read_bytes()
+    assert ARTICLE_COPY.read_text(encoding="utf-8").startswith("Skip to content")
