@@ -40,6 +40,7 @@ CODES = {
     "E207": "two sections claim the same id in their front matter",
     "W207": "two headings have the same text: the second gets a numbered id",
     "E208": "a control character XML forbids",
+    "E209": "a heading has no text",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
@@ -88,57 +89,12 @@ def problem(code: str, file: Path | None, line: int | None, message: str) -> Pro
     return Problem(code, WARNING if code.startswith("W") else ERROR, file, line, message)
 
 
-# Messages of the loader's errors -> codes. Order matters: the first match wins.
-_CLASSIFY = [
-    (r"is larger than|the limit is|more than .* of text", None),  # limits: see _limit_code
-    (r"^not UTF-8 text \(invalid byte", "E201"),
-    (r"^(no briefing\.yml|not UTF-8|invalid YAML|must be a mapping)", "E101"),
-    (r"link to a file outside the source folder|must be a path inside the source folder", "E107"),
-    (r"^missing required key", "E102"),
-    (r"^'disclaimer' must not be empty", "E104"),
-    (r"^'\w+' must not be empty", "E102"),
-    (r"is listed twice", "E105"),
-    (r"^section file .* does not exist", "E106"),
-    (r"control character", "E208"),
-    (r"^section is empty", "E202"),
-    (r"must start with its title", "E203"),
-    (r"^second level-1 heading", "E204"),
-    (r"front matter", "E206"),
-    (r"^links may use", "E301"),
-    (r"which is not a section", "E302"),
-    (r"no heading (with id|has that id)", "E303"),
-    (r"^image .*(must be a file inside|is outside)", "E311"),
-    (r"^image .*must be PNG", "E312"),
-    (r"^image .*does not exist", "E313"),
-    (r"^the disclaimer may", "E321"),
-    (r"^SVG image", "E315"),
-    (r"nested more than", "E503"),
-    (r"no edition font can draw", "E401"),
-    (r"is not installed", "E402"),
-]
-
-
-def _limit_code(message: str) -> str:
-    if "columns" in message:
-        return "E504"
-    if "'sections' lists" in message:
-        return "E502"
-    return "E501"
-
-
-def classify(message: str, default: str) -> str:
-    for pattern, code in _CLASSIFY:
-        if re.search(pattern, message):
-            return code or _limit_code(message)
-    return default
-
-
 def from_error(error: PressError, default: str) -> list[Problem]:
     errors = error.problems if isinstance(error, Problems) else [error]
     found = []
     for e in errors:
         location = e.location or Location(None)
-        found.append(problem(classify(e.bare_message, default), location.file, location.line, e.bare_message))
+        found.append(problem(e.code or default, location.file, location.line, e.bare_message))
     return found
 
 
@@ -201,9 +157,6 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             confine_section(root.resolve(), ref.path, listed_at)
             text = markdown.read_section(ref.path, listed_at)
             section = markdown.parse(md, ref.path, text, check_structure=False)
-        except SourceError as exc:
-            found += from_error(exc, "E201")
-            continue
         except PressError as exc:
             found += from_error(exc, "E201")
             continue
@@ -213,26 +166,7 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
 
 
 def _lint_structure(section: markdown.ParsedSection) -> list[Problem]:
-    found = []
-    first = next((t for t in section.tokens if t.type != "front_matter" and t.nesting >= 0), None)
-    if first is None:
-        return [problem("E202", section.path, 1, "section is empty")]
-    if first.type != "heading_open" or first.tag != "h1":
-        line = first.map[0] + 1 if first.map else 1
-        found.append(problem("E203", section.path, line,
-                             "a section must start with its title as a level-1 heading ('# Title')"))
-    previous = 0
-    for n, heading in enumerate(section.headings):
-        if heading.level == 1 and n > 0:
-            found.append(problem("E204", section.path, heading.line,
-                                 f"second level-1 heading '{heading.title}': a section has one title; "
-                                 "use '##' for sub-sections or start a new section file"))
-        elif previous and heading.level > previous + 1:
-            found.append(problem("E205", section.path, heading.line,
-                                 f"heading level {heading.level} follows level {previous}: "
-                                 f"use {'#' * (previous + 1)} for '{heading.title}'"))
-        previous = heading.level
-    return found
+    return [p for error in markdown.structure_problems(section) for p in from_error(error, "E203")]
 
 
 def _lint_unlisted(root: Path, refs) -> list[Problem]:

@@ -33,9 +33,10 @@ class PressError(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, message: str, location: Location | None = None):
+    def __init__(self, message: str, location: Location | None = None, code: str | None = None):
         self.location = location
         self.bare_message = message
+        self.code = code  # the stable code `check` reports it under (see press/checks.CODES)
         super().__init__(f"{location}: {message}" if location else message)
 
     def show(self, file=None) -> None:

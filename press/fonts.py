@@ -37,7 +37,7 @@ INVISIBLE = {0x20, 0xA0, 0x202F, 0x2009, 0x200A, 0x2002, 0x2003, 0xAD}
 def font_files() -> dict[str, tuple[Path, ...]]:
     """Font files of each edition family, as fontconfig lists them, sorted for stable output."""
     if not shutil.which("fc-list"):
-        raise PressError("fontconfig's fc-list is missing: run `make deps`")
+        raise PressError("fontconfig's fc-list is missing: run `make deps`", code="E402")
     listing = subprocess.run(["fc-list", ":", "family", "file"], capture_output=True, text=True,
                              check=False).stdout
     files: dict[str, set[Path]] = {f.name: set() for f in FAMILIES}
@@ -56,7 +56,8 @@ def require_fonts() -> None:
     if missing:
         packages = " ".join(f.package for f in missing)
         names = ", ".join(f.name for f in missing)
-        raise PressError(f"font {names} is not installed: run `make deps` (apt-get install {packages})")
+        raise PressError(f"font {names} is not installed: run `make deps` (apt-get install {packages})",
+                         code="E402")
 
 
 @lru_cache(maxsize=None)
@@ -98,7 +99,7 @@ def glyph_error(chars: list[str], where: list[tuple[Path, str]]) -> GlyphError:
     described = [describe(located[0][0])] + [
         describe(char) + (f" (at {loc})" if loc else "") for char, loc in located[1:]]
     return GlyphError("no edition font can draw " + ", ".join(described)
-                      + ": install a font that covers it, or replace the character", first)
+                      + ": install a font that covers it, or replace the character", first, "E401")
 
 
 def _locate(char: str, where: list[tuple[Path, str]]) -> Location | None:

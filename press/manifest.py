@@ -100,16 +100,17 @@ def _key_lines(text: str) -> dict[str, int]:
 def load_manifest(source_dir: Path) -> Manifest:
     path = Path(source_dir).resolve() / MANIFEST_NAME
     if not path.is_file():
-        raise Problems([PressError(f"no {MANIFEST_NAME} found in {source_dir}", Location(path))])
+        raise Problems([PressError(f"no {MANIFEST_NAME} found in {source_dir}", Location(path), "E101")])
     if not path.resolve().is_relative_to(path.parent):
-        raise Problems([PressError(f"{MANIFEST_NAME} is a link to a file outside the source folder", Location(path))])
+        raise Problems([PressError(f"{MANIFEST_NAME} is a link to a file outside the source folder", Location(path),
+                                   "E107")])
     if path.stat().st_size > limits.MAX_MANIFEST_BYTES:
         raise Problems([PressError(f"{MANIFEST_NAME} is larger than {limits.human_bytes(limits.MAX_MANIFEST_BYTES)}",
-                                   Location(path))])
+                                   Location(path), "E501")])
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path))]) from None
+        raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
         data = yaml.safe_load(text)
         lines = _key_lines(text)
@@ -117,7 +118,7 @@ def load_manifest(source_dir: Path) -> Manifest:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line))]) from None
+        raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
     return _validate(path, data, lines)
 
 
@@ -132,18 +133,18 @@ class _Collector:
     def at(self, key: str) -> Location:
         return Location(self.path, self.lines.get(key) or self.lines.get(key.split("[")[0]))
 
-    def error(self, key: str, message: str) -> None:
-        self.errors.append(PressError(message, self.at(key)))
+    def error(self, key: str, message: str, code: str = "E103") -> None:
+        self.errors.append(PressError(message, self.at(key), code))
 
-    def warn(self, key: str, message: str) -> None:
-        self.warnings.append(PressError(message, self.at(key)))
+    def warn(self, key: str, message: str, code: str = "W101") -> None:
+        self.warnings.append(PressError(message, self.at(key), code))
 
 
 def _text(c: _Collector, data: dict, key: str, required: bool = False) -> str | None:
     value = data.get(key)
     if value is None:
         if required:
-            c.error(key, f"'{key}' must not be empty" if key in data else f"missing required key '{key}'")
+            _required_missing(c, data, key)
         return None
     if isinstance(value, (dict, list)) or isinstance(value, bool):
         c.error(key, f"'{key}' must be text, not {_kind(value)}")
@@ -152,9 +153,16 @@ def _text(c: _Collector, data: dict, key: str, required: bool = False) -> str | 
     if _forbidden(c, key, value):
         return None
     if required and not value:
-        c.error(key, f"'{key}' must not be empty")
+        _required_missing(c, data, key)
         return None
     return value or None
+
+
+def _required_missing(c: _Collector, data: dict, key: str) -> None:
+    if key not in data:
+        c.error(key, f"missing required key '{key}'", "E102")
+    else:
+        c.error(key, f"'{key}' must not be empty", "E104" if key == "disclaimer" else "E102")
 
 
 def _text_list(c: _Collector, data: dict, key: str) -> tuple[str, ...]:
@@ -178,7 +186,7 @@ def _text_list(c: _Collector, data: dict, key: str) -> tuple[str, ...]:
 def _forbidden(c: _Collector, key: str, value: str) -> bool:
     found = limits.FORBIDDEN_CHARS.search(value)
     if found:
-        c.error(key, f"'{key.split('[')[0]}' holds control character U+{ord(found.group()):04X}, which is not allowed")
+        c.error(key, f"'{key.split('[')[0]}' holds control character U+{ord(found.group()):04X}, which is not allowed", "E208")
     return bool(found)
 
 
@@ -191,7 +199,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     c = _Collector(path, lines)
     if not isinstance(data, dict):
         raise Problems([PressError(
-            f"must be a mapping of keys (title, language, ...), not {_kind(data)}", Location(path, 1))])
+            f"must be a mapping of keys (title, language, ...), not {_kind(data)}", Location(path, 1), "E101")])
     for key in data:
         if key not in REQUIRED + OPTIONAL:
             c.warn(str(key), f"unknown key '{key}' is ignored")
@@ -251,7 +259,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
 def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
     value = data.get("sections")
     if value is None:
-        c.error("sections", "missing required key 'sections' (the list of section files, in order)")
+        c.error("sections", "missing required key 'sections' (the list of section files, in order)", "E102")
         return ()
     if not isinstance(value, list):
         c.error("sections", f"'sections' must be a list of file paths, not {_kind(value)}")
@@ -259,7 +267,7 @@ def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
     if not value:
         c.error("sections", "'sections' must list at least one section file")
     if len(value) > limits.MAX_SECTIONS:
-        c.error("sections", f"'sections' lists {len(value)} files; the limit is {limits.MAX_SECTIONS}")
+        c.error("sections", f"'sections' lists {len(value)} files; the limit is {limits.MAX_SECTIONS}", "E502")
         return ()
     refs, seen = [], {}
     for i, item in enumerate(value):
@@ -269,10 +277,10 @@ def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
             continue
         rel = Path(item.strip())
         if rel.is_absolute() or ".." in rel.parts:
-            c.error(key, f"section '{item}' must be a path inside the source folder")
+            c.error(key, f"section '{item}' must be a path inside the source folder", "E107")
             continue
         if rel in seen:
-            c.error(key, f"section '{item}' is listed twice (first on line {seen[rel]})")
+            c.error(key, f"section '{item}' is listed twice (first on line {seen[rel]})", "E105")
             continue
         line = c.at(key).line or 0
         seen[rel] = line

@@ -76,25 +76,26 @@ class ParsedSection:
 def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
-        raise SourceError(f"section file '{path.name}' does not exist", listed_at)
+        raise SourceError(f"section file '{path.name}' does not exist", listed_at, "E106")
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
         raise SourceError(f"section is {limits.human_bytes(size)}; the limit is "
                           f"{limits.human_bytes(limits.MAX_SECTION_BYTES)}: split it into several sections",
-                          Location(path, 1))
+                          Location(path, 1), "E501")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line)) from None
+        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line),
+                          "E201") from None
     if not text.strip():
-        raise SourceError("section is empty", Location(path, 1))
+        raise SourceError("section is empty", Location(path, 1), "E202")
     forbidden = limits.FORBIDDEN_CHARS.search(text)
     if forbidden:
         line = text.count("\n", 0, forbidden.start()) + 1
         raise SourceError(f"control character U+{ord(forbidden.group()):04X} is not allowed: delete it",
-                          Location(path, line))
+                          Location(path, line), "E208")
     return text
 
 
@@ -133,7 +134,7 @@ def _check_limits(section: ParsedSection) -> None:
             depth -= 1
         if depth > limits.MAX_NESTING or token.level >= limits.PARSER_MAX_NESTING - 1:
             raise SourceError(f"lists and quotes are nested more than {limits.MAX_NESTING} levels deep",
-                              Location(section.path, line))
+                              Location(section.path, line), "E503")
         if token.type == "table_open":
             columns = 0
             for cell in section.tokens[i + 1:]:
@@ -142,7 +143,7 @@ def _check_limits(section: ParsedSection) -> None:
                 columns += cell.type in ("th_open", "td_open")
             if columns > limits.MAX_TABLE_COLUMNS:
                 raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
-                                  Location(section.path, line))
+                                  Location(section.path, line), "E504")
 
 
 def _without_links(children: Sequence[Token]) -> list[Token]:
@@ -170,28 +171,47 @@ def _front_matter(path: Path, token: Token) -> dict:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
-        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line)) from None
+        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line),
+                          "E206") from None
     if not isinstance(data, dict):
-        raise SourceError("front matter must be a mapping of keys", Location(path, 1))
+        raise SourceError("front matter must be a mapping of keys", Location(path, 1), "E206")
     if "id" in data and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", str(data["id"])):
         raise SourceError(f"front matter 'id' must be letters, digits, '-' or '_', not '{data['id']}'",
-                          Location(path, 1))
+                          Location(path, 1), "E206")
     return data
 
 
-def _check_structure(section: ParsedSection) -> None:
+def structure_problems(section: ParsedSection) -> list[SourceError]:
+    """Every problem with the section's headings: a title first, one title, no skipped level."""
     first_block = next((t for t in section.tokens if t.type != "front_matter" and t.nesting >= 0), None)
     if first_block is None:
-        raise SourceError("section is empty", Location(section.path, 1))
+        return [SourceError("section is empty", Location(section.path, 1), "E202")]
+    found = []
     if first_block.type != "heading_open" or first_block.tag != "h1":
         line = first_block.map[0] + 1 if first_block.map else 1
-        raise SourceError("a section must start with its title as a level-1 heading ('# Title')",
-                          Location(section.path, line))
-    for heading in section.headings[1:]:
-        if heading.level == 1:
-            raise SourceError(
+        found.append(SourceError("a section must start with its title as a level-1 heading ('# Title')",
+                                 Location(section.path, line), "E203"))
+    previous = 0
+    for n, heading in enumerate(section.headings):
+        at = Location(section.path, heading.line)
+        if not heading.title:
+            found.append(SourceError("heading has no text: the contents and bookmarks need one", at, "E209"))
+        if heading.level == 1 and n > 0:
+            found.append(SourceError(
                 f"second level-1 heading '{heading.title}': a section has one title; "
-                "use '##' for sub-sections or start a new section file", Location(section.path, heading.line))
+                "use '##' for sub-sections or start a new section file", at, "E204"))
+        elif previous and heading.level > previous + 1:
+            found.append(SourceError(f"heading level {heading.level} follows level {previous}: "
+                                     f"use {'#' * (previous + 1)} for '{heading.title}'", at, "E205"))
+        previous = heading.level
+    return found
+
+
+def _check_structure(section: ParsedSection) -> None:
+    """Stop the build on the first structural error; a skipped level is only a lint finding."""
+    for problem in structure_problems(section):
+        if problem.code != "E205":
+            raise problem
 
 
 def plain_text(children: Sequence[Token]) -> str:

@@ -8,7 +8,6 @@ import hashlib
 import logging
 import os
 import re
-from pathlib import Path
 
 from . import fonts, templating
 from .errors import Location, PressError

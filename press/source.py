@@ -69,7 +69,7 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             total += len(text.encode("utf-8"))
             if total > limits.MAX_TOTAL_BYTES:
                 raise SourceError(f"the sections hold more than {limits.human_bytes(limits.MAX_TOTAL_BYTES)} "
-                                  "of text together: split the briefing", Location(ref.path, 1))
+                                  "of text together: split the briefing", Location(ref.path, 1), "E501")
             parsed.append(cache.parse(md, manifest, ref.path, text) if cache else markdown.parse(md, ref.path, text))
         except PressError as exc:
             problems.append(exc)
@@ -83,7 +83,8 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
 def confine_section(root: Path, path: Path, listed_at: Location) -> None:
     """A section file must really be inside the source folder: no symlink out of it."""
     if path.exists() and not path.resolve().is_relative_to(root):
-        raise SourceError(f"section '{path.name}' is a link to a file outside the source folder", listed_at)
+        raise SourceError(f"section '{path.name}' is a link to a file outside the source folder", listed_at,
+                          "E107")
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -168,21 +169,22 @@ def _resolve_link(href: str, at: Location, index: int, flavor: str,
     parts = urlsplit(href)
     if parts.scheme:
         if parts.scheme.lower() not in LINK_SCHEMES:
-            raise SourceError(f"links may use http, https or mailto, not '{parts.scheme}:'", at)
+            raise SourceError(f"links may use http, https or mailto, not '{parts.scheme}:'", at, "E301")
         return href
     if parts.path:
         target_path = (parsed[index].path.parent / unquote(parts.path)).resolve()
         if target_path not in by_path:
-            raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing", at)
+            raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing", at,
+                              "E302")
         target = by_path[target_path]
         anchor = unquote(parts.fragment) or parsed[target].title.anchor
         if owner.get(anchor) != target:
             raise SourceError(f"link to '{href}': no heading with id '{anchor}' in "
-                              f"{parsed[target].path.name}", at)
+                              f"{parsed[target].path.name}", at, "E303")
     else:
         anchor = unquote(parts.fragment)
         if anchor not in owner:
-            raise SourceError(f"link to '#{anchor}': no heading has that id", at)
+            raise SourceError(f"link to '#{anchor}': no heading has that id", at, "E303")
         target = owner[anchor]
     if flavor == "ebook" and target != index:
         return f"{parsed[target].title.anchor}.xhtml#{quote(anchor)}"
@@ -193,21 +195,21 @@ def _image_asset(root: Path, section_path: Path, src: str, line: int, check_svg:
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
-        raise SourceError(f"image '{src[:80]}' must be a file inside the source folder", at)
+        raise SourceError(f"image '{src[:80]}' must be a file inside the source folder", at, "E311")
     path = (section_path.parent / unquote(parts.path)).resolve()
     try:
         href = path.relative_to(root).as_posix()
     except ValueError:
-        raise SourceError(f"image '{unquote(parts.path)}' is outside the source folder", at) from None
+        raise SourceError(f"image '{unquote(parts.path)}' is outside the source folder", at, "E311") from None
     media_type = IMAGE_TYPES.get(path.suffix.lower())
     if media_type is None:
-        raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at)
+        raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at, "E312")
     if not path.is_file():
-        raise SourceError(f"image '{unquote(parts.path)}' does not exist", at)
+        raise SourceError(f"image '{unquote(parts.path)}' does not exist", at, "E313")
     if media_type == "image/svg+xml" and check_svg:
         found = svg.problems(path, root)
         if found:
-            raise SourceError(found[0][1], Location(path, found[0][0]))
+            raise SourceError(found[0][1], Location(path, found[0][0]), "E315")
     return Asset(href=href, path=path, media_type=media_type)
 
 
@@ -217,10 +219,10 @@ def _render_disclaimer(md, manifest: Manifest) -> str:
     def no_local_links(href: str, line: int) -> str:
         if urlsplit(href).scheme.lower() in LINK_SCHEMES:
             return href
-        raise SourceError("the disclaimer may link only to web addresses", at)
+        raise SourceError("the disclaimer may link only to web addresses", at, "E321")
 
     def no_images(src: str, line: int) -> str:
-        raise SourceError("the disclaimer may not contain images", at)
+        raise SourceError("the disclaimer may not contain images", at, "E321")
 
     env: dict = {}
     parsed = markdown.ParsedSection(manifest.path, manifest.disclaimer,

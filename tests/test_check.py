@@ -96,6 +96,12 @@ def test_heading_level_skip(tmp_path):
     assert (p.code, p.line) == ("E205", 5) and "level 4 follows level 2" in p.message
 
 
+def test_heading_without_text(tmp_path):
+    make_briefing(tmp_path, {"a.md": "# A\n\n##\n\ntext\n"})
+    [p] = checks.check_sources(tmp_path)
+    assert (p.code, p.line) == ("E209", 3)
+
+
 def test_duplicate_front_matter_ids_are_an_error(tmp_path):
     make_briefing(tmp_path, {"a.md": "---\nid: same\n---\n# A\n", "b.md": "---\nid: same\n---\n# B\n"})
     [p] = checks.check_sources(tmp_path)

@@ -132,3 +132,10 @@ def test_an_output_folder_that_cannot_be_made(tmp_path):
     result = run_build("pdf", "--source", FIXTURES / "features", "--out", blocker / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == f"{blocker / 'out'}: Not a directory"
+
+
+def test_a_heading_without_text(built):
+    source, out, good = built
+    (source / "sections" / "02-second.md").write_text("# \n\nText.\n")
+    assert fails_cleanly(source, out, good).endswith("02-second.md:1: heading has no text: "
+                                                     "the contents and bookmarks need one")

@@ -88,7 +88,7 @@ def counted(name: str):
 
 def outcome(error: PressError) -> str:
     first = error.problems[0] if hasattr(error, "problems") else error
-    code = checks.classify(first.bare_message, "other")
+    code = first.code or "other"
     if code == "other":
         OTHER.append(first.format_message())
     return "refused, " + code

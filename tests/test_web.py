@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, build_ok
+from conftest import FIXTURES, ROOT
 from live import Command, serving_address
 from press import pipeline
 
