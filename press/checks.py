@@ -260,10 +260,7 @@ def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> l
     try:
         for path, text in texts:
             for char in fonts.uncovered(text):
-                index = text.find(char)
-                found.append(problem("E401", path, text.count("\n", 0, index) + 1,
-                                     f"no edition font can draw {fonts.describe(char)}: install a font "
-                                     "that covers it, or replace the character"))
+                found += from_error(fonts.glyph_error([char], [(path, text)]), "E401")
     except PressError as exc:
         found += from_error(exc, "E402")
     return found

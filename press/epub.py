@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from ebooklib import epub
@@ -133,30 +132,11 @@ def _text_of(document: Document) -> str:
     return "".join(root.itertext()) + "".join(root.xpath("//@alt"))
 
 
-@lru_cache(maxsize=None)
-def _family_cmaps() -> dict[str, frozenset[int]]:
-    """The code points each edition family can draw (read once per process)."""
-    from fontTools.ttLib import TTFont
-
-    cmaps = {}
-    for family, paths in fonts.font_files().items():
-        points: set[int] = set()
-        for path in paths:
-            with TTFont(path, lazy=True) as font:
-                points.update(font.getBestCmap() or {})
-        cmaps[family] = frozenset(points)
-    return cmaps
-
-
 def _check_glyphs(briefing: Briefing, documents: list[Document]) -> None:
     """Stop on a character no edition font can draw, as the print edition does."""
-    covered = frozenset().union(*_family_cmaps().values())
-    missing = list(dict.fromkeys(c for d in documents for c in _text_of(d)
-                                 if fonts.needs_glyph(c) and ord(c) not in covered))
+    missing = fonts.uncovered("".join(_text_of(d) for d in documents))
     if missing:
-        where = [(s.source, s.text) for s in briefing.sections] + [
-            (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
-        raise fonts.glyph_error(missing, where)
+        raise fonts.glyph_error(missing, briefing.source_texts)
 
 
 def _refuse_clashes(briefing: Briefing, generated: dict) -> None:
@@ -198,7 +178,7 @@ class _Emoji:
         self.found: dict[str, str] = {}   # cluster -> href
 
     def _is_emoji(self, char: str) -> bool:
-        cmaps = _family_cmaps()
+        cmaps = fonts.family_coverage()
         code = ord(char)
         return (code in cmaps["Noto Color Emoji"] and fonts.needs_glyph(char)
                 and not any(code in cmaps[family] for family in TEXT_FAMILIES))

@@ -61,16 +61,24 @@ def require_fonts() -> None:
 
 
 @lru_cache(maxsize=None)
-def coverage() -> frozenset[int]:
-    """Every code point some edition font has a glyph for."""
+def family_coverage() -> dict[str, frozenset[int]]:
+    """The code points each edition family has a glyph for (read once per process)."""
     from fontTools.ttLib import TTFont  # heavy import, only when checking characters
 
-    points: set[int] = set()
-    for paths in font_files().values():
+    cmaps = {}
+    for family, paths in font_files().items():
+        points: set[int] = set()
         for path in paths:
             with TTFont(path, lazy=True, fontNumber=0) as font:
                 points.update(font.getBestCmap() or {})
-    return frozenset(points)
+        cmaps[family] = frozenset(points)
+    return cmaps
+
+
+@lru_cache(maxsize=None)
+def coverage() -> frozenset[int]:
+    """Every code point some edition font has a glyph for."""
+    return frozenset().union(*family_coverage().values())
 
 
 def needs_glyph(char: str) -> bool:

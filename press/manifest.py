@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
@@ -60,6 +61,7 @@ class Manifest:
     cover: Path | None = None
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    text: str = field(default="", compare=False)   # briefing.yml as read, to point at its lines
 
     def at(self, key: str) -> Location:
         """Where `key` stands in briefing.yml, for messages about its value."""
@@ -119,7 +121,7 @@ def load_manifest(source_dir: Path) -> Manifest:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
-    return _validate(path, data, lines)
+    return dataclasses.replace(_validate(path, data, lines), text=text)
 
 
 class _Collector:

@@ -81,6 +81,11 @@ class Briefing:
         return self.manifest.slug
 
     @property
+    def source_texts(self) -> list[tuple[Path, str]]:
+        """Every source file's path and text, to point at the line where something occurs."""
+        return [(s.source, s.text) for s in self.sections] + [(self.manifest.path, self.manifest.text)]
+
+    @property
     def assets(self) -> tuple[Asset, ...]:
         seen: dict[str, Asset] = {}
         for section in self.sections:

@@ -59,9 +59,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
         exc = fetcher.refused[0]
         raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url))
     if missing:
-        where = [(s.source, s.text) for s in briefing.sections] + [
-            (briefing.manifest.path, briefing.manifest.path.read_text(encoding="utf-8-sig"))]
-        raise fonts.glyph_error(missing, where)
+        raise fonts.glyph_error(missing, briefing.source_texts)
     return data
 
 
