@@ -13,16 +13,9 @@ import time
 import click
 
 from .pipeline import Progress, Result
+from .sizes import human_size
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
-
-
-def human_size(size: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size} B"
 
 
 def report(results: list[Result], verbosity: int = NORMAL) -> None:

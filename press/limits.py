@@ -22,9 +22,3 @@ PARSER_MAX_NESTING = 100
 # Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF): they can be
 # neither shown nor put into an EPUB or web page, so a source holding one is refused.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def human_bytes(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"

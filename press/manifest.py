@@ -14,6 +14,7 @@ import yaml
 
 from . import limits
 from .errors import Location, Problems, PressError
+from .sizes import human_size
 
 MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
@@ -107,7 +108,7 @@ def load_manifest(source_dir: Path) -> Manifest:
         raise Problems([PressError(f"{MANIFEST_NAME} is a link to a file outside the source folder", Location(path),
                                    "E107")])
     if path.stat().st_size > limits.MAX_MANIFEST_BYTES:
-        raise Problems([PressError(f"{MANIFEST_NAME} is larger than {limits.human_bytes(limits.MAX_MANIFEST_BYTES)}",
+        raise Problems([PressError(f"{MANIFEST_NAME} is larger than {human_size(limits.MAX_MANIFEST_BYTES)}",
                                    Location(path), "E501")])
     try:
         text = path.read_bytes().decode("utf-8-sig")

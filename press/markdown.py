@@ -22,6 +22,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from . import limits
 from .errors import Location, SourceError
+from .sizes import human_size
 
 # Typographer quotes by primary language subtag; English curly quotes otherwise.
 QUOTES = {
@@ -79,8 +80,8 @@ def read_section(path: Path, listed_at: Location) -> str:
         raise SourceError(f"section file '{path.name}' does not exist", listed_at, "E106")
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
-        raise SourceError(f"section is {limits.human_bytes(size)}; the limit is "
-                          f"{limits.human_bytes(limits.MAX_SECTION_BYTES)}: split it into several sections",
+        raise SourceError(f"section is {human_size(size)}; the limit is "
+                          f"{human_size(limits.MAX_SECTION_BYTES)}: split it into several sections",
                           Location(path, 1), "E501")
     data = path.read_bytes()
     try:
@@ -244,6 +245,7 @@ class RenderContext:
     resolve_link: Callable[[str, int], str]
     # (src, line) -> href of the image for every edition, or raise SourceError
     resolve_image: Callable[[str, int], str]
+    notes_label: str = "Notes"   # names the section's notes landmark on the web page
 
 
 def render(md: MarkdownIt, section: ParsedSection, flavor: Flavor, ctx: RenderContext) -> str:
@@ -328,7 +330,26 @@ class _Renderer(RendererHTML):
 
     def heading_open(self, tokens, idx, options, env):
         self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
-        return self.renderToken(tokens, idx, options, env)
+        return self._heading(tokens, idx, options, env)
+
+    def heading_close(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env)
+
+    def _heading(self, tokens, idx, options, env):
+        """On the web page the briefing's title is the h1: a section's headings go one level down."""
+        token = tokens[idx]
+        if self.flavor == "screen":
+            token = token.copy(tag=f"h{min(int(token.tag[1]) + 1, 6)}")
+        return self.renderToken([token], 0, options, env)
+
+    # On a screen a wide table scrolls sideways by itself instead of widening the page.
+    def table_open(self, tokens, idx, options, env):
+        html = self.renderToken(tokens, idx, options, env)
+        return f'<div class="table-scroll">{html}' if self.flavor == "screen" else html
+
+    def table_close(self, tokens, idx, options, env):
+        html = self.renderToken(tokens, idx, options, env)
+        return f"{html}</div>\n" if self.flavor == "screen" else html
 
     def inline(self, tokens, idx, options, env):
         if tokens[idx].map:
@@ -370,7 +391,9 @@ class _Renderer(RendererHTML):
     def footnote_block_open(self, tokens, idx, options, env):
         if self.flavor == "ebook":
             return '<section class="footnotes"' + self._epub("footnotes") + ">\n"
-        return '<section class="footnotes" role="doc-endnotes" aria-label="Notes">\n<ol>\n'
+        # Each section's notes are a landmark of their own: their labels must differ.
+        return (f'<section class="footnotes" role="doc-endnotes" aria-label="{escape(self.ctx.notes_label)}">\n'
+                '<ol>\n')
 
     def footnote_block_close(self, tokens, idx, options, env):
         return "</section>\n" if self.flavor == "ebook" else "</ol>\n</section>\n"

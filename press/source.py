@@ -15,6 +15,8 @@ from . import limits, markdown, svg
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest, slugify
 from .model import Asset, Briefing, Fragments, Section, TocEntry
+from .sizes import human_size
+from .templating import labels
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 LINK_SCHEMES = ("http", "https", "mailto")
@@ -68,7 +70,7 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             text = markdown.read_section(ref.path, Location(manifest.path, ref.line))
             total += len(text.encode("utf-8"))
             if total > limits.MAX_TOTAL_BYTES:
-                raise SourceError(f"the sections hold more than {limits.human_bytes(limits.MAX_TOTAL_BYTES)} "
+                raise SourceError(f"the sections hold more than {human_size(limits.MAX_TOTAL_BYTES)} "
                                   "of text together: split the briefing", Location(ref.path, 1), "E501")
             parsed.append(cache.parse(md, manifest, ref.path, text) if cache else markdown.parse(md, ref.path, text))
         except PressError as exc:
@@ -133,10 +135,11 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
                                      parsed, by_path, owner)
             return resolve_link
 
+        notes_label = f"{labels(manifest.language)['notes']}: {section.title.title}"
         try:
             html = {
                 flavor: markdown.render(md, section, flavor, markdown.RenderContext(
-                    section.title.anchor, resolver(flavor), resolve_image))
+                    section.title.anchor, resolver(flavor), resolve_image, notes_label))
                 for flavor in ("print", "screen", "ebook")
             }
         except PressError as exc:

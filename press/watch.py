@@ -21,6 +21,7 @@ import click
 from . import cli_output, pipeline, server
 from .cache import SectionCache
 from .errors import PressError
+from .sizes import human_size
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
 QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
@@ -97,7 +98,7 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
             names = ", ".join(p.name for p in cache.rendered_now) or "none"
             click.echo(f"  sections re-rendered: {names} ({len(cache.reused_now)} reused)")
         for r in rebuilt:
-            click.echo(f"  rebuilt {r.edition:<5} {r.path}  {cli_output.human_size(r.size)}  {r.seconds:.3f} s")
+            click.echo(f"  rebuilt {r.edition:<5} {r.path}  {human_size(r.size)}  {r.seconds:.3f} s")
         if rebuilt:
             click.echo(f"rebuilt {', '.join(r.edition for r in rebuilt)} in {time.perf_counter() - started:.2f} s")
         else:

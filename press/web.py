@@ -9,18 +9,14 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-import re
-from html import escape
-
 from . import templating
 from .model import Briefing
+from .sizes import human_size
 from .templating import STYLES_DIR
 
 PAGE = "index.html"
 # The label of each downloadable edition, by edition name: (format, key of its purpose label).
 DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print")}
-_HEADING = re.compile(r"<(/?)h([1-5])(?=[\s>])")
-_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 
 
 def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[str, bytes]:
@@ -46,23 +42,4 @@ def render_page(briefing: Briefing, downloads) -> str:
     return templating.render(
         "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
         href=lambda entry: f"#{entry.anchor}",
-        sections=[_screen(s.html.screen, f"{words['notes']}: {s.title}") for s in briefing.sections],
         downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"))
-
-
-def _screen(fragment: str, notes_label: str) -> str:
-    """A section's screen fragment under the page's title: its h1 becomes h2, h2 becomes h3;
-    each section's notes get a label of their own (landmarks must differ); tables scroll
-    sideways on their own instead of widening the page."""
-    fragment = _HEADING.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}", fragment)
-    fragment = fragment.replace('role="doc-endnotes" aria-label="Notes"',
-                                f'role="doc-endnotes" aria-label="{escape(notes_label)}"')
-    return _TABLE.sub(r'<div class="table-scroll"><table>\1</table></div>', fragment)
-
-
-def human_size(size: int) -> str:
-    if size < 1000:
-        return f"{size} B"
-    if size < 1000 * 1000:
-        return f"{size / 1000:.0f} kB"
-    return f"{size / 1000 / 1000:.1f} MB"
