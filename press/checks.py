@@ -16,7 +16,7 @@ import yaml
 
 from . import fonts, limits, markdown
 from .errors import Location, PressError, Problems, SourceError
-from .manifest import MANIFEST_NAME, Manifest, SectionRef, _key_lines, load_manifest, slugify
+from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest, slugify
 
 ERROR, WARNING = "error", "warning"
 
@@ -131,7 +131,7 @@ def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
     """The section list of a manifest that fails validation, to lint the sections anyway."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data, lines = yaml.safe_load(text), _key_lines(text)
+        data, lines = yaml.safe_load(text), key_lines(text)
     except (OSError, ValueError, yaml.YAMLError):
         return (), "en"
     if not isinstance(data, dict):
@@ -203,10 +203,10 @@ def _lint_headings(parsed: list[markdown.ParsedSection]) -> list[Problem]:
 
 
 def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from .source import _assign_ids, _image_asset, _resolve_link
+    from .source import assign_ids, image_asset, resolve_link
 
     usable = [s for s in parsed if s.headings]
-    owner = _assign_ids(usable)
+    owner = assign_ids(usable)
     by_path = {s.path.resolve(): i for i, s in enumerate(usable)}
     found = []
     for index, section in enumerate(usable):
@@ -215,13 +215,13 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                 continue
             block_line = token.map[0] + 1 if token.map else 1
             for i, child in enumerate(token.children):
-                line = markdown._line_of(token.children, i, block_line)
+                line = markdown.line_of(token.children, i, block_line)
                 at = Location(section.path, line)
                 try:
                     if child.type == "link_open":
-                        _resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
+                        resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
                     elif child.type == "image":
-                        asset = _image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
+                        asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
                                              check_svg=False)
                         if asset.media_type == "image/svg+xml":
                             found += _lint_svg(root.resolve(), asset.path)
@@ -241,10 +241,10 @@ def _lint_svg(root: Path, path: Path) -> list[Problem]:
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
-    from .source import _render_disclaimer
+    from .source import render_disclaimer
 
     try:
-        _render_disclaimer(md, manifest)
+        render_disclaimer(md, manifest)
     except PressError as exc:
         return from_error(exc, "E321")
     return []

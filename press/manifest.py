@@ -85,7 +85,7 @@ def derived_identifier(title: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + title)}"
 
 
-def _key_lines(text: str) -> dict[str, int]:
+def key_lines(text: str) -> dict[str, int]:
     """Line (1-based) of each top-level key, and of each item of list values as 'key[i]'."""
     lines: dict[str, int] = {}
     node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -116,7 +116,7 @@ def load_manifest(source_dir: Path) -> Manifest:
         raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
         data = yaml.safe_load(text)
-        lines = _key_lines(text)
+        lines = key_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark else None

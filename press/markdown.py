@@ -284,7 +284,7 @@ def _without_footnote_block(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
+def line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
     """Line of an inline child: the block's first line plus the line breaks before it."""
     return block_line + sum(1 for t in tokens[:idx] if t.type in ("softbreak", "hardbreak"))
 
@@ -361,7 +361,7 @@ class _Renderer(RendererHTML):
         for i, token in enumerate(tokens):
             if token.type == "link_open":
                 href = token.attrGet("href") or ""
-                line = _line_of(tokens, i, self.block_line)
+                line = line_of(tokens, i, self.block_line)
                 token = token.copy(attrs={**token.attrs, "href": self.ctx.resolve_link(href, line)})
                 out.append(self.renderToken([token], 0, options, env))
             elif token.type == "image":
@@ -374,7 +374,7 @@ class _Renderer(RendererHTML):
 
     def _image(self, tokens, idx, options, env):
         token = tokens[idx]
-        line = _line_of(tokens, idx, self.block_line)
+        line = line_of(tokens, idx, self.block_line)
         src = self.ctx.resolve_image(token.attrGet("src") or "", line)
         alt = self.renderInlineAsText(token.children or [], options, env)
         return f'<img src="{escape(src)}" alt="{escape(alt)}" />'

@@ -32,7 +32,7 @@ def load_briefing(source_dir: Path, cache=None) -> Briefing:
     manifest = load_manifest(Path(source_dir))
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
-    anchors = _assign_ids(parsed)
+    anchors = assign_ids(parsed)
     sections = _render_all(md, manifest, parsed, anchors, cache)
     timestamp = edition_timestamp(manifest)
     return Briefing(
@@ -40,7 +40,7 @@ def load_briefing(source_dir: Path, cache=None) -> Briefing:
         title=markdown.smarten(md, manifest.title),
         subtitle=markdown.smarten(md, manifest.subtitle) if manifest.subtitle else None,
         short_title=markdown.smarten(md, manifest.short_title or manifest.title),
-        disclaimer_html=_render_disclaimer(md, manifest),
+        disclaimer_html=render_disclaimer(md, manifest),
         sections=sections,
         timestamp=timestamp,
         edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
@@ -97,7 +97,7 @@ def _unique(base: str, used: set[str]) -> str:
     return anchor
 
 
-def _assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
+def assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
     """Give every heading an id unique in the briefing; map each id to its section's index."""
     used: set[str] = set(RESERVED_IDS)
     owner: dict[str, int] = {}
@@ -125,15 +125,14 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         assets: dict[str, Asset] = {}
 
         def resolve_image(src: str, line: int, section=section, assets=assets) -> str:
-            asset = _image_asset(root, section.path, src, line)
+            asset = image_asset(root, section.path, src, line)
             assets[asset.href] = asset
             return quote(asset.href)
 
         def resolver(flavor: str, section=section, index=index):
-            def resolve_link(href: str, line: int) -> str:
-                return _resolve_link(href, Location(section.path, line), index, flavor,
-                                     parsed, by_path, owner)
-            return resolve_link
+            def link_for(href: str, line: int) -> str:
+                return resolve_link(href, Location(section.path, line), index, flavor, parsed, by_path, owner)
+            return link_for
 
         notes_label = f"{labels(manifest.language)['notes']}: {section.title.title}"
         try:
@@ -166,7 +165,7 @@ def _toc_entry(section: markdown.ParsedSection) -> TocEntry:
     return TocEntry(title.title, title.html, title.anchor, 1, children)
 
 
-def _resolve_link(href: str, at: Location, index: int, flavor: str,
+def resolve_link(href: str, at: Location, index: int, flavor: str,
                   parsed: list[markdown.ParsedSection], by_path: dict[Path, int],
                   owner: dict[str, int]) -> str:
     parts = urlsplit(href)
@@ -194,7 +193,7 @@ def _resolve_link(href: str, at: Location, index: int, flavor: str,
     return f"#{quote(anchor)}"
 
 
-def _image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
+def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
@@ -216,7 +215,7 @@ def _image_asset(root: Path, section_path: Path, src: str, line: int, check_svg:
     return Asset(href=href, path=path, media_type=media_type)
 
 
-def _render_disclaimer(md, manifest: Manifest) -> str:
+def render_disclaimer(md, manifest: Manifest) -> str:
     at = manifest.at("disclaimer")
 
     def no_local_links(href: str, line: int) -> str:
