@@ -16,11 +16,11 @@ class Location:
     line: int | None = None
 
     def __str__(self) -> str:
-        name = _display(self.file)
+        name = display_path(self.file)
         return f"{name}:{self.line}" if self.line else name
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Show paths relative to the working directory when they are inside it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))

@@ -20,7 +20,7 @@ import click
 
 from . import cli_output, pipeline, server
 from .cache import SectionCache
-from .errors import PressError
+from .errors import PressError, display_path
 from .sizes import human_size
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
@@ -33,9 +33,9 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
     source, out = Path(source), Path(out)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
     cache = SectionCache() if watch else None
-    ok = _build(source, out, cache, verbosity)
+    error = _build(source, out, cache, verbosity)
     page = out / "html" / "index.html"
-    if not ok and not watch:
+    if error and not watch:
         if not page.is_file():
             raise SystemExit(1)
         click.echo("serving the last good build", err=True)
@@ -47,8 +47,8 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
             httpd = server.start(out / "html", port, live, log=log)
         except OSError as exc:
             raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-        if not ok and live is not None:
-            live.failed(_last_error)
+        if error and live is not None:
+            live.failed(error)
         # Printed even with --quiet: it is what the user came for.
         click.echo(f"serving {out / 'html'} at {server.address(httpd)}  (Ctrl-C to stop)")
     try:
@@ -68,28 +68,23 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
     click.echo("stopped")
 
 
-_last_error = ""
-
-
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
 def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
-           changed: list[Path] | None = None) -> bool:
-    """One build of every edition; errors are printed, never raised."""
-    global _last_error
+           changed: list[Path] | None = None) -> str | None:
+    """One build of every edition; an error is printed and returned, never raised."""
     started = time.perf_counter()
     try:
         results = pipeline.build(source, out, list(pipeline.EDITIONS), cache=cache,
                                  progress=cli_output.Reporter(verbosity),
                                  on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
     except PressError as exc:
-        _last_error = exc.format_message()
-        click.echo(_last_error, err=True)
+        click.echo(exc.format_message(), err=True)
         if changed is not None:
             click.echo("build failed: the last good outputs are kept; watching for changes", err=True)
-        return False
+        return exc.format_message()
     if changed is None:
         cli_output.report(results, verbosity)
     elif verbosity > cli_output.QUIET:
@@ -103,7 +98,7 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
             click.echo(f"rebuilt {', '.join(r.edition for r in rebuilt)} in {time.perf_counter() - started:.2f} s")
         else:
             click.echo("nothing to rebuild: every edition is up to date")
-    return True
+    return None
 
 
 def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload | None, verbosity: int) -> None:
@@ -130,7 +125,7 @@ def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload
             observer.schedule(Handler(), str(folder), recursive=True)
     observer.start()
     if verbosity > cli_output.QUIET:
-        click.echo("watching " + ", ".join(_display(f) for f in folders if f.is_dir()))
+        click.echo("watching " + ", ".join(display_path(f) for f in folders if f.is_dir()))
     try:
         while True:
             try:
@@ -146,10 +141,10 @@ def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload
                 except queue.Empty:
                     break
             if verbosity > cli_output.QUIET:
-                click.echo("changed: " + ", ".join(sorted(_display(p) for p in changed)))
-            ok = _build(source, out, cache, verbosity, changed=sorted(changed))
+                click.echo("changed: " + ", ".join(sorted(display_path(p) for p in changed)))
+            error = _build(source, out, cache, verbosity, changed=sorted(changed))
             if live is not None:
-                live.built() if ok else live.failed(_last_error)
+                live.failed(error) if error else live.built()
             sys.stdout.flush()
     finally:
         observer.stop()
@@ -165,10 +160,3 @@ def _relevant(path: Path, out_dir: Path) -> bool:
         return False
     except ValueError:
         return True
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
