@@ -22,6 +22,7 @@ from pathlib import Path
 from . import __version__, fonts, output
 from .errors import Location, PressError
 from .manifest import Manifest, load_manifest
+from .media import media_type
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -96,7 +97,6 @@ class Download:
     media_type: str
 
 
-MEDIA_TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip", ".html": "text/html"}
 
 
 class Progress:
@@ -232,7 +232,7 @@ def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
     edition = plan.edition
     target = edition.target(out, manifest)
     data = plan.data if plan.data is not None else target.read_bytes()
-    return Download(edition.name, target.name, data, MEDIA_TYPES.get(edition.suffix, "application/octet-stream"))
+    return Download(edition.name, target.name, data, media_type(target))
 
 
 def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str]) -> dict[str, str]:

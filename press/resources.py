@@ -8,6 +8,8 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .media import media_type
+
 
 class ForbiddenResource(FatalURLFetchingError):
     """Stops the rendering: WeasyPrint would otherwise log the failure and carry on."""
@@ -46,10 +48,4 @@ class ConfinedFetcher(URLFetcher):
             raise self._refuse(url, "the editions may only use files inside the briefing's folder")
         if not path.is_file():
             raise self._refuse(url, "file not found")
-        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers=_headers(path))
-
-
-def _headers(path: Path) -> dict[str, str]:
-    types = {".css": "text/css", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-             ".svg": "image/svg+xml", ".ttf": "font/ttf", ".otf": "font/otf", ".woff2": "font/woff2"}
-    return {"Content-Type": types.get(path.suffix.lower(), "application/octet-stream")}
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": media_type(path)})

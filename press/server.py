@@ -15,17 +15,13 @@ import threading
 from functools import partial
 from pathlib import Path
 
+from . import media
+
 EVENTS_PATH = "/__press/events"
-MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".epub": "application/epub+zip",
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".svg": "image/svg+xml",
-}
+# Text is served as UTF-8; .epub and .pdf with their own types, so that a phone's browser
+# hands the EPUB to its reading app.
+MEDIA_TYPES = {suffix: f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
+               for suffix, kind in media.MEDIA_TYPES.items()}
 RELOAD_SCRIPT = """<script>
 (function () {
   var loaded = %(version)d, banner = null;

@@ -14,11 +14,11 @@ from urllib.parse import quote, unquote, urlsplit
 from . import limits, markdown, svg
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest, slugify
+from .media import IMAGE_SUFFIXES, media_type
 from .model import Asset, Briefing, Fragments, Section, TocEntry
 from .sizes import human_size
 from .templating import labels
 
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 LINK_SCHEMES = ("http", "https", "mailto")
 # Ids the editions give their own parts (the EPUB's documents, the PDF's title page and
 # contents): no heading may take them, so a section never clashes with them.
@@ -203,16 +203,15 @@ def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: 
         href = path.relative_to(root).as_posix()
     except ValueError:
         raise SourceError(f"image '{unquote(parts.path)}' is outside the source folder", at, "E311") from None
-    media_type = IMAGE_TYPES.get(path.suffix.lower())
-    if media_type is None:
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at, "E312")
     if not path.is_file():
         raise SourceError(f"image '{unquote(parts.path)}' does not exist", at, "E313")
-    if media_type == "image/svg+xml" and check_svg:
+    if path.suffix.lower() == ".svg" and check_svg:
         found = svg.problems(path, root)
         if found:
             raise SourceError(found[0][1], Location(path, found[0][0]), "E315")
-    return Asset(href=href, path=path, media_type=media_type)
+    return Asset(href=href, path=path, media_type=media_type(path))
 
 
 def render_disclaimer(md, manifest: Manifest) -> str:
