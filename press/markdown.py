@@ -337,10 +337,10 @@ class _Renderer(RendererHTML):
 
     def _heading(self, tokens, idx, options, env):
         """On the web page the briefing's title is the h1: a section's headings go one level down."""
-        token = tokens[idx]
         if self.flavor == "screen":
-            token = token.copy(tag=f"h{min(int(token.tag[1]) + 1, 6)}")
-        return self.renderToken([token], 0, options, env)
+            tokens = list(tokens)
+            tokens[idx] = tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}")
+        return self.renderToken(tokens, idx, options, env)
 
     # On a screen a wide table scrolls sideways by itself instead of widening the page.
     def table_open(self, tokens, idx, options, env):
