@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import click
+try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
+    import click
 
-from press import cli_output, pipeline
+    from press import cli_output, pipeline
+except KeyboardInterrupt:
+    sys.stderr.write("Aborted!\n")
+    sys.exit(1)
 
 SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("source"),
                       show_default=True, help="Folder holding briefing.yml and the section files.")
