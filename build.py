@@ -9,7 +9,8 @@ from pathlib import Path
 try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
     import click
 
-    from press import cli_output, pipeline
+    from press import cli_output, editions, pipeline
+    from press.paper import SIZES as PAPER_SIZES
 except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
     sys.exit(1)
@@ -18,7 +19,7 @@ SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Pat
                       show_default=True, help="Folder holding briefing.yml and the section files.")
 OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
                    show_default=True, help="Folder the editions are written to.")
-PAPER = click.option("--paper", type=click.Choice(["a4", "letter"]), default=None,
+PAPER = click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
 PORT = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -73,36 +74,26 @@ def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> Non
     _build(source, out, list(pipeline.EDITIONS), paper, force)
 
 
-@cli.command()
-@SOURCE
-@OUT
-@PAPER
-@FORCE
-@VERBOSITY
-def pdf(source: Path, out: Path, paper: str | None, force: bool) -> None:
-    """Build the print edition: OUT/<slug>.pdf."""
-    _build(source, out, ["pdf"], paper, force)
+# One command per edition of the registry, with the options it and the editions it links
+# to take (the web edition offers the PDF for download, so `html` takes --paper).
+OPTIONS = {"paper": PAPER}
 
 
-@cli.command()
-@SOURCE
-@OUT
-@FORCE
-@VERBOSITY
-def epub(source: Path, out: Path, force: bool) -> None:
-    """Build the EPUB edition: OUT/<slug>.epub."""
-    _build(source, out, ["epub"], None, force)
+def _edition_command(edition: editions.Edition) -> click.Command:
+    takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
+
+    def command(source: Path, out: Path, force: bool, **options) -> None:
+        _build(source, out, [edition.name], options.get("paper"), force)
+
+    command.__name__ = edition.name.replace("-", "_")
+    command.__doc__ = edition.help
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), FORCE, VERBOSITY]):
+        command = decorator(command)
+    return cli.command(edition.name)(command)
 
 
-@cli.command()
-@SOURCE
-@OUT
-@PAPER
-@FORCE
-@VERBOSITY
-def html(source: Path, out: Path, paper: str | None, force: bool) -> None:
-    """Build the web edition: OUT/html/index.html, with the editions it offers for download."""
-    _build(source, out, ["html"], paper, force)
+for _edition in editions.EDITIONS.values():
+    _edition_command(_edition)
 
 
 @cli.command()

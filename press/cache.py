@@ -22,11 +22,11 @@ class SectionCache:
         self.reused_now: list[Path] = []     # sections reused by the last load
         self._seen: set[Path] = set()
 
-    def load_briefing(self, source_dir: Path):
+    def load_briefing(self, source_dir: Path, manifest=None):
         from .source import load_briefing
 
         self.rendered_now, self.reused_now, self._seen = [], [], set()
-        return load_briefing(source_dir, cache=self)
+        return load_briefing(source_dir, cache=self, manifest=manifest)
 
     # Called by press.source.
     def parse(self, md, manifest, path: Path, text: str) -> markdown.ParsedSection:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from . import limits
+from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
 
@@ -22,7 +23,7 @@ OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
     "related", "slug", "keywords", "paper", "cover",
 )
-PAPER_SIZES = ("a4", "letter")
+PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

@@ -14,7 +14,7 @@ from .errors import Location, PressError
 from .model import Briefing
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
-PAPER = {"a4": "A4", "letter": "letter"}
+from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,9 +1,9 @@
 """build(): load -> render -> write, rebuilding only the editions whose inputs changed.
 
-An edition is either one file (`<out>/<slug><suffix>`, made by `<name>_bytes`) or a folder
-(`<out>/<name>/`, made by `<name>_files`, which returns every file of the folder by its
-relative path). An edition may link to other editions (`after`): they are built first, and
-their output hashes are part of its inputs, so a rebuilt PDF also refreshes the web page.
+The editions are the records of press.editions. An edition may link to other editions
+(`after`): they are built first, and their output hashes are part of its inputs, so a rebuilt
+PDF also refreshes the web page. The state in the output folder is kept per briefing, so
+briefings built into one folder do not disturb each other's.
 
 All or nothing: every edition is rendered in memory before any file is written, and every
 file is written to a temporary name and renamed into place, under the output folder's lock.
@@ -12,7 +12,6 @@ file is written to a temporary name and renamed into place, under the output fol
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import time
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, fonts, output
+from .editions import EDITIONS, Edition, ordered
 from .errors import Location, PressError
 from .manifest import Manifest, load_manifest
 from .media import media_type
@@ -27,55 +27,7 @@ from .templating import STYLES_DIR, TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_NAME = ".press-state.json"
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One kind of output: where it goes, which writer makes it, what it depends on."""
-
-    name: str
-    module: str                  # press.<module> defines <name>_bytes(briefing, paper=...)
-    suffix: str
-    templates: tuple[str, ...]   # what it is made from, besides the sources and this package
-    styles: tuple[str, ...]
-    # A folder edition: <out>/<name>/<page>, made by <name>_files(briefing, downloads, paper=...).
-    page: str | None = None
-    # Editions it links to, when they are registered: built before it, their outputs are its inputs.
-    after: tuple[str, ...] = ()
-    fonts: bool = True           # whether the font files are among its inputs
-
-    @property
-    def is_folder(self) -> bool:
-        return self.page is not None
-
-    def folder(self, out: Path) -> Path:
-        return out / self.name
-
-    def target(self, out: Path, manifest: Manifest) -> Path:
-        if self.is_folder:
-            return self.folder(out) / self.page
-        return out / f"{manifest.slug}{self.suffix}"
-
-    def writer(self):
-        return importlib.import_module(f"press.{self.module}")
-
-    def dependencies(self) -> tuple[str, ...]:
-        """The editions it links to that exist in this build of the package."""
-        return tuple(name for name in self.after if name in EDITIONS)
-
-
-# Partials every edition's templates include.
-SHARED_PARTIALS = ("_toc.html.j2", "_disclaimer.html.j2", "_further_reading.html.j2")
-EDITIONS = {
-    "pdf": Edition("pdf", "pdf", ".pdf", ("print.html.j2", *SHARED_PARTIALS), ("print.css",)),
-    "epub": Edition("epub", "epub", ".epub",
-                    ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.xhtml.j2",
-                     "epub/disclaimer.xhtml.j2", "epub/nav.xhtml.j2", "epub/section.xhtml.j2",
-                     "epub/further-reading.xhtml.j2", *SHARED_PARTIALS),
-                    ("epub.css",)),
-    "html": Edition("html", "web", ".html", ("web.html.j2", *SHARED_PARTIALS),
-                    ("web.css",), page="index.html", after=("epub", "pdf"), fonts=False),
-}
+STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
 
 
 @dataclass(frozen=True)
@@ -117,24 +69,6 @@ class _Plan:
     seconds: float = 0.0
 
 
-def ordered(formats: list[str]) -> list[str]:
-    """The requested editions and those they link to, each after what it links to."""
-    done: list[str] = []
-
-    def visit(name: str, path: tuple[str, ...] = ()) -> None:
-        if name in done:
-            return
-        if name in path:
-            raise ValueError(f"editions link to each other: {' -> '.join(path + (name,))}")
-        for dep in EDITIONS[name].dependencies():
-            visit(dep, path + (name,))
-        done.append(name)
-
-    for name in formats:
-        visit(name)
-    return done
-
-
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
           cache=None) -> list[Result]:
@@ -142,22 +76,24 @@ def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
     between builds of one process."""
     try:
-        return _build(source, out, formats, paper, force, on_wait, progress, cache)
+        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
         raise PressError(exc.strerror or str(exc), where) from None
 
 
-def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list[Result]:
+def _build(source, out, formats, options, force, on_wait, progress, cache) -> list[Result]:
     source, out = Path(source), Path(out)
     progress = progress or Progress()
     names = ordered(formats)
     with output.build_lock(out, on_wait=on_wait):
         started = time.perf_counter()
         output.remove_stale_temporaries(out)
-        manifest = load_manifest(source)
-        state = _read_state(out)
-        common = _common_digest(manifest, paper)
+        manifest = load_manifest(source)  # read once: the load below is given it
+        options = {**options, "paper": options.get("paper") or manifest.paper}
+        everything = _read_state(out)
+        state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
+        common = _common_digest(manifest)
         progress.stage("check inputs", time.perf_counter() - started)
 
         plans: dict[str, _Plan] = {}
@@ -165,23 +101,23 @@ def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list
         for name in names:  # in dependency order: render everything before writing anything
             edition = EDITIONS[name]
             plan = plans[name] = _Plan(edition)
-            plan.digest = _inputs_digest(edition, common, {d: _output_hash(plans[d], state, d)
-                                                           for d in edition.dependencies()})
+            bound = {key: options.get(key) for key in edition.options}
+            plan.digest = _inputs_digest(edition, common, bound,
+                                         {d: _output_hash(plans[d], state, d) for d in edition.dependencies()})
             plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
             if not plan.rebuild:
                 continue
             if briefing is None:
                 t = time.perf_counter()
-                briefing = _load(source, cache)
+                briefing = _load(source, manifest, cache)
                 progress.stage("load sources", time.perf_counter() - t)
             progress.rendering(name)
             t = time.perf_counter()
-            writer = edition.writer()
             if edition.is_folder:
                 downloads = [_download(plans[d], out, manifest) for d in edition.dependencies()]
-                plan.files = getattr(writer, f"{name}_files")(briefing, downloads, paper=paper)
+                plan.files = edition.render(briefing, downloads, **bound)
             else:
-                plan.data = getattr(writer, f"{name}_bytes")(briefing, paper=paper)
+                plan.data = edition.render(briefing, **bound)
             plan.seconds = time.perf_counter() - t
             progress.rendered(name, plan.seconds)
 
@@ -189,12 +125,13 @@ def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list
         results = []
         for name in names:
             plan, edition = plans[name], plans[name].edition
-            target = edition.target(out, manifest)
+            target = edition.target(out, manifest.slug)
             if plan.rebuild:
                 if edition.is_folder:
                     state[name] = {"inputs": plan.digest,
-                                   "files": _write_folder(edition.folder(out), plan.files,
-                                                          (state.get(name) or {}).get("files", {}))}
+                                   "files": _write_folder(out / edition.folder, plan.files,
+                                                          (state.get(name) or {}).get("files", {}),
+                                                          _claimed(everything, manifest.slug, name))}
                     size = len(plan.files[edition.page])
                 else:
                     output.write_bytes(target, plan.data)
@@ -204,17 +141,17 @@ def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list
                 size = target.stat().st_size
             results.append(Result(name, target, size, plan.seconds, plan.rebuild))
         if any(plan.rebuild for plan in plans.values()):
-            _write_state(out, state)
+            _write_state(out, everything)
             progress.stage("write", time.perf_counter() - t)
     return results
 
 
-def _load(source: Path, cache):
+def _load(source: Path, manifest: Manifest, cache):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
-        return load_briefing(source)
-    return cache.load_briefing(source)
+        return load_briefing(source, manifest=manifest)
+    return cache.load_briefing(source, manifest=manifest)
 
 
 def _sha(data: bytes) -> str:
@@ -230,21 +167,29 @@ def _output_hash(plan: _Plan, state: dict, name: str) -> str:
 
 def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
     edition = plan.edition
-    target = edition.target(out, manifest)
+    target = edition.target(out, manifest.slug)
     data = plan.data if plan.data is not None else target.read_bytes()
     return Download(edition.name, target.name, data, media_type(target))
 
 
-def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str]) -> dict[str, str]:
+def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
+    """The files of folder edition `name` that other briefings' builds wrote."""
+    return {rel for other, editions in briefings.items() if other != slug
+            for rel in ((editions.get(name) or {}).get("files") or {})}
+
+
+def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str],
+                  claimed: set[str] = frozenset()) -> dict[str, str]:
     """Write a folder edition: files whose bytes are unchanged are left alone, the page last;
-    files the previous build wrote and this one does not are removed."""
+    files the previous build wrote and this one does not are removed, unless another
+    briefing's build wrote them too."""
     hashes = {rel: _sha(data) for rel, data in files.items()}
     for rel in sorted(files, key=lambda r: r.count("/") == 0 and r.endswith(".html")):
         target = folder / rel
         if previous.get(rel) == hashes[rel] and target.is_file() and _sha(target.read_bytes()) == hashes[rel]:
             continue
         output.write_bytes(target, files[rel])
-    for rel in set(previous) - set(files):
+    for rel in set(previous) - set(files) - claimed:
         stale = folder / rel
         if stale.is_file():
             stale.unlink()
@@ -263,14 +208,14 @@ def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path,
         return False
     if edition.is_folder:
         files = recorded.get("files") or {}
-        folder = edition.folder(out)
+        folder = out / edition.folder
         return edition.page in files and all(
             (folder / rel).is_file() and _sha((folder / rel).read_bytes()) == sha for rel, sha in files.items())
-    target = edition.target(out, manifest)
+    target = edition.target(out, manifest.slug)
     return target.is_file() and _sha(target.read_bytes()) == recorded.get("output")
 
 
-def _common_digest(manifest: Manifest, paper: str | None) -> dict[str, bytes]:
+def _common_digest(manifest: Manifest) -> dict[str, bytes]:
     """Hashes shared by the editions' inputs: the sources, this package, the fonts."""
     sources = hashlib.sha256()
     root = manifest.root.resolve()
@@ -281,8 +226,8 @@ def _common_digest(manifest: Manifest, paper: str | None) -> dict[str, bytes]:
         with open(path, "rb") as handle:  # in chunks: a stray huge file must not fill the memory
             content = hashlib.file_digest(handle, "sha256").digest()
         sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + content)
-    code = hashlib.sha256(f"{__version__}|{paper}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")):
+    code = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    for path in sorted(PACKAGE_DIR.glob("*.py")):  # the writers are lazy-imported: hash them all
         code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     font_hash = hashlib.sha256()
     for family, paths in sorted(fonts.font_files().items()):
@@ -293,9 +238,10 @@ def _common_digest(manifest: Manifest, paper: str | None) -> dict[str, bytes]:
             "root": str(manifest.root).encode()}
 
 
-def _inputs_digest(edition: Edition, common: dict[str, bytes], linked: dict[str, str]) -> str:
-    """A content hash of everything the edition is made from."""
-    digest = hashlib.sha256(f"{edition.name}|{edition.page}".encode())
+def _inputs_digest(edition: Edition, common: dict[str, bytes], options: dict, linked: dict[str, str]) -> str:
+    """A content hash of everything the edition is made from, its own options included."""
+    digest = hashlib.sha256(f"{edition.name}|{edition.relative_target('')}".encode())
+    digest.update(json.dumps(options, sort_keys=True).encode())
     digest.update(common["root"] + common["sources"] + common["code"])
     if edition.fonts:
         digest.update(common["fonts"])
@@ -311,14 +257,20 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _read_state(out: Path) -> dict:
+def _read_state(out: Path) -> dict[str, dict]:
+    """Each briefing's editions as the last builds in `out` recorded them, by slug."""
     try:
-        return json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+        state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        return {}  # another format: rebuild everything
+    briefings = state.get("briefings")
+    return briefings if isinstance(briefings, dict) else {}
 
 
-def _write_state(out: Path, state: dict) -> None:
+def _write_state(out: Path, briefings: dict[str, dict]) -> None:
+    state = {"format": STATE_FORMAT, "briefings": briefings}
     output.write_bytes(out / STATE_NAME, json.dumps(state, indent=1, sort_keys=True).encode())
 
 

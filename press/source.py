@@ -27,9 +27,10 @@ RESERVED_IDS = frozenset({"titlepage", "disclaimer", "contents", "further-readin
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def load_briefing(source_dir: Path, cache=None) -> Briefing:
-    """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load."""
-    manifest = load_manifest(Path(source_dir))
+def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None) -> Briefing:
+    """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
+    `manifest` is the folder's manifest when the caller has already read it."""
+    manifest = manifest or load_manifest(Path(source_dir))
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
     anchors = assign_ids(parsed)

@@ -1,0 +1,103 @@
+"""The editions, as values: what each renders, where it goes, what it is made from.
+
+An edition is a record: its render function with its options bound (a lazy import, so an
+EPUB build never imports WeasyPrint), its target, its templates and styles, and the build
+options it depends on. The CLI commands and the change detection follow from `EDITIONS`:
+a new edition or variant is one line there.
+
+A file edition is one file, `<out>/<slug><suffix>`, made by `render(briefing, **options)`.
+A folder edition is `<out>/<folder>/`, made by `render(briefing, downloads, **options)`,
+which returns every file of the folder by its relative path; `page` is the file to open.
+An edition may link to others (`after`): they are built first and their output hashes are
+part of its inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str
+    render: Callable
+    suffix: str = ""                   # a file edition: <slug><suffix>
+    folder: str | None = None          # a folder edition: <out>/<folder>/
+    page: str | None = None            # the folder's page (what the result line names)
+    templates: tuple[str, ...] = ()    # what it is made from, besides the sources and the package
+    styles: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()      # the build options it takes (and is rebuilt when they change)
+    after: tuple[str, ...] = ()        # editions it links to, when registered: built first
+    fonts: bool = True                 # whether the font files are among its inputs
+    help: str = ""                     # its command's help
+
+    @property
+    def is_folder(self) -> bool:
+        return self.folder is not None
+
+    def relative_target(self, slug: str) -> str:
+        """Its output, relative to the output folder, with '/' separators."""
+        return f"{self.folder}/{self.page}" if self.is_folder else f"{slug}{self.suffix}"
+
+    def target(self, out: Path, slug: str) -> Path:
+        return Path(out) / self.relative_target(slug)
+
+    def dependencies(self) -> tuple[str, ...]:
+        """The editions it links to that are registered."""
+        return tuple(name for name in self.after if name in EDITIONS)
+
+
+# The render functions import their writer only when called.
+def _pdf(briefing, **options) -> bytes:
+    from .pdf import pdf_bytes
+    return pdf_bytes(briefing, **options)
+
+
+def _epub(briefing, **options) -> bytes:
+    from .epub import epub_bytes
+    return epub_bytes(briefing, **options)
+
+
+def _web(briefing, downloads, **options) -> dict[str, bytes]:
+    from .web import html_files
+    return html_files(briefing, downloads, **options)
+
+
+# Partials every edition's templates include.
+SHARED_PARTIALS = ("_toc.html.j2", "_disclaimer.html.j2", "_further_reading.html.j2")
+EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.xhtml.j2",
+                  "epub/disclaimer.xhtml.j2", "epub/nav.xhtml.j2", "epub/section.xhtml.j2",
+                  "epub/further-reading.xhtml.j2")
+
+EDITIONS: dict[str, Edition] = {e.name: e for e in (
+    Edition("pdf", partial(_pdf), suffix=".pdf", options=("paper",),
+            templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+            help="Build the print edition: OUT/<slug>.pdf."),
+    Edition("epub", partial(_epub), suffix=".epub",
+            templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css",),
+            help="Build the EPUB edition: OUT/<slug>.epub."),
+    Edition("html", partial(_web), folder="html", page="index.html", after=("epub", "pdf"), fonts=False,
+            templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
+            help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
+)}
+
+
+def ordered(names: list[str]) -> list[str]:
+    """The requested editions and those they link to, each after what it links to."""
+    done: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...] = ()) -> None:
+        if name in done:
+            return
+        if name in path:
+            raise ValueError(f"editions link to each other: {' -> '.join(path + (name,))}")
+        for dep in EDITIONS[name].dependencies():
+            visit(dep, path + (name,))
+        done.append(name)
+
+    for name in names:
+        visit(name)
+    return done
