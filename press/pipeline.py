@@ -77,6 +77,10 @@ EDITIONS = {
                     ("web.css",), page="index.html", after=("epub", "pdf"), fonts=False),
 }
 
+# The style each edition's sections are rendered in (press.markdown.RENDERERS): a build renders
+# only the styles of the editions it makes.
+STYLE = {"pdf": "print", "epub": "ebook", "html": "screen"}
+
 
 @dataclass(frozen=True)
 class Result:
@@ -172,7 +176,7 @@ def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list
                 continue
             if briefing is None:
                 t = time.perf_counter()
-                briefing = _load(source, cache)
+                briefing = _load(source, cache, {STYLE[n] for n in names if n in STYLE})
                 progress.stage("load sources", time.perf_counter() - t)
             progress.rendering(name)
             t = time.perf_counter()
@@ -209,12 +213,12 @@ def _build(source, out, formats, paper, force, on_wait, progress, cache) -> list
     return results
 
 
-def _load(source: Path, cache):
+def _load(source: Path, cache, styles):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
-        return load_briefing(source)
-    return cache.load_briefing(source)
+        return load_briefing(source, styles=styles)
+    return cache.load_briefing(source, styles=styles)
 
 
 def _sha(data: bytes) -> str:
