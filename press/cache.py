@@ -1,8 +1,8 @@
 """Sections parsed and rendered by earlier builds of the same process (`watch`).
 
-A section's rendering depends on its own text and on the headings of every section (links
+A section's rendering depends on its own text and on the targets of every section (links
 are checked against them and ids are made unique across the briefing), so a rendered
-section is reused only when its text and every section's heading ids are unchanged, and
+section is reused only when its text and the index of targets are unchanged, and
 the images it uses still exist. Editing one section's prose re-renders that section only;
 editing a heading re-renders them all.
 """
@@ -22,11 +22,11 @@ class SectionCache:
         self.reused_now: list[Path] = []     # sections reused by the last load
         self._seen: set[Path] = set()
 
-    def load_briefing(self, source_dir: Path, manifest=None):
+    def load_briefing(self, source_dir: Path, manifest=None, styles=markdown.STYLES):
         from .source import load_briefing
 
         self.rendered_now, self.reused_now, self._seen = [], [], set()
-        return load_briefing(source_dir, cache=self, manifest=manifest)
+        return load_briefing(source_dir, cache=self, manifest=manifest, styles=styles)
 
     # Called by press.source.
     def parse(self, md, manifest, path: Path, text: str) -> markdown.ParsedSection:
@@ -40,18 +40,20 @@ class SectionCache:
         self._parsed[path] = (key, parsed)
         return parsed
 
-    def rendered(self, manifest, parsed: list, index: int):
+    def rendered(self, manifest, parsed: list, index: int, targets, styles):
         hit = self._rendered.get(parsed[index].path)
-        if hit and hit[0] == self._key(manifest, parsed, index) and all(a.path.is_file() for a in hit[1].assets):
+        if hit and hit[0] == self._key(manifest, parsed, index, targets, styles) \
+                and all(a.path.is_file() for a in hit[1].assets):
             self.reused_now.append(parsed[index].path)
             return hit[1]
         return None
 
-    def keep(self, manifest, parsed: list, index: int, section) -> None:
-        self._rendered[parsed[index].path] = (self._key(manifest, parsed, index), section)
+    def keep(self, manifest, parsed: list, index: int, targets, styles, section) -> None:
+        self._rendered[parsed[index].path] = (self._key(manifest, parsed, index, targets, styles), section)
         self.rendered_now.append(parsed[index].path)
 
     @staticmethod
-    def _key(manifest, parsed: list, index: int) -> tuple:
-        headings = tuple((str(p.path), tuple(h.anchor for h in p.headings)) for p in parsed)
-        return (str(manifest.root), manifest.language, parsed[index].text, headings)
+    def _key(manifest, parsed: list, index: int, targets, styles) -> tuple:
+        paths = tuple(str(p.path) for p in parsed)
+        return (str(manifest.root), manifest.language, parsed[index].text, paths, targets.signature(),
+                tuple(sorted(styles)))

@@ -16,7 +16,7 @@ import yaml
 
 from . import fonts, limits, markdown
 from .errors import Location, PressError, Problems, SourceError
-from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest, slugify
+from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
 ERROR, WARNING = "error", "warning"
 
@@ -37,13 +37,14 @@ CODES = {
     "E204": "a section has a second level-1 heading",
     "E205": "a heading level is skipped (## then ####)",
     "E206": "invalid front matter",
-    "E207": "two sections claim the same id in their front matter",
+    "E207": "two sections claim the same id in their front matter, or an id the editions use for their own parts",
     "W207": "two headings have the same text: the second gets a numbered id",
     "E208": "a control character XML forbids",
     "E209": "a heading has no text",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
+    "E304": "a link points to an id that a repeated heading would have had: which heading it means is ambiguous",
     "E311": "an image is not a file inside the source folder",
     "E312": "an image is not PNG, JPEG or SVG",
     "E313": "an image does not exist",
@@ -119,7 +120,6 @@ def check_sources(source_dir: Path) -> list[Problem]:
     md = markdown.make_parser(language)
     parsed = _lint_files(md, root, manifest_path, refs, found)
     found += _lint_unlisted(root, refs)
-    found += _lint_headings(parsed)
     found += _lint_links_and_images(root, parsed)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
@@ -181,35 +181,26 @@ def _lint_unlisted(root: Path, refs) -> list[Problem]:
     return found
 
 
-def _lint_headings(parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    """Ids: a front-matter id used twice is an error; two headings with one text, a warning."""
-    found, first_use = [], {}
-    for index, section in enumerate(parsed):
-        for n, heading in enumerate(section.headings):
-            wanted = str(section.front_matter.get("id", "")) if n == 0 else ""
-            base = wanted or slugify(heading.title) or f"section-{index + 1}"
-            if base in first_use:
-                where = first_use[base]
-                if wanted:
-                    found.append(problem("E207", section.path, heading.line,
-                                         f"id '{base}' is already used at {where}"))
-                else:
-                    found.append(problem("W207", section.path, heading.line,
-                                         f"heading '{heading.title}' has the id '{base}' of the heading at "
-                                         f"{where}; links to '#{base}' go there, this one gets a numbered id"))
-            else:
-                first_use[base] = Location(section.path, heading.line)
+def _lint_ids(index) -> list[Problem]:
+    """Ids, as the build gives them (press.targets): an explicit id used twice is an error; two
+    headings with one text, a warning."""
+    found = [p for error in index.errors for p in from_error(error, "E207")]
+    for claim, first, real in index.repeats:
+        found.append(problem("W207", claim.location.file, claim.location.line,
+                             f"{claim.what} has the id '{first.base}' of the heading at {first.location}; "
+                             f"links to '#{first.base}' go there, this one gets the id '{real}'"))
     return found
 
 
 def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from .source import assign_ids, image_asset, resolve_link
+    from .source import image_asset, resolve_link
+    from .targets import build_index
 
     usable = [s for s in parsed if s.headings]
-    owner = assign_ids(usable)
+    index = build_index(usable)
+    found = _lint_ids(index)
     by_path = {s.path.resolve(): i for i, s in enumerate(usable)}
-    found = []
-    for index, section in enumerate(usable):
+    for number, section in enumerate(usable):
         for token in section.tokens:
             if token.type != "inline" or not token.children:
                 continue
@@ -219,7 +210,7 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                 at = Location(section.path, line)
                 try:
                     if child.type == "link_open":
-                        resolve_link(child.attrGet("href") or "", at, index, "screen", usable, by_path, owner)
+                        resolve_link(child.attrGet("href") or "", at, number, usable, by_path, index)
                     elif child.type == "image":
                         asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
                                              check_svg=False)

@@ -32,6 +32,7 @@ class Edition:
     options: tuple[str, ...] = ()      # the build options it takes (and is rebuilt when they change)
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
+    style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
     help: str = ""                     # its command's help
 
     @property
@@ -73,13 +74,14 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/further-reading.xhtml.j2")
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", options=("paper",),
+    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
-    Edition("epub", partial(_epub), suffix=".epub",
+    Edition("epub", partial(_epub), suffix=".epub", style="ebook",
             templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css",),
             help="Build the EPUB edition: OUT/<slug>.epub."),
-    Edition("html", partial(_web), folder="html", page="index.html", after=("epub", "pdf"), fonts=False,
+    Edition("html", partial(_web), folder="html", page="index.html", style="screen", after=("epub", "pdf"),
+            fonts=False,
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
 )}

@@ -25,6 +25,7 @@ from .errors import Location, PressError
 from .model import Briefing
 from .source import UNDATED
 from .subset import subset_font
+from .targets import PAGE_IDS
 from .templating import FURTHER_READING_ID, STYLES_DIR
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -36,7 +37,7 @@ GENERATED = "generated"  # the pictures the build draws (cover, emoji), apart fr
 APPLE_OPTIONS = (b'<?xml version="1.0" encoding="utf-8"?>\n<display_options>\n  <platform name="*">\n'
                  b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
 COVER_IMAGE_ID = "cover-img"
-# Documents of our own, named after ids no heading can take (see source.RESERVED_IDS).
+# Documents of our own, named after ids no heading can take (see targets.RESERVED_IDS).
 COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
     "cover.xhtml", "titlepage.xhtml", "disclaimer.xhtml", "nav.xhtml", f"{FURTHER_READING_ID}.xhtml")
 # The faces the stylesheet declares: (family, file stem), subset to the book's characters.
@@ -101,7 +102,7 @@ def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
     toc = templating.table_of_contents(briefing)
     landmarks = [
         {"type": "cover", "href": COVER, "title": words["cover"]},
-        {"type": "toc", "href": f"{NAV}#contents", "title": words["contents"]},
+        {"type": "toc", "href": f"{NAV}#{PAGE_IDS['contents']}", "title": words["contents"]},
         {"type": "bodymatter", "href": briefing.sections[0].document, "title": briefing.sections[0].title},
     ]
     docs = [

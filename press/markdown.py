@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import Callable, Sequence
+from urllib.parse import quote
 
 import yaml
 from markdown_it import MarkdownIt
@@ -31,7 +32,7 @@ QUOTES = {
 }
 FRONT_MATTER_KEYS = ("id",)
 
-Flavor = str  # "print" | "screen" | "ebook", see model.Fragments
+Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
 
 
 def make_parser(language: str) -> MarkdownIt:
@@ -68,6 +69,10 @@ class ParsedSection:
     env: dict
     headings: list[Heading]
     front_matter: dict = field(default_factory=dict)
+    # Ids of each footnote (by number) and of each call of one (by number and call), given out
+    # with the headings' ids by press.targets.
+    footnote_ids: dict = field(default_factory=dict)
+    footnote_ref_ids: dict = field(default_factory=dict)
 
     @property
     def title(self) -> Heading:
@@ -241,20 +246,18 @@ class RenderContext:
     """What rendering needs to know beyond the section itself."""
 
     section_id: str
-    # (href, line) -> href for this edition, or raise SourceError
-    resolve_link: Callable[[str, int], str]
+    # (href, line) -> the Target a local link reaches (press.targets), or an outside address as
+    # it is; raises SourceError for a link that may not be
+    resolve_link: Callable[[str, int], object]
     # (src, line) -> href of the image for every edition, or raise SourceError
     resolve_image: Callable[[str, int], str]
     notes_label: str = "Notes"   # names the section's notes landmark on the web page
+    document: str = ""           # this section's EPUB document, to link across documents
 
 
-def render(md: MarkdownIt, section: ParsedSection, flavor: Flavor, ctx: RenderContext) -> str:
-    renderer = _Renderer(flavor, ctx, section.path)
-    tokens = section.tokens
-    if flavor == "print":
-        renderer.notes = _footnote_bodies(renderer, tokens, md, section.env)
-        tokens = _without_footnote_block(tokens)
-    return renderer.render(tokens, md.options, section.env)
+def render(md: MarkdownIt, section: ParsedSection, style: Style, ctx: RenderContext) -> str:
+    """The section as an HTML fragment for one style of edition (see `RENDERERS`)."""
+    return RENDERERS[style](ctx, section).render_section(md)
 
 
 def _footnote_bodies(renderer: "_Renderer", tokens: list[Token], md: MarkdownIt, env: dict) -> dict[int, str]:
@@ -289,7 +292,7 @@ def line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
     return block_line + sum(1 for t in tokens[:idx] if t.type in ("softbreak", "hardbreak"))
 
 
-def _is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
+def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
     """A paragraph holding one image and nothing else becomes a figure."""
     if not (0 <= inline_idx < len(tokens)) or tokens[inline_idx].type != "inline":
         return False
@@ -299,29 +302,41 @@ def _is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
 
 
 class _Renderer(RendererHTML):
-    """markdown-it's HTML renderer with our headings, figures, links and notes."""
+    """markdown-it's HTML renderer with our headings, figures, links and notes.
 
-    def __init__(self, flavor: Flavor, ctx: RenderContext, path: Path):
+    The base renders for a screen (notes at the section's end); each style of edition is a
+    subclass that overrides what it does differently (`RENDERERS`).
+    """
+
+    def __init__(self, ctx: RenderContext, section: ParsedSection):
         super().__init__()
-        self.flavor, self.ctx, self.path = flavor, ctx, path
-        self.notes: dict[int, str] = {}
+        self.ctx, self.section, self.path = ctx, section, section.path
         self.block_line = 1
 
-    def _fn_ids(self, n: int) -> tuple[str, str]:
-        return f"fn-{self.ctx.section_id}-{n + 1}", f"fnref-{self.ctx.section_id}-{n + 1}"
+    def render_section(self, md: MarkdownIt) -> str:
+        return self.render(self.section.tokens, md.options, self.section.env)
 
-    def _epub(self, value: str) -> str:
-        return f' epub:type="{value}"' if self.flavor == "ebook" else ""
+    def _fn_ids(self, n: int, sub: int = 0) -> tuple[str, str]:
+        """The ids of note `n` and of its `sub`-th call (press.targets gives them out)."""
+        ids = self.section.footnote_ids
+        refs = self.section.footnote_ref_ids
+        note = ids.get(n) or f"fn-{self.ctx.section_id}-{n + 1}"
+        ref = refs.get((n, sub)) or f"fnref-{self.ctx.section_id}-{n + 1}" + (f"-{sub + 1}" if sub else "")
+        return note, ref
+
+    def href(self, target) -> str:
+        """The address of a target (press.targets.Target) from this section's document."""
+        return f"#{quote(target.id)}"
 
     # Blocks: remember the line for errors found in inline content.
     def paragraph_open(self, tokens, idx, options, env):
         self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
-        if _is_figure(tokens, idx + 1):
+        if is_figure(tokens, idx + 1):
             return "<figure>\n"
         return self.renderToken(tokens, idx, options, env)
 
     def paragraph_close(self, tokens, idx, options, env):
-        if _is_figure(tokens, idx - 1):
+        if is_figure(tokens, idx - 1):
             image = next(c for c in tokens[idx - 1].children if c.type == "image")
             title = image.attrGet("title")
             caption = f"<figcaption>{escape(str(title))}</figcaption>\n" if title else ""
@@ -330,26 +345,7 @@ class _Renderer(RendererHTML):
 
     def heading_open(self, tokens, idx, options, env):
         self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
-        return self._heading(tokens, idx, options, env)
-
-    def heading_close(self, tokens, idx, options, env):
-        return self._heading(tokens, idx, options, env)
-
-    def _heading(self, tokens, idx, options, env):
-        """On the web page the briefing's title is the h1: a section's headings go one level down."""
-        if self.flavor == "screen":
-            tokens = list(tokens)
-            tokens[idx] = tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}")
         return self.renderToken(tokens, idx, options, env)
-
-    # On a screen a wide table scrolls sideways by itself instead of widening the page.
-    def table_open(self, tokens, idx, options, env):
-        html = self.renderToken(tokens, idx, options, env)
-        return f'<div class="table-scroll">{html}' if self.flavor == "screen" else html
-
-    def table_close(self, tokens, idx, options, env):
-        html = self.renderToken(tokens, idx, options, env)
-        return f"{html}</div>\n" if self.flavor == "screen" else html
 
     def inline(self, tokens, idx, options, env):
         if tokens[idx].map:
@@ -362,7 +358,9 @@ class _Renderer(RendererHTML):
             if token.type == "link_open":
                 href = token.attrGet("href") or ""
                 line = line_of(tokens, i, self.block_line)
-                token = token.copy(attrs={**token.attrs, "href": self.ctx.resolve_link(href, line)})
+                resolved = self.ctx.resolve_link(href, line)
+                href = resolved if isinstance(resolved, str) else self.href(resolved)
+                token = token.copy(attrs={**token.attrs, "href": href})
                 out.append(self.renderToken([token], 0, options, env))
             elif token.type == "image":
                 out.append(self._image(tokens, i, options, env))
@@ -379,38 +377,105 @@ class _Renderer(RendererHTML):
         alt = self.renderInlineAsText(token.children or [], options, env)
         return f'<img src="{escape(src)}" alt="{escape(alt)}" />'
 
-    # Footnotes.
+    # Footnotes: a numbered list of notes at the section's end, a landmark of its own.
     def footnote_ref(self, tokens, idx, options, env):
-        n = tokens[idx].meta["id"]
-        note_id, ref_id = self._fn_ids(n)
-        if self.flavor == "print":
-            return f'<span class="footnote" id="{note_id}">{self.notes.get(n, "")}</span>'
+        n, sub = tokens[idx].meta["id"], tokens[idx].meta.get("subId", 0)
+        note_id, ref_id = self._fn_ids(n, sub)
         return (f'<sup class="noteref"><a href="#{note_id}" id="{ref_id}" role="doc-noteref"'
-                f'{self._epub("noteref")}>{n + 1}</a></sup>')
+                f'{self._noteref_type()}>{n + 1}</a></sup>')
+
+    def _noteref_type(self) -> str:
+        return ""
 
     def footnote_block_open(self, tokens, idx, options, env):
-        if self.flavor == "ebook":
-            return '<section class="footnotes"' + self._epub("footnotes") + ">\n"
         # Each section's notes are a landmark of their own: their labels must differ.
         return (f'<section class="footnotes" role="doc-endnotes" aria-label="{escape(self.ctx.notes_label)}">\n'
                 '<ol>\n')
 
     def footnote_block_close(self, tokens, idx, options, env):
-        return "</section>\n" if self.flavor == "ebook" else "</ol>\n</section>\n"
+        return "</ol>\n</section>\n"
+
+    def footnote_open(self, tokens, idx, options, env):
+        note_id, _ = self._fn_ids(tokens[idx].meta["id"])
+        return f'<li id="{note_id}">\n'
+
+    def footnote_close(self, tokens, idx, options, env):
+        return "</li>\n"
+
+    def footnote_anchor(self, tokens, idx, options, env):
+        _, ref_id = self._fn_ids(tokens[idx].meta["id"])
+        return f' <a href="#{ref_id}" class="backlink" role="doc-backlink" aria-label="Back to text">↩\ufe0e</a>'
+
+
+class ScreenRenderer(_Renderer):
+    """The web page: the briefing's title is its h1, so a section's headings go one level down;
+    a wide table scrolls sideways by itself instead of widening the page."""
+
+    def heading_open(self, tokens, idx, options, env):
+        self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
+        return self._one_level_down(tokens, idx, options, env)
+
+    def heading_close(self, tokens, idx, options, env):
+        return self._one_level_down(tokens, idx, options, env)
+
+    def _one_level_down(self, tokens, idx, options, env):
+        tokens = list(tokens)
+        tokens[idx] = tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}")
+        return self.renderToken(tokens, idx, options, env)
+
+    def table_open(self, tokens, idx, options, env):
+        return f'<div class="table-scroll">{self.renderToken(tokens, idx, options, env)}'
+
+    def table_close(self, tokens, idx, options, env):
+        return f"{self.renderToken(tokens, idx, options, env)}</div>\n"
+
+
+class PrintRenderer(_Renderer):
+    """One document for WeasyPrint: each note's text stands where it is called (`float: footnote`)."""
+
+    def render_section(self, md: MarkdownIt) -> str:
+        self.notes = _footnote_bodies(self, self.section.tokens, md, self.section.env)
+        return self.render(_without_footnote_block(self.section.tokens), md.options, self.section.env)
+
+    def footnote_ref(self, tokens, idx, options, env):
+        n, sub = tokens[idx].meta["id"], tokens[idx].meta.get("subId", 0)
+        note_id, _ = self._fn_ids(n)
+        # A note called twice is printed twice; only the first carries its id.
+        id_attr = f' id="{note_id}"' if not sub else ""
+        return f'<span class="footnote"{id_attr}>{self.notes.get(n, "")}</span>'
+
+
+class EbookRenderer(_Renderer):
+    """One document per section: links across documents, notes as EPUB 3 footnote asides."""
+
+    def href(self, target) -> str:
+        if target.document != self.ctx.document:
+            return f"{target.document}#{quote(target.id)}"
+        return f"#{quote(target.id)}"
+
+    def _noteref_type(self) -> str:
+        return ' epub:type="noteref"'
+
+    def footnote_block_open(self, tokens, idx, options, env):
+        return '<section class="footnotes" epub:type="footnotes">\n'
+
+    def footnote_block_close(self, tokens, idx, options, env):
+        return "</section>\n"
 
     def footnote_open(self, tokens, idx, options, env):
         n = tokens[idx].meta["id"]
         note_id, ref_id = self._fn_ids(n)
-        if self.flavor == "ebook":
-            return (f'<aside id="{note_id}" class="footnote"{self._epub("footnote")} role="doc-footnote">\n'
-                    f'<p class="note-number"><a href="#{ref_id}" role="doc-backlink">{n + 1}.</a></p>\n')
-        return f'<li id="{note_id}">\n'
+        return (f'<aside id="{note_id}" class="footnote" epub:type="footnote" role="doc-footnote">\n'
+                f'<p class="note-number"><a href="#{ref_id}" role="doc-backlink">{n + 1}.</a></p>\n')
 
     def footnote_close(self, tokens, idx, options, env):
-        return "</aside>\n" if self.flavor == "ebook" else "</li>\n"
+        return "</aside>\n"
 
     def footnote_anchor(self, tokens, idx, options, env):
-        if self.flavor == "ebook":
-            return ""
-        _, ref_id = self._fn_ids(tokens[idx].meta["id"])
-        return f' <a href="#{ref_id}" class="backlink" role="doc-backlink" aria-label="Back to text">↩\ufe0e</a>'
+        return ""
+
+
+# The styles of edition, each with its renderer: `print` (the PDF), `screen` (the web page),
+# `ebook` (the EPUB). A briefing is rendered only in the styles its requested editions need.
+RENDERERS: dict[str, type[_Renderer]] = {"print": PrintRenderer, "screen": ScreenRenderer, "ebook": EbookRenderer}
+STYLES = tuple(RENDERERS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .manifest import Manifest
+from .targets import TargetIndex
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,11 @@ class Asset:
 
 @dataclass(frozen=True)
 class Fragments:
-    """One section rendered for each kind of edition."""
+    """One section rendered for each style of edition the build needs (None: not needed)."""
 
-    print: str       # one document, footnotes inline for `float: footnote`
-    screen: str      # one document, footnotes as notes at the section's end
-    ebook: str       # one document per section, links across documents
+    print: str | None = None    # one document, footnotes inline for `float: footnote`
+    screen: str | None = None   # one document, footnotes as notes at the section's end
+    ebook: str | None = None    # one document per section, links across documents
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Briefing:
     short_title: str
     disclaimer_html: str
     sections: tuple[Section, ...]
+    targets: TargetIndex     # everything a link or cross-reference reaches, by id
     timestamp: dt.datetime   # every date stamped into an output comes from here (UTC)
     edition_date: dt.date | None
 

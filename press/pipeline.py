@@ -30,6 +30,7 @@ STATE_NAME = ".press-state.json"
 STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
 
 
+
 @dataclass(frozen=True)
 class Result:
     edition: str
@@ -109,7 +110,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
                 continue
             if briefing is None:
                 t = time.perf_counter()
-                briefing = _load(source, manifest, cache)
+                briefing = _load(source, manifest, cache, {EDITIONS[n].style for n in names if EDITIONS[n].style})
                 progress.stage("load sources", time.perf_counter() - t)
             progress.rendering(name)
             t = time.perf_counter()
@@ -146,12 +147,12 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
     return results
 
 
-def _load(source: Path, manifest: Manifest, cache):
+def _load(source: Path, manifest: Manifest, cache, styles):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
-        return load_briefing(source, manifest=manifest)
-    return cache.load_briefing(source, manifest=manifest)
+        return load_briefing(source, manifest=manifest, styles=styles)
+    return cache.load_briefing(source, manifest=manifest, styles=styles)
 
 
 def _sha(data: bytes) -> str:

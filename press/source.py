@@ -11,30 +11,29 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import limits, markdown, svg
+from . import limits, markdown, svg, targets
 from .errors import Location, PressError, Problems, SourceError
-from .manifest import Manifest, load_manifest, slugify
+from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
 from .model import Asset, Briefing, Fragments, Section, TocEntry
 from .sizes import human_size
 from .templating import labels
 
 LINK_SCHEMES = ("http", "https", "mailto")
-# Ids the editions give their own parts (the EPUB's documents, the PDF's title page and
-# contents): no heading may take them, so a section never clashes with them.
-RESERVED_IDS = frozenset({"titlepage", "disclaimer", "contents", "further-reading", "cover", "nav"})
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None) -> Briefing:
+def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
+                  styles=markdown.STYLES) -> Briefing:
     """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
-    `manifest` is the folder's manifest when the caller has already read it."""
+    `manifest` is the folder's manifest when the caller has already read it; sections are
+    rendered in `styles` only (see markdown.RENDERERS), the others are None."""
     manifest = manifest or load_manifest(Path(source_dir))
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
-    anchors = assign_ids(parsed)
-    sections = _render_all(md, manifest, parsed, anchors, cache)
+    index = target_index(parsed)
+    sections = _render_all(md, manifest, parsed, index, styles, cache)
     timestamp = edition_timestamp(manifest)
     return Briefing(
         manifest=manifest,
@@ -43,6 +42,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
         short_title=markdown.smarten(md, manifest.short_title or manifest.title),
         disclaimer_html=render_disclaimer(md, manifest),
         sections=sections,
+        targets=index,
         timestamp=timestamp,
         edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
     )
@@ -83,6 +83,14 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
     return parsed
 
 
+def target_index(parsed: list[markdown.ParsedSection]) -> targets.TargetIndex:
+    """Every heading's and footnote's id and target record; an explicit id used twice stops the build."""
+    index = targets.build_index(parsed)
+    if index.errors:
+        raise Problems(index.errors)
+    return index
+
+
 def confine_section(root: Path, path: Path, listed_at: Location) -> None:
     """A section file must really be inside the source folder: no symlink out of it."""
     if path.exists() and not path.resolve().is_relative_to(root):
@@ -90,37 +98,13 @@ def confine_section(root: Path, path: Path, listed_at: Location) -> None:
                           "E107")
 
 
-def _unique(base: str, used: set[str]) -> str:
-    anchor, n = base, 2
-    while anchor in used:
-        anchor, n = f"{base}-{n}", n + 1
-    used.add(anchor)
-    return anchor
-
-
-def assign_ids(parsed: list[markdown.ParsedSection]) -> dict[str, int]:
-    """Give every heading an id unique in the briefing; map each id to its section's index."""
-    used: set[str] = set(RESERVED_IDS)
-    owner: dict[str, int] = {}
-    for index, section in enumerate(parsed):
-        for n, heading in enumerate(section.headings):
-            wanted = str(section.front_matter.get("id", "")) if n == 0 else ""
-            base = wanted or slugify(heading.title) or f"section-{index + 1}"
-            if not base[0].isalpha():
-                base = f"s-{base}"  # ids should start with a letter (XML NCName)
-            heading.anchor = _unique(base, used)
-            heading.token.attrSet("id", heading.anchor)
-            owner[heading.anchor] = index
-    return owner
-
-
 def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
-                owner: dict[str, int], cache=None) -> tuple[Section, ...]:
+                index: targets.TargetIndex, styles, cache=None) -> tuple[Section, ...]:
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
-    for index, section in enumerate(parsed):
-        if cache is not None and (reused := cache.rendered(manifest, parsed, index)) is not None:
+    for number, section in enumerate(parsed):
+        if cache is not None and (reused := cache.rendered(manifest, parsed, number, index, styles)) is not None:
             sections.append(reused)
             continue
         assets: dict[str, Asset] = {}
@@ -130,18 +114,14 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             assets[asset.href] = asset
             return quote(asset.href)
 
-        def resolver(flavor: str, section=section, index=index):
-            def link_for(href: str, line: int) -> str:
-                return resolve_link(href, Location(section.path, line), index, flavor, parsed, by_path, owner)
-            return link_for
+        def link_for(href: str, line: int, section=section, number=number):
+            return resolve_link(href, Location(section.path, line), number, parsed, by_path, index)
 
-        notes_label = f"{labels(manifest.language)['notes']}: {section.title.title}"
+        ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
+                                     f"{labels(manifest.language)['notes']}: {section.title.title}",
+                                     f"{section.title.anchor}.xhtml")
         try:
-            html = {
-                flavor: markdown.render(md, section, flavor, markdown.RenderContext(
-                    section.title.anchor, resolver(flavor), resolve_image, notes_label))
-                for flavor in ("print", "screen", "ebook")
-            }
+            html = {style: markdown.render(md, section, style, ctx) for style in markdown.STYLES if style in styles}
         except PressError as exc:
             problems.append(exc)
             continue
@@ -154,7 +134,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             text=section.text,
         ))
         if cache is not None:
-            cache.keep(manifest, parsed, index, sections[-1])
+            cache.keep(manifest, parsed, number, index, styles, sections[-1])
     if problems:
         raise Problems(problems)
     return tuple(sections)
@@ -166,32 +146,23 @@ def _toc_entry(section: markdown.ParsedSection) -> TocEntry:
     return TocEntry(title.title, title.html, title.anchor, 1, children)
 
 
-def resolve_link(href: str, at: Location, index: int, flavor: str,
-                  parsed: list[markdown.ParsedSection], by_path: dict[Path, int],
-                  owner: dict[str, int]) -> str:
+def resolve_link(href: str, at: Location, number: int, parsed: list[markdown.ParsedSection],
+                 by_path: dict[Path, int], index: targets.TargetIndex):
+    """An outside address as it is, or the Target a local link reaches; else a SourceError."""
     parts = urlsplit(href)
     if parts.scheme:
         if parts.scheme.lower() not in LINK_SCHEMES:
             raise SourceError(f"links may use http, https or mailto, not '{parts.scheme}:'", at, "E301")
         return href
     if parts.path:
-        target_path = (parsed[index].path.parent / unquote(parts.path)).resolve()
+        target_path = (parsed[number].path.parent / unquote(parts.path)).resolve()
         if target_path not in by_path:
             raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing", at,
                               "E302")
-        target = by_path[target_path]
-        anchor = unquote(parts.fragment) or parsed[target].title.anchor
-        if owner.get(anchor) != target:
-            raise SourceError(f"link to '{href}': no heading with id '{anchor}' in "
-                              f"{parsed[target].path.name}", at, "E303")
-    else:
-        anchor = unquote(parts.fragment)
-        if anchor not in owner:
-            raise SourceError(f"link to '#{anchor}': no heading has that id", at, "E303")
-        target = owner[anchor]
-    if flavor == "ebook" and target != index:
-        return f"{parsed[target].title.anchor}.xhtml#{quote(anchor)}"
-    return f"#{quote(anchor)}"
+        section = by_path[target_path]
+        anchor = unquote(parts.fragment) or parsed[section].title.anchor
+        return index.resolve(anchor, at, section, parsed[section].path.name, href)
+    return index.resolve(unquote(parts.fragment), at)
 
 
 def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
+
+from .targets import PAGE_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -56,6 +59,7 @@ def environment() -> jinja2.Environment:
     env.filters["long_date"] = long_date
     env.globals["labels"] = labels
     env.globals["further_reading_id"] = FURTHER_READING_ID
+    env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.targets)
     return env
 
 
@@ -63,7 +67,7 @@ def render(template: str, **context) -> str:
     return environment().get_template(template).render(**context)
 
 
-FURTHER_READING_ID = "further-reading"
+FURTHER_READING_ID = PAGE_IDS["further_reading"]
 
 
 def table_of_contents(briefing) -> tuple:

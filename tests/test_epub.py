@@ -18,7 +18,8 @@ from PIL import Image
 
 from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
 from press.manifest import load_manifest
-from press.source import RESERVED_IDS, load_briefing
+from press.source import load_briefing
+from press.targets import RESERVED_IDS
 from press.templating import table_of_contents
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
