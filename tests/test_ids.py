@@ -205,12 +205,12 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
     asked = []
     real = press.source.load_briefing
 
-    def spy(source, cache=None, styles=markdown.STYLES):
+    def spy(source, cache=None, manifest=None, styles=markdown.STYLES):
         asked.append(set(styles))
-        return real(source, cache=cache, styles=styles)
+        return real(source, cache=cache, manifest=manifest, styles=styles)
 
     monkeypatch.setattr(press.source, "load_briefing", spy)
     make_briefing(tmp_path, {"a.md": "# A\n\nText.\n"})
     pipeline.build(tmp_path, tmp_path / "out", formats)
     assert asked == [styles]
-    assert set(pipeline.STYLE) == set(pipeline.EDITIONS) and set(pipeline.STYLE.values()) == set(markdown.STYLES)
+    assert {edition.style for edition in pipeline.EDITIONS.values()} == set(markdown.STYLES)
