@@ -87,6 +87,14 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
 )}
 
 
+def warm() -> None:
+    """Import the writers and fill their per-process caches here, so that every render forked
+    from this process (press.budget) starts warm: what `watch` does once, at its start."""
+    from . import epub, pdf, web  # noqa: F401
+
+    pdf._font_config()
+
+
 def ordered(names: list[str]) -> list[str]:
     """The requested editions and those they link to, each after what it links to."""
     done: list[str] = []
