@@ -139,7 +139,10 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
             outcome = ("press", exc.bare_message, exc.location, exc.code,
                        getattr(exc, "problems", None))
         except Exception as exc:
-            outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}", traceback.format_exc())
+            if memory_mb and _peak_mb() >= memory_mb - 64:  # failed at the cap: C code out of memory
+                outcome = ("memory",)
+            else:
+                outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}", traceback.format_exc())
         sys.stdout.flush()
         sys.stderr.flush()
         with os.fdopen(write_end, "wb") as pipe:
@@ -153,6 +156,18 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
         status = 2
     finally:
         os._exit(status)  # no atexit handlers, no flushing of the parent's buffers twice
+
+
+def _peak_mb() -> int:
+    """The most address space this process has held, in MB (Linux's VmPeak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _die_with_parent() -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, budget, fonts, output
+from . import editions
 from .editions import EDITIONS, Edition, ordered
 from .errors import Location, PressError, display_path
 from .manifest import Manifest, load_manifest
@@ -130,7 +131,8 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
             styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
-            plans = _render(source, manifest, options, replan, progress, cache, out, styles)
+            plans = _render(source, manifest, options, replan, progress, cache, out, styles,
+                            [name for name, p in plans.items() if p.rebuild])
 
         t = time.perf_counter()
         results = []
@@ -181,7 +183,7 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
 
 
 def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Progress, cache,
-            out: Path, styles: set[str]) -> dict[str, _Plan]:
+            out: Path, styles: set[str], rebuilding: list[str]) -> dict[str, _Plan]:
     """Plan again and render what must be rebuilt, in a worker under the budget (press.budget)."""
     loaded = []
     if cache is not None:  # watch: load here, so the warm cache keeps what this load parsed
@@ -205,6 +207,7 @@ def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Pro
         current.seconds = time.perf_counter() - t
         progress.rendered(edition.name, current.seconds)
 
+    editions.warm(rebuilding)  # kept by this process for its next builds
     return budget.run(lambda: plan(render), lambda: _largest_input(manifest, out))
 
 

@@ -31,7 +31,7 @@ def test_a_tiny_memory_budget_is_a_clean_error_naming_the_largest_input(tmp_path
     result = run_build("pdf", "--force", "--source", FIXTURES / "features", "--out", out,
                        env={"PRESS_RENDER_MEMORY_MB": "120"})
     line = one_line(result)
-    assert "memory budget of 120 MB" in line
+    assert "memory" in line and "budget of 120 MB" in line
     largest = max((p for p in (FIXTURES / "features").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
     assert line.startswith(f"{largest.relative_to(ROOT)}: ") and "largest input" in line
     assert (out / f"{SLUG}.pdf").read_bytes() == before
