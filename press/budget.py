@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from .errors import Location, PressError
+from .errors import Location, PressError, Problems
 from .sizes import human_size
 
 # Measured on the 2-core test machine (README, "Limits"): the article peaks at about 300 MB of
@@ -96,8 +96,9 @@ def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object
     _, status = os.waitpid(pid, 0)
     try:
         outcome = pickle.loads(data) if data else None
-    except Exception:
-        outcome = None
+    except Exception as exc:  # a bug: say so rather than blame the budget
+        raise RenderFailed(f"the render's result could not be read: {type(exc).__name__}: {exc}",
+                           traceback.format_exc()) from None
     if outcome is not None and outcome[0] != "memory" and noise:
         sys.stderr.write(noise)
     if outcome is None:
@@ -113,9 +114,9 @@ def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object
         raise _over(largest(), f"the render needed more memory than its budget of {memory_mb} MB", "E854")
     if kind == "press":
         message, location, code, problems = rest
-        error = PressError(message, location, code)
-        error.problems = problems
-        raise error
+        if problems:
+            raise Problems([PressError(*problem) for problem in problems])
+        raise PressError(message, location, code)
     raise RenderFailed(f"the render failed: {rest[0]} (--verbose shows where)", rest[1])
 
 
@@ -135,9 +136,9 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
             outcome = ("ok", work())
         except MemoryError:
             outcome = ("memory",)
-        except PressError as exc:
+        except PressError as exc:  # sent as plain values: exceptions do not pickle faithfully
             outcome = ("press", exc.bare_message, exc.location, exc.code,
-                       getattr(exc, "problems", None))
+                       [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()])
         except Exception as exc:
             if memory_mb and _peak_mb() >= memory_mb - 64:  # failed at the cap: C code out of memory
                 outcome = ("memory",)

@@ -134,3 +134,27 @@ def test_serve_survives_an_error_in_its_first_build(copy_fixture, tmp_path):
         assert "injected failure" in command.output and "serving the last good build" in command.output
         assert "Traceback" not in command.output
     assert command.process.returncode is not None and command.process.returncode != -signal.SIGKILL
+
+
+def test_errors_come_back_from_the_render_with_their_codes_and_locations(tmp_path):
+    import pytest
+
+    from press import budget
+    from press.errors import Location, PressError, Problems
+
+    def several():
+        raise Problems([PressError("one", Location(tmp_path / "a.md", 3), "E201"),
+                        PressError("two", Location(tmp_path / "b.md"), "E202")])
+
+    with pytest.raises(Problems) as raised:
+        budget.run(several, lambda: None)
+    assert [(p.bare_message, p.location, p.code) for p in raised.value.problems] == [
+        ("one", Location(tmp_path / "a.md", 3), "E201"), ("two", Location(tmp_path / "b.md"), "E202")]
+
+    def one():
+        raise PressError("bad", Location(tmp_path / "c.md", 1), "E203")
+
+    with pytest.raises(PressError) as raised:
+        budget.run(one, lambda: None)
+    assert (raised.value.bare_message, raised.value.code) == ("bad", "E203")
+    assert budget.run(lambda: {"pdf": b"%PDF"}, lambda: None) == {"pdf": b"%PDF"}
