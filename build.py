@@ -9,7 +9,7 @@ from pathlib import Path
 try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
     import click
 
-    from press import cli_output, editions, pipeline
+    from press import budget, cli_output, editions, pipeline
     from press.paper import SIZES as PAPER_SIZES
 except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
@@ -57,9 +57,14 @@ def cli(ctx: click.Context) -> None:
 
 def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
     level = verbosity()
-    results = pipeline.build(source, out, formats, paper=paper, force=force,
-                             on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
-                             progress=cli_output.Reporter(level))
+    try:
+        results = pipeline.build(source, out, formats, paper=paper, force=force,
+                                 on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
+                                 progress=cli_output.Reporter(level))
+    except budget.RenderFailed as exc:  # a bug, not the sources: its traceback on request
+        if level >= cli_output.VERBOSE:
+            click.echo(exc.details, err=True)
+        raise
     cli_output.report(results, level)
 
 
@@ -146,8 +151,13 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 @cli.command()
 @OUT
 def clean(out: Path) -> None:
-    """Delete the output folder and everything built in it."""
-    removed = pipeline.clean(out)
+    """Delete what builds made in OUT (and OUT, when that empties it).
+
+    Refuses a folder no build made, one holding a briefing.yml, or files no build wrote.
+    """
+    from press.clean import clean as clean_folder
+
+    removed = clean_folder(out)
     click.echo(f"removed {out}" if removed else f"nothing to clean in {out}")
 
 

@@ -67,6 +67,13 @@ CODES = {
     "W701": "EPUBCheck reports a warning (its own id is in the message)",
     "W702": "EPUBCheck reports a note (level INFO or USAGE)",
     "E702": "EPUBCheck could not run",
+    # The build's own safety and budget (press.pipeline, press.output, press.clean, press.budget).
+    "E851": "the output folder is the source folder, holds it, or is reached through a link in it",
+    "E852": "an output path cannot be used safely (a file where the build makes a folder, a bad name)",
+    "E853": "clean refused: not a folder a build made, a briefing.yml in it, or files no build wrote",
+    "E854": "the render needed more memory than its budget",
+    "E855": "the render took longer than its budget",
+    "E856": "the render failed unexpectedly (a bug: --verbose shows the traceback)",
 }
 
 
@@ -416,7 +423,10 @@ def check_epub(path: Path) -> list[Problem]:
 
 def run_check(source_dir: Path, out_dir: Path, strict: bool = False) -> list[Problem]:
     """`python build.py check`: the sources, then the outputs; --strict makes warnings errors."""
-    problems = check_sources(source_dir) + check_outputs(source_dir, out_dir)
+    out = Path(out_dir).resolve()  # an output folder inside the sources is not a source
+    problems = [p for p in check_sources(source_dir)
+                if not (p.code == "W102" and p.file and Path(p.file).resolve().is_relative_to(out))]
+    problems += check_outputs(source_dir, out_dir)
     if strict:
         problems = [Problem(p.code, ERROR, p.file, p.line, p.message) for p in problems]
     return sorted(problems, key=lambda p: p.sort_key)

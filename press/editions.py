@@ -34,6 +34,9 @@ class Edition:
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
     help: str = ""                     # its command's help
+    # Imports its writer and fills its per-process caches: called in the building process
+    # before the render is forked (press.budget), so later builds of that process start warm.
+    warm: Callable[[], None] | None = None
 
     @property
     def is_folder(self) -> bool:
@@ -57,6 +60,11 @@ def _pdf(briefing, **options) -> bytes:
     return pdf_bytes(briefing, **options)
 
 
+def _warm_pdf() -> None:
+    from . import pdf
+    pdf._font_config()  # WeasyPrint imported, the font set read: once per process
+
+
 def _epub(briefing, **options) -> bytes:
     from .epub import epub_bytes
     return epub_bytes(briefing, **options)
@@ -74,7 +82,7 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/further-reading.xhtml.j2")
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
+    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",), warm=_warm_pdf,
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
@@ -85,6 +93,14 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
 )}
+
+
+def warm(names=None) -> None:
+    """Import the writers and fill their per-process caches here, so that every render forked
+    from this process (press.budget) starts warm: what `watch` does once, at its start."""
+    for name in EDITIONS if names is None else names:
+        if EDITIONS[name].warm is not None:
+            EDITIONS[name].warm()
 
 
 def ordered(names: list[str]) -> list[str]:
