@@ -52,7 +52,7 @@ def check(manifest) -> images.Picture | None:
         raise PressError(f"cover image '{name}' does not exist", at, "E313")
     if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise PressError(f"cover '{name}' must be a PNG or JPEG picture (.png, .jpg)", at, "E312")
-    picture = images.load(path, manifest.root, at, name)
+    picture = images.load(path, manifest.root, at, name, "cover")
     if max(picture.size) < MIN_LONG_SIDE:
         raise PressError(f"cover '{name}' is {picture.size[0]} x {picture.size[1]} px: e-reader stores want at "
                          f"least {MIN_LONG_SIDE} px on the long side", at, "E103")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import collections
 import hashlib
 import io
+import re
+import struct
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +82,7 @@ def sniff(data: bytes) -> str | None:
         return "pdf"
     if data[4:8] == b"ftyp":
         return "avif" if data[8:12] in (b"avif", b"avis") else "heic"
-    head = data[:512]
+    head = data[:65536]
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
             head, encoding = head[len(bom):], codec
@@ -88,7 +90,30 @@ def sniff(data: bytes) -> str | None:
     else:
         encoding = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be" if head[:1] == b"\x00" else "latin-1"
     text = head[: len(head) - len(head) % 2].decode(encoding, errors="replace")
-    return "svg" if text.lstrip().startswith("<") else None
+    return "svg" if text.lstrip().startswith("<") and _SVG_ROOT.search(text) else None
+
+
+# The root element's start tag, after any declaration, comments and DOCTYPE, with any prefix.
+_SVG_ROOT = re.compile(r"<([A-Za-z_][\w.-]*:)?svg[\s>/]")
+
+
+def _a(kind: str) -> str:
+    return f"an {NAMES[kind]}" if NAMES[kind][0] in "AEFHILMNORSX" else f"a {NAMES[kind]}"
+
+
+def _declared_size(data: bytes, kind: str) -> tuple[int, int] | None:
+    """Width and height a PNG or JPEG header declares, read without Pillow (for the message
+    about a picture too large for Pillow even to open)."""
+    if kind == "png" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    at = 2
+    while kind == "jpeg" and at + 9 <= len(data) and data[at] == 0xFF:
+        marker, length = data[at + 1], struct.unpack(">H", data[at + 2:at + 4])[0]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[at + 5:at + 9])
+            return width, height
+        at += 2 + length
+    return None
 
 
 # --- raster pictures ---------------------------------------------------------------------
@@ -110,11 +135,10 @@ def _open(data: bytes, kind: str):
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             image = None
         except Exception as exc:  # Pillow raises many kinds on damaged data
-            raise _Bad("E317", f"cannot be read as a {NAMES[kind]} picture ({_reason(exc)})") from None
-        if image is not None:
-            width, height = image.size
+            raise _Bad("E317", f"cannot be read as {_a(kind)} picture ({_reason(exc)})") from None
+        width, height = image.size if image is not None else (_declared_size(data, kind) or (0, 0))
         if image is None or width * height > limits.MAX_IMAGE_PIXELS:
-            shown = f"{width:,} x {height:,} px" if image is not None else "larger than Pillow allows"
+            shown = f"{width:,} x {height:,} px" if width else "larger than Pillow opens"
             raise _Bad("E318", f"is {shown}: the limit is {limits.MAX_IMAGE_PIXELS:,} pixels "
                                f"(scale it down to, say, {SCREEN_LONG_SIDE * 3} px on its long side)")
         if width == 0 or height == 0:
@@ -206,19 +230,20 @@ def _recall(key) -> Picture | None:
     return picture
 
 
-def _read(path: Path, name: str, at: Location) -> bytes:
+def _read(path: Path, name: str, at: Location, what: str = "image") -> bytes:
     kind = KINDS.get(path.suffix.lower())
     bound = limits.MAX_SVG_BYTES if kind == "svg" else limits.MAX_IMAGE_BYTES
     try:
         size = path.stat().st_size
         if size > bound:
-            raise ImageError(f"image '{name}' is {size:,} bytes: the limit is {bound:,}", at, "E501")
+            raise ImageError(f"{what} '{name}' is {size:,} bytes: the limit is {bound:,}", at, "E501")
         return path.read_bytes()
     except OSError as exc:
-        raise ImageError(f"image '{name}' cannot be read ({exc.strerror})", at, "E317") from None
+        raise ImageError(f"{what} '{name}' cannot be read ({exc.strerror})", at, "E317") from None
 
 
-def _kind(data: bytes, path: Path, name: str, at: Location, allowed=("png", "jpeg", "svg")) -> str:
+def _kind(data: bytes, path: Path, name: str, at: Location, what: str = "image",
+          allowed=("png", "jpeg", "svg")) -> str:
     """The type the content says, which must be the one the file name says."""
     wanted = KINDS.get(path.suffix.lower())
     found = sniff(data)
@@ -226,33 +251,33 @@ def _kind(data: bytes, path: Path, name: str, at: Location, allowed=("png", "jpe
         return found
     if found in allowed:
         fixed = path.with_suffix(SUFFIXES[found]).name
-        raise ImageError(f"image '{name}' is a {NAMES[found]} picture named like a {NAMES[wanted]}: rename it "
+        raise ImageError(f"{what} '{name}' is {_a(found)} picture named like {_a(wanted)}: rename it "
                          f"'{fixed}' (and the reference to it)", at, "E316")
     if found in NAMES:
-        raise ImageError(f"image '{name}' is a {NAMES[found]} picture, not {NAMES[wanted]}: convert it to "
+        raise ImageError(f"{what} '{name}' is {_a(found)} picture, not {NAMES[wanted]}: convert it to "
                          f"{' or '.join(NAMES[k] for k in allowed)}", at, "E316")
-    raise ImageError(f"image '{name}' is not a picture: its content is not {NAMES[wanted]} "
+    raise ImageError(f"{what} '{name}' is not a picture: its content is not {NAMES[wanted]} "
                      "(was it saved or downloaded whole?)", at, "E316")
 
 
-def load(path: Path, root: Path, at: Location, name: str | None = None) -> Picture:
+def load(path: Path, root: Path, at: Location, name: str | None = None, what: str = "image") -> Picture:
     """The checked picture at `path` (used from `at`); the first problem raised as ImageError."""
-    found = problems(path, root, at, name, first=True)
+    found = problems(path, root, at, name, what)
     if isinstance(found, Picture):
         return found
     raise found[0]
 
 
-def problems(path: Path, root: Path, at: Location, name: str | None = None, first: bool = False):
+def problems(path: Path, root: Path, at: Location, name: str | None = None, what: str = "image"):
     """Every problem of the picture at `path` as ImageErrors (an SVG can have several), or,
     when there are none, the Picture."""
     name = name or path.name
     try:
-        data = _read(path, name, at)
+        data = _read(path, name, at, what)
         key = (_digest(data), str(path), str(root))
         if (cached := _recall(key)) is not None:
             return cached
-        kind = _kind(data, path, name, at)
+        kind = _kind(data, path, name, at, what)
     except ImageError as exc:
         return [exc]
     if kind == "svg":
@@ -267,7 +292,7 @@ def problems(path: Path, root: Path, at: Location, name: str | None = None, firs
         image = _open(data, kind)
         picture = Picture(kind, _print_data(image, data, kind), image.size)
     except _Bad as bad:
-        return [ImageError(f"image '{name}' {bad.message}", at, bad.code)]
+        return [ImageError(f"{what} '{name}' {bad.message}", at, bad.code)]
     return _remember(key, (), picture)
 
 
