@@ -82,15 +82,21 @@ def sniff(data: bytes) -> str | None:
         return "pdf"
     if data[4:8] == b"ftyp":
         return "avif" if data[8:12] in (b"avif", b"avis") else "heic"
-    head = data[:65536]
+    text = head_text(data)
+    return "svg" if text.lstrip().startswith("<") and _SVG_ROOT.search(text) else None
+
+
+def head_text(data: bytes, size: int = 65536) -> str:
+    """The beginning of an XML file as text, its encoding told by a BOM or by where the NULs
+    of '<' fall (UTF-16 without BOM), else read byte for byte."""
+    head = data[:size]
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if head.startswith(bom):
             head, encoding = head[len(bom):], codec
             break
     else:
         encoding = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be" if head[:1] == b"\x00" else "latin-1"
-    text = head[: len(head) - len(head) % 2].decode(encoding, errors="replace")
-    return "svg" if text.lstrip().startswith("<") and _SVG_ROOT.search(text) else None
+    return head[: len(head) - len(head) % 2].decode(encoding, errors="replace")
 
 
 # The root element's start tag, after any declaration, comments and DOCTYPE, with any prefix.

@@ -132,7 +132,9 @@ def clean(data: bytes, path: Path, root: Path, check_raster=None) -> Cleaned:
         tree = etree.fromstring(data, parser).getroottree()
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or 1
-        if "depth" in str(exc).lower():
+        if (doctype := _doctype_subset(_head(data))) is not None:
+            out.findings.append(doctype)  # libxml2 stumbled on a declared entity: say why it is refused
+        elif "depth" in str(exc).lower():
             out.findings.append(_too_deep(line))
         elif "entit" in str(exc).lower():
             out.findings.append(Finding(line, f"SVG images may not hold entities ({exc.msg})"))
@@ -175,6 +177,12 @@ def _too_deep(line: int) -> Finding:
                    "E319")
 
 
+def _head(data: bytes) -> str:
+    from .images import head_text
+
+    return head_text(data)
+
+
 def _doctype(tree, data: bytes) -> list[Finding]:
     """A DOCTYPE naming a DTD is harmless (it is never loaded); an internal subset is refused."""
     if not tree.docinfo.doctype:
@@ -182,16 +190,21 @@ def _doctype(tree, data: bytes) -> list[Finding]:
     try:
         text = data[:65536].decode(tree.docinfo.encoding or "utf-8", errors="replace")
     except LookupError:
-        text = data[:65536].decode("utf-8", errors="replace")
+        text = _head(data)
+    found = _doctype_subset(text)
+    return [found] if found else []
+
+
+def _doctype_subset(text: str) -> Finding | None:
     start = text.find("<!DOCTYPE")
     if start < 0:
-        return []
+        return None
     subset, end = text.find("[", start), text.find(">", start)
     if subset < 0 or 0 <= end < subset:
-        return []
+        return None
     shown = text[start:subset + 1] if subset - start < 60 else text[start:start + 40]
-    return [Finding(text.count("\n", 0, start) + 1,
-                    f"SVG images may not hold '{shown}' (entity and DTD declarations are refused)")]
+    return Finding(text.count("\n", 0, start) + 1,
+                   f"SVG images may not hold '{shown}' (entity and DTD declarations are refused)")
 
 
 def _bounds(root) -> Finding | None:
@@ -377,6 +390,10 @@ class _Builder:
                 ref = URL_IGNORED.sub("", token.value)
             elif token.type == "function" and token.lower_name == "url":
                 ref = "".join(t.value for t in token.arguments if t.type == "string")
+            elif token.type == "error" and token.kind == "bad-url":
+                self.refuse(element, "SVG image holds a malformed CSS url(): CSS in an SVG may refer only to its "
+                                     "own elements (url(#id))")
+                continue
             elif token.type == "at-rule" and token.lower_at_keyword == "import":
                 strings = [t.value for t in token.prelude if t.type == "string"]
                 if strings:
