@@ -277,7 +277,7 @@ class _Builder:
         if local in ANIMATION:
             target = (source.get("attributeName") or "").strip().lower()
             if target.endswith("href") or target.startswith("on") or target in ("style", "class"):
-                self.refuse(source, f"SVG images may not animate '{target}' (<{local}> is refused)")
+                self.refuse(source, f"SVG images may not animate '{_shown(target)[:80]}' (<{local}> is refused)")
             self.scan_dropped(source)
             return None
         if namespace not in (SVG_NS, None) or RENAMED.get(local, local) not in ELEMENTS:
@@ -351,7 +351,7 @@ class _Builder:
         except (binascii.Error, ValueError):
             self.refuse(element, "SVG image holds a data: image that is not valid base64")
             return None
-        return self.embed(element, raw, f"its data: image ({value[:30]}...)")
+        return self.embed(element, raw, f"its data: image ({_shown(value[:30])}...)")
 
     def raster_file(self, element, relative: str, value: str) -> str | None:
         target = (self.path.parent / relative).resolve()
@@ -360,13 +360,14 @@ class _Builder:
                                  "source folder")
             return None
         if not target.is_file():
-            self.refuse(element, f"SVG image refers to '{relative}', which does not exist")
+            self.refuse(element, f"SVG image refers to '{_shown(relative)[:200]}', which does not exist")
             return None
         if target.stat().st_size > limits.MAX_IMAGE_BYTES:
-            self.refuse(element, f"SVG image refers to '{relative}', larger than {limits.MAX_IMAGE_BYTES:,} bytes")
+            self.refuse(element, f"SVG image refers to '{_shown(relative)[:200]}', larger than "
+                                 f"{limits.MAX_IMAGE_BYTES:,} bytes")
             return None
         self.out.inlined.append(target)
-        return self.embed(element, target.read_bytes(), f"'{relative}'")
+        return self.embed(element, target.read_bytes(), f"'{_shown(relative)[:200]}'")
 
     def embed(self, element, raw: bytes, what: str) -> str | None:
         from .images import sniff
@@ -476,9 +477,14 @@ def _foreign(element) -> str:
     return f"SVG images may not hold {what} (script and foreign content are refused)"
 
 
+def _shown(text: str) -> str:
+    """A value as a message may show it: control characters escaped (no terminal escapes)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _outside(reference: str, rule: str) -> str:
     """The message for a reference an SVG may not make: outside the folder, or not allowed."""
-    ref = reference.strip()
+    ref = _shown(reference.strip())
     parts = urlsplit(URL_IGNORED.sub("", ref))
     if parts.scheme or parts.netloc:
         return f"SVG image refers to '{ref[:200]}', which is not a file inside the source folder"

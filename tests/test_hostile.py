@@ -74,6 +74,21 @@ CASES = {
     "front-matter-id": Case(1, r"01\.md:1: front matter 'id' must be letters, digits", "E206"),
     "slug-traversal": Case(1, r"briefing\.yml:2: 'slug' may hold only a-z, 0-9, '\.', '_' and '-', not '\.\./", "E103"),
     "disclaimer-markup": Case(1, r"briefing\.yml:4: the disclaimer may link only to web addresses$", "E321"),
+    # Issue 13: SVG sanitising by construction, pictures checked by content.
+    "svg-prefixed-script": Case(1, r"drawing\.svg:3: SVG images may not hold <script> \(script and foreign", "E315"),
+    "svg-utf16": Case(1, r"drawing\.svg:4: SVG images may not hold <script>", "E315"),
+    "svg-javascript-link": Case(1, r"drawing\.svg:2: SVG image refers to 'java\\x09script:alert\(1\)', which is not "
+                                   r"a file inside the source folder$", "E315"),
+    "svg-deep-nesting": Case(1, r"drawing\.svg:2: SVG image nests elements more than 64 deep", "E319"),
+    "image-misnamed": Case(1, r"01\.md:3: image 'images/chart\.jpg' is a PNG picture named like a JPEG: rename it "
+                              r"'chart\.png'", "E316"),
+    "image-not-a-picture": Case(1, r"01\.md:3: image 'images/map\.png' is not a picture: its content is not PNG",
+                                "E316"),
+    "image-huge-declared": Case(1, r"01\.md:3: image 'images/huge\.png' is 30,000 x 30,000 px: the limit is "
+                                   r"40,000,000 pixels", "E318"),
+    "image-truncated": Case(1, r"01\.md:3: image 'images/cut\.png' cannot be decoded: it is damaged or truncated",
+                            "E317"),
+    "cover-huge": Case(1, r"briefing\.yml:7: cover 'front\.png' is 30,000 x 30,000 px", "E318"),
 }
 
 

@@ -182,7 +182,7 @@ BYPASSES = {  # the reproductions of issue 13 and their relatives: each refused 
     "XHTML script": (b'<svg xmlns="http://www.w3.org/2000/svg"><script xmlns="http://www.w3.org/1999/xhtml">'
                      b'alert(1)</script></svg>', 1, "HTML (<script>)"),
     "entity-encoded javascript": (b'<svg xmlns="http://www.w3.org/2000/svg"><a href="&#106;ava&#x09;script:x()">'
-                                  b'<rect/></a></svg>', 1, "refers to 'java\tscript:x()'"),
+                                  b'<rect/></a></svg>', 1, "refers to 'java\\x09script:x()'"),
     "set href": (b'<svg xmlns="http://www.w3.org/2000/svg"><a><set attributeName="href" to="javascript:x()"/></a>'
                  b'</svg>', 1, "may not animate 'href'"),
     "CSS escape": (b'<svg xmlns="http://www.w3.org/2000/svg"><style>\nrect{fill:\\75 rl(http://e.example/x)}'
