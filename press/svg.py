@@ -485,7 +485,7 @@ def _shown(text: str) -> str:
 def _outside(reference: str, rule: str) -> str:
     """The message for a reference an SVG may not make: outside the folder, or not allowed."""
     ref = _shown(reference.strip())
-    parts = urlsplit(URL_IGNORED.sub("", ref))
+    parts = urlsplit(URL_IGNORED.sub("", reference))
     if parts.scheme or parts.netloc:
         return f"SVG image refers to '{ref[:200]}', which is not a file inside the source folder"
     return f"SVG image refers to '{ref[:200]}': {rule}"
