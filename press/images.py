@@ -205,8 +205,34 @@ def _encode(image, kind: str) -> bytes:
 
 # --- loading -----------------------------------------------------------------------------
 
-_CACHE: collections.OrderedDict = collections.OrderedDict()   # content key -> (deps, Picture)
-_CACHE_SIZE = 64
+class _Memo:
+    """Results by content key, least recently used dropped first, within a byte budget (a
+    `watch` process lives for hours; pictures may be 25 MB each)."""
+
+    def __init__(self, budget: int):
+        self.budget, self.used, self.items = budget, 0, collections.OrderedDict()
+
+    def get(self, key):
+        hit = self.items.get(key)
+        if hit is not None:
+            self.items.move_to_end(key)
+        return hit[1] if hit else None
+
+    def put(self, key, value, size: int):
+        if key in self.items:
+            self.used -= self.items.pop(key)[0]
+        self.items[key] = (size, value)
+        self.used += size
+        while self.used > self.budget and len(self.items) > 1:
+            self.used -= self.items.popitem(last=False)[1][0]
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.used = 0
+
+
+_CACHE = _Memo(256 * 1024 * 1024)    # content key -> (deps, Picture)
+_SCALED = _Memo(128 * 1024 * 1024)   # (digest, long side) -> bytes
 
 
 def _digest(data: bytes) -> str:
@@ -214,10 +240,7 @@ def _digest(data: bytes) -> str:
 
 
 def _remember(key, deps, picture: Picture) -> Picture:
-    _CACHE[key] = (deps, picture)
-    _CACHE.move_to_end(key)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    _CACHE.put(key, (deps, picture), len(picture.data))
     return picture
 
 
@@ -232,7 +255,6 @@ def _recall(key) -> Picture | None:
                 return None
         except OSError:
             return None
-    _CACHE.move_to_end(key)
     return picture
 
 
@@ -304,16 +326,13 @@ def problems(path: Path, root: Path, at: Location, name: str | None = None, what
 
 # --- what the EPUB and the web page embed ---------------------------------------------------
 
-_SCALED: collections.OrderedDict = collections.OrderedDict()
-
-
 def scaled(picture: Picture, long_side: int = SCREEN_LONG_SIDE) -> bytes:
     """The picture for a screen: at most `long_side` px, upright, 8-bit RGB; same bytes every time."""
     if picture.kind == "svg":
         return picture.data
     key = (_digest(picture.data), long_side)
-    if key in _SCALED:
-        return _SCALED[key]
+    if (known := _SCALED.get(key)) is not None:
+        return known
     image = _open(picture.data, picture.kind)
     orientation = image.getexif().get(0x0112, 1)
     if max(image.size) <= long_side and orientation == 1 and image.mode in SCREEN_MODES:
@@ -332,9 +351,7 @@ def scaled(picture: Picture, long_side: int = SCREEN_LONG_SIDE) -> bytes:
         if profile:
             image.info["icc_profile"] = profile
         data = _encode(image, picture.kind)
-    _SCALED[key] = data
-    while len(_SCALED) > _CACHE_SIZE:
-        _SCALED.popitem(last=False)
+    _SCALED.put(key, data, len(data))
     return data
 
 

@@ -242,3 +242,20 @@ def test_a_location_is_given_for_every_refusal(tmp_path):
     (tmp_path / "x.png").write_bytes(b"not a picture")
     found = images.problems(tmp_path / "x.png", tmp_path, at)
     assert [e.location for e in found] == [at] and found[0].code == "E316"
+
+
+def test_a_picture_changed_under_a_reused_section_is_checked_again(tmp_path):
+    """In `watch` a section whose text did not change is reused without loading its images
+    again: the editions check each picture when they embed it, so a picture replaced by
+    something unusable still stops them."""
+    from press import web
+    from press.cache import SectionCache
+
+    source = make.write_briefing(tmp_path / "src", "chart.png", make.picture("PNG", (40, 30)))
+    cache = SectionCache()
+    web.html_files(cache.load_briefing(source), downloads=[])
+    (source / "images" / "chart.png").write_bytes(b"<html>saved the page, not the picture</html>")
+    briefing = cache.load_briefing(source)
+    assert cache.reused_now  # the section was not rendered (nor its image loaded) again
+    with pytest.raises(PressError, match=r"images/chart\.png: image 'images/chart\.png' is not a picture"):
+        web.html_files(briefing, downloads=[])
