@@ -50,6 +50,10 @@ CODES = {
     "E313": "an image does not exist",
     "E314": "an image has no alt text",
     "E315": "an SVG image holds script, event handlers, entities or references outside the source folder",
+    "E316": "an image's content is not the type its file name says, or not a picture at all",
+    "E317": "an image cannot be read or drawn (damaged, truncated, not well-formed)",
+    "E318": "an image has more pixels than the limit",
+    "E319": "an SVG image holds more elements, or nests them deeper, than the limit",
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
@@ -130,6 +134,7 @@ def check_sources(source_dir: Path) -> list[Problem]:
     found += _lint_links_and_images(root, parsed)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
+        found += _lint_cover(manifest)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
 
@@ -220,9 +225,8 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                         resolve_link(child.attrGet("href") or "", at, number, usable, by_path, index)
                     elif child.type == "image":
                         asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
-                                             check_svg=False)
-                        if asset.media_type == "image/svg+xml":
-                            found += _lint_svg(root.resolve(), asset.path)
+                                             check_content=False)
+                        found += _lint_image(root.resolve(), asset, at)
                 except SourceError as exc:
                     found += from_error(exc, "E302")
                 if child.type == "image" and not markdown.plain_text(child.children or []).strip():
@@ -232,10 +236,23 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-def _lint_svg(root: Path, path: Path) -> list[Problem]:
-    from . import svg
+def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
+    """Every problem of a picture: its type by content, its pixels, its decoding, and for an
+    SVG every construct the editions refuse (press.images, press.svg)."""
+    from . import images
 
-    return [problem("E315", path, line, message) for line, message in svg.problems(path, root)]
+    found = images.problems(asset.path, root, at, asset.href)
+    return [] if isinstance(found, images.Picture) else [p for e in found for p in from_error(e, "E317")]
+
+
+def _lint_cover(manifest: Manifest) -> list[Problem]:
+    from . import cover
+
+    try:
+        cover.check(manifest)
+    except PressError as exc:
+        return from_error(exc, "E317")
+    return []
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import fonts, templating
+from . import fonts, images, templating
 from .cover import cover_image
 from .errors import Location, PressError
 from .model import Briefing
@@ -309,8 +309,9 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         item.content = data
         book.add_item(item)
     for n, asset in enumerate(briefing.assets, 1):
-        book.add_item(epub.EpubImage(uid=f"img-{n}", file_name=asset.href, media_type=asset.media_type,
-                                     content=asset.path.read_bytes()))
+        picture = images.for_asset(asset, briefing.manifest.root)   # checked, sanitized, scaled
+        book.add_item(epub.EpubImage(uid=f"img-{n}", file_name=asset.href, media_type=picture.media_type,
+                                     content=images.scaled(picture)))
     book.add_item(epub.EpubNcx())
 
     book.spine = [items[doc.name] for doc in documents]

@@ -22,3 +22,15 @@ PARSER_MAX_NESTING = 100
 # Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF): they can be
 # neither shown nor put into an EPUB or web page, so a source holding one is refused.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# Images (press/images.py, press/svg.py). A raster picture is decoded whole by Pillow and by
+# WeasyPrint (about 4 bytes a pixel, several copies), so the bound is on pixels, not bytes:
+# 40 million is an A3 page at 300 dpi twice over; every edition of one such picture took
+# 22 s and 450 MB here (README.md, Limits).
+MAX_IMAGE_BYTES = 25 * 1024 * 1024     # one PNG or JPEG file
+MAX_IMAGE_PIXELS = 40_000_000          # width x height of one raster picture (and the cover)
+# An SVG is parsed whole and drawn recursively by WeasyPrint: bounds on its size, its number
+# of elements and their nesting keep the print edition within seconds.
+MAX_SVG_BYTES = 5 * 1024 * 1024
+MAX_SVG_ELEMENTS = 50_000
+MAX_SVG_DEPTH = 64

@@ -47,7 +47,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     ]
     html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
                            url_fetcher=fetcher)
-    with _missing_glyphs() as missing, _fixed_font_timestamps(briefing):
+    with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing):
         try:
             document = html.render(stylesheets=stylesheets, font_config=font_config, pdf_tags=True)
             data = document.write_pdf(
@@ -60,6 +60,11 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
         raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url))
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
+    if failed:  # an image WeasyPrint could not draw would be missing from the page
+        url, reason = failed[0]
+        name = url.rsplit("/", 1)[-1][:200]
+        raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", _locate_url(briefing, url),
+                         "E317")
     return data
 
 
@@ -81,6 +86,26 @@ def _missing_glyphs():
     logger.addHandler(handler)
     try:
         yield missing
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def _failed_images():
+    """Collect the images WeasyPrint could not load or draw (it logs them and leaves them out)."""
+    failed: list[tuple[str, str]] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if str(record.msg).startswith(("Failed to load image", "Failed to render SVG image")) and record.args:
+                reason = str(record.args[1]) if len(record.args) > 1 else "WeasyPrint cannot draw it"
+                failed.append((str(record.args[0]), reason))
+
+    logger = logging.getLogger("weasyprint")
+    handler = Handler(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield failed
     finally:
         logger.removeHandler(handler)
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import limits, markdown, svg, targets
+from . import cover, images, limits, markdown, targets
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
@@ -30,6 +30,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     `manifest` is the folder's manifest when the caller has already read it; sections are
     rendered in `styles` only (see markdown.RENDERERS), the others are None."""
     manifest = manifest or load_manifest(Path(source_dir))
+    cover.check(manifest)
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
     index = target_index(parsed)
@@ -165,7 +166,9 @@ def resolve_link(href: str, at: Location, number: int, parsed: list[markdown.Par
     return index.resolve(unquote(parts.fragment), at)
 
 
-def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
+def image_asset(root: Path, section_path: Path, src: str, line: int, check_content: bool = True) -> Asset:
+    """The picture `src` used at `line`: inside the folder, and (unless `check` lints it with
+    images.problems itself) checked by its content, so every edition can draw it."""
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
@@ -179,10 +182,8 @@ def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: 
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at, "E312")
     if not path.is_file():
         raise SourceError(f"image '{unquote(parts.path)}' does not exist", at, "E313")
-    if path.suffix.lower() == ".svg" and check_svg:
-        found = svg.problems(path, root)
-        if found:
-            raise SourceError(found[0][1], Location(path, found[0][0]), "E315")
+    if check_content:
+        images.load(path, root, at, href)
     return Asset(href=href, path=path, media_type=media_type(path))
 
 

@@ -9,7 +9,7 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import templating
+from . import images, templating
 from .model import Briefing
 from .sizes import human_size
 from .templating import STYLES_DIR
@@ -21,8 +21,8 @@ DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print")
 
 def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for asset in briefing.assets:
-        files[asset.href] = asset.path.read_bytes()
+    for asset in briefing.assets:  # checked, sanitized, scaled for a screen
+        files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     for download in downloads:
         files[download.name] = download.data
     files[PAGE] = render_page(briefing, downloads).encode("utf-8")
