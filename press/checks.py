@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fonts, limits, markdown
+from . import fonts, limits, markdown, yamlload
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
@@ -131,7 +131,7 @@ def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
     """The section list of a manifest that fails validation, to lint the sections anyway."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data, lines = yaml.safe_load(text), key_lines(text)
+        data, lines = yamlload.load(text), key_lines(text)
     except (OSError, ValueError, yaml.YAMLError):
         return (), "en"
     if not isinstance(data, dict):

@@ -174,6 +174,10 @@ class _Emoji:
     """
 
     SIZE = 109  # the font's only bitmap size
+    # The longest emoji sequence Unicode defines (a kiss with two skin tones) is 10 code
+    # points; a longer run of emoji joined by ZWJ is cut into pictures of at most this many,
+    # so that neither a picture nor its file name (which the zip format caps at 64 KB) grows.
+    MAX_CLUSTER = 16
 
     def __init__(self):
         self.found: dict[str, str] = {}   # cluster -> href
@@ -189,7 +193,7 @@ class _Emoji:
         while i < len(text):
             if text[i] > "\u2000" and self._is_emoji(text[i]):
                 j = i + 1
-                while j < len(text) and (
+                while j < len(text) and j - i < self.MAX_CLUSTER and (
                         text[j] in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= text[j] <= "\U0001f3ff"
                         or "\U000e0020" <= text[j] <= "\U000e007f"
                         or (text[j - 1] == "\u200d" and self._is_emoji(text[j]))):

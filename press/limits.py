@@ -22,3 +22,13 @@ PARSER_MAX_NESTING = 100
 # Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF): they can be
 # neither shown nor put into an EPUB or web page, so a source holding one is refused.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# YAML (briefing.yml, front matter): PyYAML recurses once per level, and Python's int()
+# refuses more than 4,300 digits; a manifest needs 3 levels and no number longer than a date.
+MAX_YAML_DEPTH = 32
+MAX_YAML_INT_DIGITS = 100
+
+# Print edition: a word longer than this gets a break opportunity (U+200B) every WORD_CHUNK
+# characters (see press/wordbreak.py); the longest words of real prose are shorter.
+LONG_WORD = 64
+WORD_CHUNK = 16

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import limits
+from . import limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -89,7 +89,7 @@ def derived_identifier(title: str) -> str:
 def key_lines(text: str) -> dict[str, int]:
     """Line (1-based) of each top-level key, and of each item of list values as 'key[i]'."""
     lines: dict[str, int] = {}
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yamlload.compose(text)
     if not isinstance(node, yaml.MappingNode):
         return lines
     for key_node, value_node in node.value:
@@ -116,12 +116,11 @@ def load_manifest(source_dir: Path) -> Manifest:
     except UnicodeDecodeError as exc:
         raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.load(text)
         lines = key_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem = yamlload.problem_line(exc)
+        line = line + 1 if line is not None else None
         raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
     return dataclasses.replace(_validate(path, data, lines), text=text)
 

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import limits
+from . import limits, yamlload
 from .errors import Location, SourceError
 from .sizes import human_size
 
@@ -173,11 +173,13 @@ def _without_links(children: Sequence[Token]) -> list[Token]:
 
 def _front_matter(path: Path, token: Token) -> dict:
     try:
-        data = yaml.safe_load(token.content) or {}
+        # The front matter's text starts on the file's line 2: one blank line first keeps
+        # YAML's line numbers (in marks and in "first on line N") the file's.
+        data = yamlload.load("\n" + token.content) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark else 1
-        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line),
+        line, problem = yamlload.problem_line(exc)
+        line = (line + 1) if line is not None else 1
+        raise SourceError(f"invalid YAML front matter: {problem}", Location(path, line),
                           "E206") from None
     if not isinstance(data, dict):
         raise SourceError("front matter must be a mapping of keys", Location(path, 1), "E206")
