@@ -29,6 +29,7 @@ CODES = {
     "E105": "a section file is listed twice",
     "E106": "a listed section file does not exist",
     "E107": "a section path leaves the source folder",
+    "E108": "SOURCE_DATE_EPOCH is not a whole number of seconds up to the end of year 9999",
     "W101": "unknown manifest key (ignored)",
     "W102": "a Markdown file in the source folder is not listed in the manifest",
     "E201": "a section is not UTF-8 text",
@@ -123,8 +124,19 @@ def check_sources(source_dir: Path) -> list[Problem]:
     found += _lint_links_and_images(root, parsed)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
+        found += _lint_timestamp(manifest)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_timestamp(manifest: Manifest) -> list[Problem]:
+    from .source import edition_timestamp
+
+    try:
+        edition_timestamp(manifest)
+    except PressError as exc:
+        return from_error(exc, "E108")
+    return []
 
 
 def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:

@@ -32,3 +32,7 @@ MAX_YAML_INT_DIGITS = 100
 # characters (see press/wordbreak.py); the longest words of real prose are shorter.
 LONG_WORD = 64
 WORD_CHUNK = 16
+
+# Output file names: `<slug>.pdf` and the temporary names beside it must stay well under the
+# 255 bytes a file name may have; a slug derived from a longer title is cut.
+MAX_SLUG = 100

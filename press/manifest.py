@@ -81,6 +81,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def derived_slug(title: str) -> str:
+    """The output files' name when the manifest gives no slug: the title's, cut to a file name's length."""
+    return slugify(title)[: limits.MAX_SLUG].strip("-") or "briefing"
+
+
 def derived_identifier(title: str) -> str:
     """A stable identifier for a briefing that names none: a name-based UUID of its title."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + title)}"
@@ -229,7 +234,9 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
 
     slug = _text(c, data, "slug")
     if slug and not SLUG_RE.match(slug):
-        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug}'")
+        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug[:80]}'")
+    elif slug and len(slug) > limits.MAX_SLUG:
+        c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper = (_text(c, data, "paper") or "a4").lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
@@ -252,7 +259,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         raise Problems(c.errors)
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
-        date=date, slug=slug or slugify(title) or "briefing", paper=paper, related=related,
+        date=date, slug=slug or derived_slug(title), paper=paper, related=related,
         cover=(path.parent / cover) if cover else None,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
