@@ -58,6 +58,10 @@ CODES = {
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
     "E504": "a table wider than the limit",
+    "E505": "more headings in the briefing than the limit",
+    "E506": "more footnotes in the briefing than the limit",
+    "E507": "a table with more cells than the limit",
+    "E508": "a paragraph with more '[' than the limit",
     "W601": "an edition has not been built yet",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
@@ -174,6 +178,10 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             continue
         found += _lint_structure(section)
         parsed.append(section)
+    try:
+        markdown.check_totals(parsed)
+    except PressError as exc:
+        found += from_error(exc, "E505")
     return parsed
 
 

@@ -41,6 +41,7 @@ def make_parser(language: str) -> MarkdownIt:
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
+    md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
     # mailto, sections and headings (links) and files inside the folder (images), and report
     # anything else with its file and line. markdown-it's own filter would silently print a
@@ -105,8 +106,42 @@ def read_section(path: Path, listed_at: Location) -> str:
     return text
 
 
+class TooManyBrackets(SourceError):
+    """A paragraph with more '[' than markdown-it can parse in bounded time."""
+
+
+def _bracket_bound(state) -> None:
+    """Before inline parsing: markdown-it scans from every '[' to the end of its paragraph for
+    the ']' that closes it (50,000 '[ ' took minutes), so a paragraph may hold only so many."""
+    for token in state.tokens:
+        if token.type == "inline" and token.content.count("[") > limits.MAX_BRACKETS:
+            line = token.map[0] + 1 if token.map else None
+            raise TooManyBrackets(f"a paragraph holds {token.content.count('[')} '['; the limit is "
+                                  f"{limits.MAX_BRACKETS}: split it, or write \\[ for a bracket that opens no link",
+                                  Location(state.env[_PATH], line) if _PATH in state.env else None, "E508")
+
+
+_PATH = "press_path"  # env key: the file being parsed, for the messages of core rules
+
+
+def _check_table_size(path: Path, text: str) -> None:
+    """Before parsing: markdown-it makes three tokens of every table cell, so a 1 MB table took
+    gigabytes before it could be counted. A cell takes at least one '|' per row beside it
+    (cells <= pipes + rows, rows <= cells), so a block of lines with more than twice the
+    limit of '|' holds a table too large."""
+    position = 0
+    for block in re.split(r"\n[ \t]*\n", text):
+        pipes = block.count("|")
+        if pipes > 2 * limits.MAX_TABLE_CELLS:
+            line = text.count("\n", 0, text.find(block, position)) + 1
+            raise SourceError(f"{pipes} '|' in one block: a table may have at most {limits.MAX_TABLE_CELLS} "
+                              "cells: split it", Location(path, line), "E507")
+        position += len(block)
+
+
 def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -> ParsedSection:
-    env: dict = {}
+    _check_table_size(path, text)
+    env: dict = {_PATH: path}
     tokens = md.parse(text, env)
     front: dict = {}
     headings: list[Heading] = []
@@ -150,6 +185,33 @@ def _check_limits(section: ParsedSection) -> None:
             if columns > limits.MAX_TABLE_COLUMNS:
                 raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
                                   Location(section.path, line), "E504")
+            cells = 0
+            for cell in section.tokens[i + 1:]:
+                if cell.type == "table_close":
+                    break
+                cells += cell.type in ("th_open", "td_open")
+            if cells > limits.MAX_TABLE_CELLS:
+                raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
+                                  Location(section.path, line), "E507")
+    check_totals([section])
+
+
+def check_totals(sections: Sequence[ParsedSection]) -> None:
+    """Headings and footnotes of the whole briefing (each costs the typesetter a few ms and MB)."""
+    headings = notes = 0
+    for section in sections:
+        for heading in section.headings:
+            headings += 1
+            if headings > limits.MAX_HEADINGS:
+                raise SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
+                                  "the limit is reached here", Location(section.path, heading.line), "E505")
+        for token in section.tokens:
+            if token.type == "footnote_open":
+                notes += 1
+                if notes > limits.MAX_FOOTNOTES:
+                    line = token.map[0] + 1 if token.map else None
+                    raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
+                                      "the limit is reached here", Location(section.path, line), "E506")
 
 
 def _without_links(children: Sequence[Token]) -> list[Token]:

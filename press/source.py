@@ -81,6 +81,11 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             problems.append(exc)
             if total > limits.MAX_TOTAL_BYTES:
                 break
+    if not problems:
+        try:
+            markdown.check_totals(parsed)
+        except PressError as exc:
+            problems.append(exc)
     if problems:
         raise Problems(problems)
     return parsed
