@@ -62,6 +62,7 @@ CODES = {
     "E506": "more footnotes in the briefing than the limit",
     "E507": "a table with more cells than the limit",
     "E508": "a paragraph with more '[' than the limit",
+    "E509": "more emoji in the briefing than the limit",
     "W601": "an edition has not been built yet",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",

@@ -44,3 +44,4 @@ MAX_FOOTNOTES = 1000                   # in the whole briefing
 MAX_TABLE_CELLS = 10_000               # in one table
 # markdown-it scans from each '[' to the end of the paragraph for its ']': quadratic.
 MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or heading
+MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)

@@ -139,8 +139,20 @@ def _check_table_size(path: Path, text: str) -> None:
         position += len(block)
 
 
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
+
+
+def _check_footnote_count(path: Path, text: str) -> None:
+    """Before parsing: 45,000 footnotes took seconds to parse only to be refused after."""
+    for n, found in enumerate(_NOTE_DEFINITION.finditer(text), 1):
+        if n > limits.MAX_FOOTNOTES:
+            raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; the limit is "
+                              "reached here", Location(path, text.count("\n", 0, found.start()) + 1), "E506")
+
+
 def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -> ParsedSection:
     _check_table_size(path, text)
+    _check_footnote_count(path, text)
     env: dict = {_PATH: path}
     tokens = md.parse(text, env)
     front: dict = {}
@@ -196,17 +208,35 @@ def _check_limits(section: ParsedSection) -> None:
     check_totals([section])
 
 
+_ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
+
+
+def emoji_offsets(text: str) -> list[int]:
+    """Where the characters only the emoji font draws stand: WeasyPrint re-encodes the picture
+    of each one it draws (20 ms apiece: 10,000 took minutes)."""
+    from . import fonts
+
+    only = fonts.emoji_only()
+    return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
+
+
 def check_totals(sections: Sequence[ParsedSection]) -> None:
     """Headings and footnotes of the whole briefing (each costs the typesetter a few ms and MB)."""
-    headings = notes = 0
+    headings = notes = emoji = 0
     for section in sections:
+        found = emoji_offsets(section.text)
+        if emoji + len(found) > limits.MAX_EMOJI:
+            offset = found[limits.MAX_EMOJI - emoji]
+            raise SourceError(f"more than {limits.MAX_EMOJI} emoji in the briefing; the limit is reached here",
+                              Location(section.path, section.text.count("\n", 0, offset) + 1), "E509")
+        emoji += len(found)
         for heading in section.headings:
             headings += 1
             if headings > limits.MAX_HEADINGS:
                 raise SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
                                   "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
-            if token.type == "footnote_open":
+            if token.type == "footnote_reference_open":
                 notes += 1
                 if notes > limits.MAX_FOOTNOTES:
                     line = token.map[0] + 1 if token.map else None
