@@ -39,7 +39,7 @@ MAX_SLUG = 100
 
 # Measured costs of the print edition (tests/pathological.py): a heading (with its contents
 # entry and bookmark) about 10 ms and 0.2 MB, a footnote about 20 ms, a table cell about 1 ms and 20 KB.
-MAX_HEADINGS = 2000                    # in the whole briefing, all levels
+MAX_HEADINGS = 1000                    # in the whole briefing, all levels
 MAX_FOOTNOTES = 1000                   # in the whole briefing
 MAX_TABLE_CELLS = 10_000               # in one table
 # markdown-it scans from each '[' to the end of the paragraph for its ']': quadratic.

@@ -194,6 +194,8 @@ def test_small_source_that_hung_is_refused_or_builds_in_bounded_time(name, tmp_p
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(str(source)) and message in lines[0], result.stderr
         assert cpu[0] < 4, "refusing a source must be quick"
+    else:  # the word breaks in the print edition are invisible to check: bookmarks still equal the contents
+        assert [p.code for p in checks.check_outputs(source, tmp_path / "out") if p.code.startswith("E")] == []
     assert seconds < BOUND_SECONDS and megabytes < BOUND_MB
 
 
@@ -201,10 +203,10 @@ def test_check_reports_the_new_limits_with_their_codes(tmp_path):
     source = pathological.write(tmp_path / "src", [
         "# Brackets\n\n" + "[ " * 300 + "\n",
         "# Table\n\n" + "|c" * 10 + "|\n" + "|-" * 10 + "|\n" + ("|1" * 10 + "|\n") * 1100,
-        "# Headings\n\n" + "## h\n" * 2100,
+        "# Headings\n\n" + "## h\n" * 1100,
     ])
     found = [(p.code, p.file.name, p.line) for p in checks.check_sources(source) if p.code.startswith("E5")]
-    assert found == [("E508", "s0000.md", 3), ("E507", "s0001.md", 3), ("E505", "s0002.md", 2002)]
+    assert found == [("E508", "s0000.md", 3), ("E507", "s0001.md", 3), ("E505", "s0002.md", 1002)]
 
 
 @pytest.fixture(scope="module")
