@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fonts, limits, markdown
+from . import fonts, limits, markdown, yamlload
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
@@ -29,6 +29,7 @@ CODES = {
     "E105": "a section file is listed twice",
     "E106": "a listed section file does not exist",
     "E107": "a section path leaves the source folder",
+    "E108": "SOURCE_DATE_EPOCH is not a whole number of seconds up to the end of year 9999",
     "W101": "unknown manifest key (ignored)",
     "W102": "a Markdown file in the source folder is not listed in the manifest",
     "E201": "a section is not UTF-8 text",
@@ -61,6 +62,11 @@ CODES = {
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
     "E504": "a table wider than the limit",
+    "E505": "more headings in the briefing than the limit",
+    "E506": "more footnotes in the briefing than the limit",
+    "E507": "a table with more cells than the limit",
+    "E508": "a paragraph with more '[' than the limit",
+    "E509": "more emoji in the briefing than the limit",
     "W601": "an edition has not been built yet",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
@@ -135,15 +141,26 @@ def check_sources(source_dir: Path) -> list[Problem]:
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
         found += _lint_cover(manifest)
+        found += _lint_timestamp(manifest)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_timestamp(manifest: Manifest) -> list[Problem]:
+    from .source import edition_timestamp
+
+    try:
+        edition_timestamp(manifest)
+    except PressError as exc:
+        return from_error(exc, "E108")
+    return []
 
 
 def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
     """The section list of a manifest that fails validation, to lint the sections anyway."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data, lines = yaml.safe_load(text), key_lines(text)
+        data, lines = yamlload.load(text), key_lines(text)
     except (OSError, ValueError, yaml.YAMLError):
         return (), "en"
     if not isinstance(data, dict):
@@ -174,6 +191,10 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             continue
         found += _lint_structure(section)
         parsed.append(section)
+    try:
+        markdown.check_totals(parsed)
+    except PressError as exc:
+        found += from_error(exc, "E505")
     return parsed
 
 
@@ -386,7 +407,8 @@ def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
             if isinstance(item, list):
                 walk(item, level + 1)
             else:
-                actual.append((level, str(item.title)))
+                # The print edition breaks very long words with U+200B (press/wordbreak.py).
+                actual.append((level, str(item.title).replace("\u200b", "")))
 
     walk(reader.outline, 1)
     if actual == expected:

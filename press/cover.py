@@ -83,29 +83,61 @@ def _font_path(family: str, style: str) -> Path:
     raise PressError(f"font file {wanted} of {family} is missing: run `make deps`")
 
 
-def _wrap(draw, text: str, font, width: int) -> list[str]:
+def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
+    """Lines of `text` no wider than `width`; a word wider than a line is cut where it must be.
+
+    Stops after `max_lines` + 1 lines: enough to know the text does not fit, and a title of
+    one 25,000-character word costs no more than a short one.
+    """
     lines, line = [], ""
     for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and draw.textlength(candidate, font=font) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
+        while word:
+            candidate = f"{line} {word}" if line else word
+            if draw.textlength(candidate, font=font) <= width:
+                line, word = candidate, ""
+                continue
+            if line:
+                lines.append(line)
+                line = ""
+            else:  # the word alone is wider than the line
+                cut = _longest_prefix(draw, word, font, width)
+                lines.append(word[:cut])
+                word = word[cut:]
+            if len(lines) > max_lines:
+                return lines
     if line:
         lines.append(line)
     return lines
 
 
+def _longest_prefix(draw, word: str, font, width: int) -> int:
+    """How many characters of `word` fit in `width` (at least one)."""
+    # No glyph is narrower than a tenth of the size: the search looks no further than that.
+    low, high = 1, min(len(word), int(width / (font.size * 0.1)) + 1)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if draw.textlength(word[:middle], font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _fit(draw, text: str, path: Path, size: int, width: int, max_lines: int):
-    """The largest size (down from `size`) at which `text` fits in `max_lines` lines."""
+    """The largest size (down from `size`) at which `text` fits in `max_lines` lines; at the
+    smallest size, the first `max_lines` lines, the last ending in an ellipsis."""
     from PIL import ImageFont
 
     while True:
         font = ImageFont.truetype(str(path), size)
-        lines = _wrap(draw, text, font, width)
-        if len(lines) <= max_lines or size <= 40:
+        lines = _wrap(draw, text, font, width, max_lines)
+        if len(lines) <= max_lines:
             return font, lines
+        if size <= 40:
+            last = lines[max_lines - 1]
+            while last and draw.textlength(last + "…", font=font) > width:
+                last = last[:-1]
+            return font, lines[:max_lines - 1] + [last + "…"]
         size -= 8
 
 

@@ -11,6 +11,7 @@ one document per section, further reading.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ GENERATED = "generated"  # the pictures the build draws (cover, emoji), apart fr
 APPLE_OPTIONS = (b'<?xml version="1.0" encoding="utf-8"?>\n<display_options>\n  <platform name="*">\n'
                  b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
 COVER_IMAGE_ID = "cover-img"
+ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.timezone.utc)  # the last time a zip entry holds
 # Documents of our own, named after ids no heading can take (see targets.RESERVED_IDS).
 COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
     "cover.xhtml", "titlepage.xhtml", "disclaimer.xhtml", "nav.xhtml", f"{FURTHER_READING_ID}.xhtml")
@@ -174,6 +176,10 @@ class _Emoji:
     """
 
     SIZE = 109  # the font's only bitmap size
+    # The longest emoji sequence Unicode defines (a kiss with two skin tones) is 10 code
+    # points; a longer run of emoji joined by ZWJ is cut into pictures of at most this many,
+    # so that neither a picture nor its file name (which the zip format caps at 64 KB) grows.
+    MAX_CLUSTER = 16
 
     def __init__(self):
         self.found: dict[str, str] = {}   # cluster -> href
@@ -189,7 +195,7 @@ class _Emoji:
         while i < len(text):
             if text[i] > "\u2000" and self._is_emoji(text[i]):
                 j = i + 1
-                while j < len(text) and (
+                while j < len(text) and j - i < self.MAX_CLUSTER and (
                         text[j] in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= text[j] <= "\U0001f3ff"
                         or "\U000e0020" <= text[j] <= "\U000e007f"
                         or (text[j - 1] == "\u200d" and self._is_emoji(text[j]))):
@@ -387,7 +393,9 @@ def _fix_ncx(ncx: bytes, briefing: Briefing) -> bytes:
 def _repack(data: bytes, briefing: Briefing) -> bytes:
     """mimetype first and stored, then every entry in ebooklib's order, all stamped with the
     edition's time in UTC, whatever the machine's clock and time zone."""
-    date_time = max(briefing.timestamp, UNDATED).utctimetuple()[:6]  # zip times start in 1980
+    # A zip entry's time holds only 1980 to 2107: an edition dated outside is stamped with the
+    # nearest it can hold (the package document keeps the real date).
+    date_time = min(max(briefing.timestamp, UNDATED), ZIP_LAST).utctimetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()

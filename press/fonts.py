@@ -76,6 +76,14 @@ def family_coverage() -> dict[str, frozenset[int]]:
 
 
 @lru_cache(maxsize=None)
+def emoji_only() -> frozenset[int]:
+    """Code points only the colour emoji font draws (each costs WeasyPrint a PNG re-encoding)."""
+    cmaps = family_coverage()
+    text = frozenset().union(*(points for family, points in cmaps.items() if family != "Noto Color Emoji"))
+    return cmaps.get("Noto Color Emoji", frozenset()) - text
+
+
+@lru_cache(maxsize=None)
 def coverage() -> frozenset[int]:
     """Every code point some edition font has a glyph for."""
     return frozenset().union(*family_coverage().values())

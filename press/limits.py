@@ -34,3 +34,26 @@ MAX_IMAGE_PIXELS = 40_000_000          # width x height of one raster picture (a
 MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_SVG_ELEMENTS = 50_000
 MAX_SVG_DEPTH = 64
+
+# YAML (briefing.yml, front matter): PyYAML recurses once per level, and Python's int()
+# refuses more than 4,300 digits; a manifest needs 3 levels and no number longer than a date.
+MAX_YAML_DEPTH = 32
+MAX_YAML_INT_DIGITS = 100
+
+# Print edition: a word longer than this gets a break opportunity (U+200B) every WORD_CHUNK
+# characters (see press/wordbreak.py); the longest words of real prose are shorter.
+LONG_WORD = 64
+WORD_CHUNK = 16
+
+# Output file names: `<slug>.pdf` and the temporary names beside it must stay well under the
+# 255 bytes a file name may have; a slug derived from a longer title is cut.
+MAX_SLUG = 100
+
+# Measured costs of the print edition (tests/pathological.py): a heading (with its contents
+# entry and bookmark) about 10 ms and 0.2 MB, a footnote about 20 ms, a table cell about 1 ms and 20 KB.
+MAX_HEADINGS = 1000                    # in the whole briefing, all levels
+MAX_FOOTNOTES = 1000                   # in the whole briefing
+MAX_TABLE_CELLS = 10_000               # in one table
+# markdown-it scans from each '[' to the end of the paragraph for its ']': quadratic.
+MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or heading
+MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import limits
+from . import limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -81,6 +81,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def derived_slug(title: str) -> str:
+    """The output files' name when the manifest gives no slug: the title's, cut to a file name's length."""
+    return slugify(title)[: limits.MAX_SLUG].strip("-") or "briefing"
+
+
 def derived_identifier(title: str) -> str:
     """A stable identifier for a briefing that names none: a name-based UUID of its title."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + title)}"
@@ -89,7 +94,7 @@ def derived_identifier(title: str) -> str:
 def key_lines(text: str) -> dict[str, int]:
     """Line (1-based) of each top-level key, and of each item of list values as 'key[i]'."""
     lines: dict[str, int] = {}
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yamlload.compose(text)
     if not isinstance(node, yaml.MappingNode):
         return lines
     for key_node, value_node in node.value:
@@ -116,12 +121,11 @@ def load_manifest(source_dir: Path) -> Manifest:
     except UnicodeDecodeError as exc:
         raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.load(text)
         lines = key_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem = yamlload.problem_line(exc)
+        line = line + 1 if line is not None else None
         raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
     return dataclasses.replace(_validate(path, data, lines), text=text)
 
@@ -230,7 +234,9 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
 
     slug = _text(c, data, "slug")
     if slug and not SLUG_RE.match(slug):
-        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug}'")
+        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug[:80]}'")
+    elif slug and len(slug) > limits.MAX_SLUG:
+        c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper = (_text(c, data, "paper") or "a4").lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
@@ -253,7 +259,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         raise Problems(c.errors)
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
-        date=date, slug=slug or slugify(title) or "briefing", paper=paper, related=related,
+        date=date, slug=slug or derived_slug(title), paper=paper, related=related,
         cover=(path.parent / cover) if cover else None,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},

@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import limits
+from . import limits, yamlload
 from .errors import Location, SourceError
 from .sizes import human_size
 
@@ -41,6 +41,7 @@ def make_parser(language: str) -> MarkdownIt:
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
+    md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
     # mailto, sections and headings (links) and files inside the folder (images), and report
     # anything else with its file and line. markdown-it's own filter would silently print a
@@ -105,8 +106,54 @@ def read_section(path: Path, listed_at: Location) -> str:
     return text
 
 
+class TooManyBrackets(SourceError):
+    """A paragraph with more '[' than markdown-it can parse in bounded time."""
+
+
+def _bracket_bound(state) -> None:
+    """Before inline parsing: markdown-it scans from every '[' to the end of its paragraph for
+    the ']' that closes it (50,000 '[ ' took minutes), so a paragraph may hold only so many."""
+    for token in state.tokens:
+        if token.type == "inline" and token.content.count("[") > limits.MAX_BRACKETS:
+            line = token.map[0] + 1 if token.map else None
+            raise TooManyBrackets(f"a paragraph holds {token.content.count('[')} '['; the limit is "
+                                  f"{limits.MAX_BRACKETS}: split it, or write \\[ for a bracket that opens no link",
+                                  Location(state.env[_PATH], line) if _PATH in state.env else None, "E508")
+
+
+_PATH = "press_path"  # env key: the file being parsed, for the messages of core rules
+
+
+def _check_table_size(path: Path, text: str) -> None:
+    """Before parsing: markdown-it makes three tokens of every table cell, so a 1 MB table took
+    gigabytes before it could be counted. A cell takes at least one '|' per row beside it
+    (cells <= pipes + rows, rows <= cells), so a block of lines with more than twice the
+    limit of '|' holds a table too large."""
+    position = 0
+    for block in re.split(r"\n[ \t]*\n", text):
+        pipes = block.count("|")
+        if pipes > 2 * limits.MAX_TABLE_CELLS:
+            line = text.count("\n", 0, text.find(block, position)) + 1
+            raise SourceError(f"{pipes} '|' in one block: a table may have at most {limits.MAX_TABLE_CELLS} "
+                              "cells: split it", Location(path, line), "E507")
+        position += len(block)
+
+
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
+
+
+def _check_footnote_count(path: Path, text: str) -> None:
+    """Before parsing: 45,000 footnotes took seconds to parse only to be refused after."""
+    for n, found in enumerate(_NOTE_DEFINITION.finditer(text), 1):
+        if n > limits.MAX_FOOTNOTES:
+            raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; the limit is "
+                              "reached here", Location(path, text.count("\n", 0, found.start()) + 1), "E506")
+
+
 def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -> ParsedSection:
-    env: dict = {}
+    _check_table_size(path, text)
+    _check_footnote_count(path, text)
+    env: dict = {_PATH: path}
     tokens = md.parse(text, env)
     front: dict = {}
     headings: list[Heading] = []
@@ -150,6 +197,51 @@ def _check_limits(section: ParsedSection) -> None:
             if columns > limits.MAX_TABLE_COLUMNS:
                 raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
                                   Location(section.path, line), "E504")
+            cells = 0
+            for cell in section.tokens[i + 1:]:
+                if cell.type == "table_close":
+                    break
+                cells += cell.type in ("th_open", "td_open")
+            if cells > limits.MAX_TABLE_CELLS:
+                raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
+                                  Location(section.path, line), "E507")
+    check_totals([section])
+
+
+_ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
+
+
+def emoji_offsets(text: str) -> list[int]:
+    """Where the characters only the emoji font draws stand: WeasyPrint re-encodes the picture
+    of each one it draws (20 ms apiece: 10,000 took minutes)."""
+    from . import fonts
+
+    only = fonts.emoji_only()
+    return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
+
+
+def check_totals(sections: Sequence[ParsedSection]) -> None:
+    """Headings and footnotes of the whole briefing (each costs the typesetter a few ms and MB)."""
+    headings = notes = emoji = 0
+    for section in sections:
+        found = emoji_offsets(section.text)
+        if emoji + len(found) > limits.MAX_EMOJI:
+            offset = found[limits.MAX_EMOJI - emoji]
+            raise SourceError(f"more than {limits.MAX_EMOJI} emoji in the briefing; the limit is reached here",
+                              Location(section.path, section.text.count("\n", 0, offset) + 1), "E509")
+        emoji += len(found)
+        for heading in section.headings:
+            headings += 1
+            if headings > limits.MAX_HEADINGS:
+                raise SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
+                                  "the limit is reached here", Location(section.path, heading.line), "E505")
+        for token in section.tokens:
+            if token.type == "footnote_reference_open":
+                notes += 1
+                if notes > limits.MAX_FOOTNOTES:
+                    line = token.map[0] + 1 if token.map else None
+                    raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
+                                      "the limit is reached here", Location(section.path, line), "E506")
 
 
 def _without_links(children: Sequence[Token]) -> list[Token]:
@@ -173,11 +265,13 @@ def _without_links(children: Sequence[Token]) -> list[Token]:
 
 def _front_matter(path: Path, token: Token) -> dict:
     try:
-        data = yaml.safe_load(token.content) or {}
+        # The front matter's text starts on the file's line 2: one blank line first keeps
+        # YAML's line numbers (in marks and in "first on line N") the file's.
+        data = yamlload.load("\n" + token.content) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark else 1
-        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line),
+        line, problem = yamlload.problem_line(exc)
+        line = (line + 1) if line is not None else 1
+        raise SourceError(f"invalid YAML front matter: {problem}", Location(path, line),
                           "E206") from None
     if not isinstance(data, dict):
         raise SourceError("front matter must be a mapping of keys", Location(path, 1), "E206")

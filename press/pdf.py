@@ -13,6 +13,7 @@ from . import fonts, templating
 from .errors import Location, PressError
 from .model import Briefing
 from .templating import STYLES_DIR, TEMPLATES_DIR
+from .wordbreak import break_long_words
 
 from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 
@@ -26,9 +27,10 @@ def _font_config():
 
 
 def render_html(briefing: Briefing) -> str:
-    return templating.render(
+    html = templating.render(
         "print.html.j2", briefing=briefing,
         toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}")
+    return break_long_words(html)  # WeasyPrint's time grows with the square of a word's length
 
 
 def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:

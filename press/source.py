@@ -22,6 +22,7 @@ from .templating import labels
 LINK_SCHEMES = ("http", "https", "mailto")
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
@@ -53,10 +54,12 @@ def edition_timestamp(manifest: Manifest) -> dt.datetime:
     """SOURCE_DATE_EPOCH if set, else the manifest's date at midnight UTC; never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise PressError(f"SOURCE_DATE_EPOCH must be a number of seconds, not '{epoch}'") from None
+        # Seconds since 1970 as `date +%s` prints them, up to the end of year 9999 (the last
+        # a date in the editions can show); the check on the digits comes before int().
+        if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12 or int(epoch) > LAST_EPOCH:
+            raise PressError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
+                             f"(the end of 9999), not '{epoch[:40]}'", code="E108")
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     if manifest.date:
         return dt.datetime.combine(manifest.date, dt.time(), tzinfo=dt.timezone.utc)
     return UNDATED
@@ -79,6 +82,11 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             problems.append(exc)
             if total > limits.MAX_TOTAL_BYTES:
                 break
+    if not problems:
+        try:
+            markdown.check_totals(parsed)
+        except PressError as exc:
+            problems.append(exc)
     if problems:
         raise Problems(problems)
     return parsed
