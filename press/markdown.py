@@ -414,6 +414,20 @@ def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
     return len(children) == 1 and children[0].type == "image"
 
 
+class _Replaced(Sequence):
+    """`tokens` with the one at `idx` replaced, without copying the list (a section may hold
+    tens of thousands of headings): renderToken looks at the neighbours for line breaks."""
+
+    def __init__(self, tokens: Sequence[Token], idx: int, token: Token):
+        self.tokens, self.idx, self.token = tokens, idx, token
+
+    def __getitem__(self, i):
+        return self.token if i == self.idx else self.tokens[i]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with our headings, figures, links and notes.
 
@@ -511,7 +525,7 @@ class _Renderer(RendererHTML):
     def table_open(self, tokens, idx, options, env):
         token = tokens[idx]
         anchor = token.meta.get("table")
-        html = self.renderToken([token.copy(attrs={"id": anchor})] if anchor else tokens, 0 if anchor else idx,
+        html = self.renderToken(_Replaced(tokens, idx, token.copy(attrs={"id": anchor})) if anchor else tokens, idx,
                                 options, env)
         if "caption" in token.meta:
             text = self.renderInline(token.meta["caption"], options, env)
@@ -646,9 +660,7 @@ class ScreenRenderer(_Renderer):
     a wide table scrolls sideways by itself instead of widening the page."""
 
     def _heading_tokens(self, tokens, idx):
-        tokens = list(tokens)
-        tokens[idx] = tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}")
-        return tokens
+        return _Replaced(tokens, idx, tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}"))
 
     def table_open(self, tokens, idx, options, env):
         return f'<div class="table-scroll">{super().table_open(tokens, idx, options, env)}'
