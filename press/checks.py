@@ -42,9 +42,15 @@ CODES = {
     "W207": "two headings have the same text: the second gets a numbered id",
     "E208": "a control character XML forbids",
     "E209": "a heading has no text",
+    "E210": "a fenced block (:::) has an unknown class or unreadable attributes",
+    "E211": "a fenced block (:::) is not closed, or a fence closes no block",
+    "E212": "a box has no title (a first heading or title=\"...\")",
+    "E213": "a second summary in the briefing, or a footnote in the summary",
+    "E214": "an id on a figure, table, box or heading is malformed or lacks its prefix (fig-, tbl-, box-)",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
+    "E305": "a cross-reference (@fig-x, @tbl-x, @box-x, @sec-x) names no target of its kind",
     "E304": "a link points to an id that a repeated heading would have had: which heading it means is ambiguous",
     "E311": "an image is not a file inside the source folder",
     "E312": "an image is not PNG, JPEG or SVG",
@@ -235,14 +241,19 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     by_path = {s.path.resolve(): i for i, s in enumerate(usable)}
     for number, section in enumerate(usable):
         for token in section.tokens:
-            if token.type != "inline" or not token.children:
+            children = token.children if token.type == "inline" else (token.meta or {}).get("caption")
+            if not children:
                 continue
             block_line = token.map[0] + 1 if token.map else 1
-            for i, child in enumerate(token.children):
-                line = markdown.line_of(token.children, i, block_line)
+            if token.type == "table_open":  # the caption stands after the table
+                block_line = (token.map[1] + 1) if token.map else 1
+            for i, child in enumerate(children):
+                line = markdown.line_of(children, i, block_line)
                 at = Location(section.path, line)
                 try:
-                    if child.type == "link_open":
+                    if child.type == "crossref":
+                        index.resolve_ref(child.meta["id"], at)
+                    elif child.type == "link_open":
                         resolve_link(child.attrGet("href") or "", at, number, usable, by_path, index)
                     elif child.type == "image":
                         asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,

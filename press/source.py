@@ -6,6 +6,7 @@ rendered, because links between sections need every heading's id.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -20,6 +21,8 @@ from .sizes import human_size
 from .templating import labels
 
 LINK_SCHEMES = ("http", "https", "mailto")
+# The EPUB document the summary is printed in, after the disclaimer (see press/epub.py).
+SUMMARY_DOCUMENT = "disclaimer.xhtml"
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
 LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
@@ -45,6 +48,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
         disclaimer_html=render_disclaimer(md, manifest),
         sections=sections,
         targets=index,
+        summary=next((s.summary for s in sections if s.summary), None),
         timestamp=timestamp,
         edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
     )
@@ -126,11 +130,20 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         def link_for(href: str, line: int, section=section, number=number):
             return resolve_link(href, Location(section.path, line), number, parsed, by_path, index)
 
+        def ref_for(anchor: str, line: int, section=section):
+            return index.resolve_ref(anchor, Location(section.path, line))
+
+        words = labels(manifest.language)
         ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
-                                     f"{labels(manifest.language)['notes']}: {section.title.title}",
-                                     f"{section.title.anchor}.xhtml")
+                                     f"{words['notes']}: {section.title.title}",
+                                     f"{section.title.anchor}.xhtml", ref_for, words)
+        # The summary stands apart from its section (after the disclaimer): links from it
+        # always name their document in the EPUB.
+        apart = dataclasses.replace(ctx, document=SUMMARY_DOCUMENT)
         try:
             html = {style: markdown.render(md, section, style, ctx) for style in markdown.STYLES if style in styles}
+            summary = {style: markdown.render_summary(md, section, style, apart)
+                       for style in markdown.STYLES if style in styles}
         except PressError as exc:
             problems.append(exc)
             continue
@@ -141,6 +154,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             html=Fragments(**html),
             assets=tuple(assets.values()),
             text=section.text,
+            summary=Fragments(**summary) if any(summary.values()) else None,
         ))
         if cache is not None:
             cache.keep(manifest, parsed, number, index, styles, sections[-1])
