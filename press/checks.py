@@ -42,6 +42,7 @@ CODES = {
     "W207": "two headings have the same text: the second gets a numbered id",
     "E208": "a control character XML forbids",
     "E209": "a heading has no text",
+    "E210": "a marked passage's lang is not a language tag",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
