@@ -89,16 +89,21 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     size = PAPER[paper or briefing.manifest.paper]
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()
-    stylesheets = [
-        weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config),
-        weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config),
-    ]
+    html_text = render_html(briefing)
+    families = fonts.script_families(html_text)  # faces for the scripts Charis SIL and Noto Sans lack
+    if families:
+        css = fonts.with_script_fonts((STYLES_DIR / "print.css").read_text(encoding="utf-8"), families)
+        sheet = weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
+                               font_config=font_config)
+    else:
+        sheet = weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config)
+    stylesheets = [sheet, weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config)]
     if kind.css:
         stylesheets.append(weasyprint.CSS(string=kind.css, font_config=font_config))
     options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}
     if kind.output_intent:
         options["output_intent"] = kind.output_intent
-    html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
+    html = weasyprint.HTML(string=html_text, base_url=briefing.manifest.root.as_uri() + "/",
                            url_fetcher=fetcher)
     with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing):
         try:
