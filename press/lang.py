@@ -69,7 +69,7 @@ def use(md: MarkdownIt, language: str) -> None:
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     attrs_plugin(md, after=(), spans=True, allowed=("lang",))
     container_plugin(md, "lang", validate=lambda params, *_: bool(DIV_PARAMS.fullmatch(params.strip())),
-                     render=_render_div)
+                     render=lambda self, tokens, idx, options, env: self.renderToken(tokens, idx, options, env))
     md.core.ruler.push("lang_direction", _lang_direction)
 
 
@@ -111,10 +111,3 @@ def _attributes(state: StateCore, value: str, line: int) -> dict:
     # Arabic text (or Arabic in English) keeps its own order and does not reorder its neighbours.
     return {"lang": value, "dir": direction(value)}
 
-
-def _render_div(self, tokens, idx, options, env) -> str:
-    token = tokens[idx]
-    if token.nesting == 1:
-        attrs = "".join(f' {k}="{v}"' for k, v in token.attrs.items())  # a checked tag: no escaping needed
-        return f'<div class="lang"{attrs}>\n'
-    return "</div>\n"
