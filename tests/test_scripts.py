@@ -216,7 +216,7 @@ def test_running_heads_change_sides_right_to_left(arabic_out):
     text = subprocess.run(["pdftotext", "-f", "3", "-l", "3", "-bbox", next(arabic_out.glob("*.pdf")), "-"],
                           capture_output=True, text=True, check=True).stdout
     words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]+)</word>', text)
-    header = [(float(x), word) for x, y, word in words if float(y) < 60]
+    header = [(float(x), word[::-1]) for x, y, word in words if float(y) < 60]  # -bbox: in visual order
     short_title = [x for x, word in header if word in "حفظ السلام في مالي".split()]
     section = [x for x, word in header if word == "مقدمة"]
     assert short_title and section and min(short_title) > 297 > max(section)
