@@ -252,3 +252,18 @@ def _locate(char: str, where: list[tuple[Path, str]]) -> Location | None:
         if index >= 0:
             return Location(path, text.count("\n", 0, index) + 1)
     return None
+
+
+def packages_for(texts) -> list[str]:
+    """The Debian packages that would draw characters of `texts` no installed font has."""
+    missing = uncovered("".join(texts))
+    return sorted({p for p in map(package_for, missing) if p})
+
+
+if __name__ == "__main__":  # `make deps`: python -m press.fonts SOURCE prints the packages it needs
+    import sys
+
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "source")
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.rglob("*"))
+             if p.suffix in (".md", ".yml", ".yaml") and p.is_file()]
+    print(" ".join(packages_for(texts)))

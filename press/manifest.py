@@ -21,9 +21,11 @@ MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
-    "related", "slug", "keywords", "paper", "cover",
+    "related", "slug", "keywords", "paper", "cover", "digits",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
+# Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
+DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -61,6 +63,7 @@ class Manifest:
     keywords: tuple[str, ...] = ()
     paper: str = "a4"
     cover: Path | None = None
+    digits: str = "latin"
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     text: str = field(default="", compare=False)   # briefing.yml as read, to point at its lines
@@ -240,6 +243,9 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     paper = (_text(c, data, "paper") or "a4").lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    digits = (_text(c, data, "digits") or "latin").lower()
+    if digits not in DIGITS:
+        c.error("digits", f"'digits' must be one of {', '.join(DIGITS)}, not '{digits}'")
     cover = _text(c, data, "cover")
     if cover and (Path(cover).is_absolute() or ".." in Path(cover).parts
                   or not (path.parent / cover).resolve().is_relative_to(path.parent)):
@@ -260,7 +266,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
-        cover=(path.parent / cover) if cover else None,
+        cover=(path.parent / cover) if cover else None, digits=digits,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )

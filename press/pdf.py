@@ -18,6 +18,17 @@ from .wordbreak import break_long_words
 
 from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 
+# The manifest's `digits` (a counter style) for every number the PDF prints itself.
+DIGITS_CSS = """
+@page { @bottom-center { content: counter(page, DIGITS) } }
+nav.toc a::after { content: leader(dotted) " " target-counter(attr(href), page, DIGITS) }
+::footnote-call { content: counter(footnote, DIGITS) }
+::footnote-marker { content: counter(footnote, DIGITS) ".\\2002" }
+"""
+DIGIT_CHARACTERS = {
+    "arabic-indic": "٠١٢٣٤٥٦٧٨٩", "persian": "۰۱۲۳۴۵۶۷۸۹", "devanagari": "०१२३४५६७८९",
+    "bengali": "০১২৩৪৫৬৭৮৯", "thai": "๐๑๒๓๔๕๖๗๘๙", "tamil": "௦௧௨௩௪௫௬௭௮௯",
+}
 XMP_NAMESPACES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
     "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
@@ -90,7 +101,8 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()
     html_text = render_html(briefing)
-    families = fonts.script_families(html_text)  # faces for the scripts Charis SIL and Noto Sans lack
+    # Faces for the scripts Charis SIL and Noto Sans lack, page-number digits included.
+    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(briefing.manifest.digits, ""))
     if families:
         css = fonts.with_script_fonts((STYLES_DIR / "print.css").read_text(encoding="utf-8"), families)
         sheet = weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
@@ -98,6 +110,9 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     else:
         sheet = weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config)
     stylesheets = [sheet, weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config)]
+    if briefing.manifest.digits != "latin":
+        stylesheets.append(weasyprint.CSS(string=DIGITS_CSS.replace("DIGITS", briefing.manifest.digits),
+                                          font_config=font_config))
     if kind.css:
         stylesheets.append(weasyprint.CSS(string=kind.css, font_config=font_config))
     options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}

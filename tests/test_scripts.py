@@ -173,6 +173,21 @@ def test_an_arabic_briefing_declares_rtl_in_every_edition(arabic_out):
     assert "المحتويات" in text and "تنبيه" in text  # the labels in Arabic
 
 
+def test_the_manifest_asks_for_the_language_digits(arabic_out, copy_fixture):
+    pdf = next(arabic_out.glob("*.pdf"))
+    contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", pdf, "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert "٣" in contents and "3" not in contents  # the contents' page numbers and the folio
+    body = subprocess.run(["pdftotext", "-f", "3", "-l", "3", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "2013" in body and "٣" in body  # the author's digits as typed, the folio in Arabic-Indic
+    source = copy_fixture("arabic")
+    manifest = source / "briefing.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("arabic-indic", "klingon"), encoding="utf-8")
+    result = run_build("pdf", "--source", source, "--out", source / "out")
+    assert result.returncode == 1 and "'digits' must be one of latin, arabic-indic" in result.stderr
+
+
 def ink_lines(image: Image.Image, top: int, bottom: int) -> list[tuple[int, int]]:
     """(left, right) of the ink of each text line between two heights of the page."""
     grey = image.convert("L")
