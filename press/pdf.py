@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from . import fonts, templating
 from .errors import Location, PressError
+from .lang import direction
 from .model import Briefing
 from .templating import STYLES_DIR, TEMPLATES_DIR
 from .wordbreak import break_long_words
@@ -85,6 +86,10 @@ def render_html(briefing: Briefing) -> str:
     html = templating.render(
         "print.html.j2", briefing=briefing,
         toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}")
+    if direction(briefing.language) == "rtl":
+        # Code reads left to right inside right-to-left text. WeasyPrint lays out each box on its
+        # own and knows no unicode-bidi: Unicode's isolates (LRI ... PDI) inside the box do it.
+        html = re.sub(r"<code>(.*?)</code>", "<code>\u2066\\1\u2069</code>", html, flags=re.S)
     return break_long_words(html)  # WeasyPrint's time grows with the square of a word's length
 
 

@@ -173,6 +173,22 @@ def test_an_arabic_briefing_declares_rtl_in_every_edition(arabic_out):
     assert "المحتويات" in text and "تنبيه" in text  # the labels in Arabic
 
 
+def test_code_and_addresses_stay_left_to_right_inside_arabic(arabic_out):
+    """WeasyPrint has no unicode-bidi: inline code is wrapped in LRI ... PDI so `x = 1;` does not
+    come out as `;1 = x`, and so are the addresses printed after links."""
+    from press.pdf import render_html
+    from press.source import load_briefing
+
+    html = render_html(load_briefing(ARABIC))
+    assert "<code>\u2066x = 1;\u2069</code>" in html
+    css = (ROOT / "styles" / "print.css").read_text(encoding="utf-8")
+    assert 'html[dir="rtl"] main a[href^="http"]::after { content: " \\2066(" attr(href) ")\\2069"; }' in css
+    words = subprocess.run(["pdftotext", "-f", "3", "-l", "3", "-bbox", next(arabic_out.glob("*.pdf")), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    found = {w: float(x) for x, w in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]+)</word>', words)}
+    assert found["x"] < found["="] < found["1;"]  # drawn left to right
+
+
 def test_the_manifest_asks_for_the_language_digits(arabic_out, copy_fixture):
     pdf = next(arabic_out.glob("*.pdf"))
     contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", pdf, "-"], capture_output=True, text=True,
