@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 
 import page
@@ -15,7 +16,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import ARTICLE_SOURCE, FIXTURES
+from conftest import ARTICLE_SOURCE, FIXTURES, build_ok
 from press import pdf
 from press.source import load_briefing
 
@@ -103,6 +104,25 @@ def test_press_crop_marks_stand_outside_the_trim_box(variants, tmp_path):
     for x0, y0 in ((0, 0), (width - bleed, 0), (0, height - bleed), (width - bleed, height - bleed)):
         assert dark((x0, y0, x0 + bleed, y0 + bleed)) > 0  # a mark in each corner's bleed
     assert dark((bleed + 2, bleed + 2, bleed + 40, bleed + 40)) == 0  # the page itself is clean there
+
+
+def test_each_variant_is_an_edition_of_its_own(tmp_path):
+    """`pdf --variant` builds one variant's file; the manifest's `pdf_variant` adds variants to
+    every build of the PDF; each is up to date on its own."""
+    out = tmp_path / "out"
+    built = build_ok("pdf", "--variant", "press", "--source", FIXTURES / "features", "--out", out)
+    assert [p.name for p in out.glob("*.pdf")] == ["features-edge-cases-press.pdf"]
+    assert "up to date" in build_ok("pdf-press", "--source", FIXTURES / "features", "--out", out).stdout
+    source = tmp_path / "features"
+    shutil.copytree(FIXTURES / "features", source)
+    with open(source / "briefing.yml", "a", encoding="utf-8") as manifest:
+        manifest.write("pdf_variant: [archival, press]\n")
+    build_ok("all", "--source", source, "--out", out)
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "features-edge-cases-archival.pdf", "features-edge-cases-press.pdf", "features-edge-cases.pdf"]
+    with pikepdf.open(out / "features-edge-cases-archival.pdf") as doc:
+        assert doc.open_metadata().get("pdfaid:part") == "3"
+    assert built.returncode == 0
 
 
 def test_the_article_pdf_changes_only_by_the_declared_standard():
