@@ -94,7 +94,7 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
             options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             in_all=False, help="Build the press PDF (PDF/X-4, bleed, crop marks): OUT/<slug>-press.pdf."),
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
-            templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css",),
+            templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css", "epub-rtl.css"),
             help="Build the EPUB edition: OUT/<slug>.epub."),
     Edition("html", partial(_web), folder="html", page="index.html", style="screen", after=("epub", "pdf"),
             fonts=False,

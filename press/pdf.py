@@ -130,6 +130,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
             document = html.render(stylesheets=stylesheets, font_config=font_config, **options)
             if kind.declare_ua:
                 _declare_pdfua(document.metadata)
+            document.fonts = _MappedFonts(document.fonts)
             data = document.write_pdf(
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
                 **options)
@@ -146,6 +147,24 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
         raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", _locate_url(briefing, url),
                          "E317")
     return data
+
+
+class _MappedFonts(dict):
+    """The document's fonts, each glyph mapped to some text when WeasyPrint writes its ToUnicode CMap.
+
+    WeasyPrint 70 maps a glyph that shares its cluster with another (a Devanagari vowel sign
+    drawn before its consonant) to the empty string, which makes the CMap malformed for PDF/UA-1
+    (7.21.7) and PDF/A. The cluster's text is already on the other glyph: this one gets U+2060
+    WORD JOINER, invisible and no word break. The fonts are drawn before they are written, so
+    `values()`, which the writer calls, is the moment to do it.
+    """
+
+    def values(self):
+        for font in super().values():
+            for glyph, text in font.to_unicode.items():
+                if not text:
+                    font.to_unicode[glyph] = "\u2060"
+        return super().values()
 
 
 def _declare_pdfua(metadata) -> None:

@@ -325,7 +325,8 @@ def _common_digest(manifest: Manifest, out: Path | None = None) -> dict[str, byt
     for path in sorted(PACKAGE_DIR.glob("*.py")):  # the writers are lazy-imported: hash them all
         code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     font_hash = hashlib.sha256()
-    for family, paths in sorted(fonts.font_files().items()):
+    # The script faces too: a font installed or updated may change which face draws a character.
+    for family, paths in sorted({**fonts.font_files(), **fonts.script_font_files()}.items()):
         for path in paths:
             stat = path.stat()
             font_hash.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())

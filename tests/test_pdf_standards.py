@@ -46,6 +46,18 @@ def test_every_variant_passes_pdf_ua_1(variants, variant):
     assert failures(variants[variant], "ua1") == []
 
 
+@pytest.mark.parametrize("fixture", ["scripts", "arabic"])
+def test_every_script_and_right_to_left_pass_pdf_ua_1_and_pdf_a(fixture, tmp_path):
+    """Arabic, N'Ko, Adlam, Devanagari (whose reordered vowel signs share a glyph cluster),
+    mathematics and emoji: every glyph maps to text, the standards hold."""
+    briefing = load_briefing(FIXTURES / fixture)
+    for variant, profiles in (("default", ["ua1"]), ("archival", ["ua1", "3u"])):
+        path = tmp_path / f"{variant}.pdf"
+        path.write_bytes(pdf.pdf_bytes(briefing, variant=variant))
+        for profile in profiles:
+            assert [rule for rule, _, _ in failures(path, profile) if rule not in FALSE_POSITIVES] == []
+
+
 def test_the_default_pdf_declares_pdf_ua_1_with_title_and_language(variants):
     with pikepdf.open(variants["default"]) as doc:
         meta = doc.open_metadata()
