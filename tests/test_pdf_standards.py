@@ -137,6 +137,20 @@ def test_each_variant_is_an_edition_of_its_own(tmp_path):
     assert built.returncode == 0
 
 
+def test_check_warns_about_images_below_300_dpi_for_press(tmp_path):
+    from press.checks import check_sources
+
+    source = tmp_path / "features"
+    shutil.copytree(FIXTURES / "features", source)
+    assert not [p for p in check_sources(source) if p.code == "W801"]  # not built for press: silent
+    with open(source / "briefing.yml", "a", encoding="utf-8") as manifest:
+        manifest.write("pdf_variant: press\n")
+    found = [p for p in check_sources(source) if p.code == "W801"]
+    assert len(found) == 1 and "images/chart.png" in found[0].message and "96 dpi" in found[0].message
+    Image.new("RGB", (2400, 1350), "white").save(source / "images" / "chart.png")  # 367 dpi across 166 mm
+    assert not [p for p in check_sources(source) if p.code == "W801"]
+
+
 def test_the_article_pdf_changes_only_by_the_declared_standard():
     """Same pages, text and fonts as a plain tagged PDF: only the UA identification is added."""
     briefing = load_briefing(ARTICLE_SOURCE)
