@@ -76,23 +76,29 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @VERBOSITY
 def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build every edition."""
-    _build(source, out, list(pipeline.EDITIONS), paper, force)
+    _build(source, out, list(editions.ALL), paper, force)
 
 
 # One command per edition of the registry, with the options it and the editions it links
 # to take (the web edition offers the PDF for download, so `html` takes --paper).
 OPTIONS = {"paper": PAPER}
+# `pdf --variant NAME` builds that variant's edition (editions.PDF_VARIANTS).
+VARIANT = click.option("--variant", type=click.Choice(list(editions.PDF_VARIANTS)), default="default",
+                       show_default=True, help="default: PDF/UA-1 (<slug>.pdf); archival: PDF/A-3u "
+                       "(<slug>-archival.pdf); press: PDF/X-4 with bleed and crop marks (<slug>-press.pdf).")
 
 
 def _edition_command(edition: editions.Edition) -> click.Command:
     takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
 
     def command(source: Path, out: Path, force: bool, **options) -> None:
-        _build(source, out, [edition.name], options.get("paper"), force)
+        name = editions.PDF_VARIANTS[options["variant"]] if "variant" in options else edition.name
+        _build(source, out, [name], options.get("paper"), force)
 
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
-    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), FORCE, VERBOSITY]):
+    variant = [VARIANT] if edition.name == "pdf" else []
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)
 

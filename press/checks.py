@@ -47,6 +47,7 @@ CODES = {
     "E212": "a box has no title (a first heading or title=\"...\")",
     "E213": "a second summary in the briefing, or a footnote in the summary",
     "E214": "an id on a figure, table, box or heading is malformed or lacks its prefix (fig-, tbl-, box-)",
+    "E215": "a marked passage's lang is not a language tag",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
@@ -74,6 +75,7 @@ CODES = {
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
     "W601": "an edition has not been built yet",
+    "W801": "an image prints below 300 dpi in the press PDF",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
     "E603": "the PDF's bookmarks differ from the table of contents",
@@ -144,6 +146,8 @@ def check_sources(source_dir: Path) -> list[Problem]:
     parsed = _lint_files(md, root, manifest_path, refs, found)
     found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)
+    if manifest is not None and "press" in manifest.pdf_variant:
+        found += _lint_print_resolution(root, parsed, manifest.paper)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
         found += _lint_cover(manifest)
@@ -265,6 +269,47 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
                     src = child.attrGet("src") or ""
                     found.append(problem("E314", section.path, line,
                                          f"image '{src[:80]}' has no alt text: describe it in ![...]"))
+    return found
+
+
+# The print edition's text block (paper width less print.css's margins) and figure height limit, in mm.
+TEXT_WIDTH_MM = {"a4": 210 - 44, "letter": 215.9 - 44}
+FIGURE_HEIGHT_MM = 150
+PRESS_DPI = 300
+
+
+def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], paper: str) -> list[Problem]:
+    """W801: a raster image the press PDF prints below 300 dpi. print.css sets an image at its
+    size in CSS pixels (96 to the inch), shrunk to the text width and the figure height limit."""
+    from PIL import Image
+
+    from .source import image_asset
+
+    found = []
+    for section in parsed:
+        for token in section.tokens:
+            for i, child in enumerate(token.children or ()):
+                if child.type != "image":
+                    continue
+                line = markdown.line_of(token.children, i, token.map[0] + 1 if token.map else 1)
+                try:
+                    asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
+                                        check_content=False)
+                    if asset.media_type == "image/svg+xml":
+                        continue
+                    with Image.open(asset.path) as image:
+                        width, height = image.size
+                except (SourceError, OSError, ValueError):
+                    continue  # reported by the image rules
+                natural = width / 96 * 25.4, height / 96 * 25.4  # mm
+                scale = min(1, TEXT_WIDTH_MM[paper] / natural[0], FIGURE_HEIGHT_MM / natural[1])
+                dpi = round(96 / scale)
+                if dpi < PRESS_DPI:
+                    found.append(problem("W801", section.path, line,
+                                         f"image '{asset.href}' prints at {dpi} dpi in the press PDF "
+                                         f"({width}×{height} px): {PRESS_DPI} dpi needs "
+                                         f"{round(min(TEXT_WIDTH_MM[paper], natural[0]) / 25.4 * PRESS_DPI)} px "
+                                         "across at its printed size"))
     return found
 
 

@@ -23,6 +23,7 @@ from lxml import etree
 from . import fonts, images, templating
 from .cover import cover_image
 from .errors import Location, PressError
+from .lang import direction
 from .model import Briefing
 from .source import UNDATED
 from .subset import subset_font
@@ -83,11 +84,13 @@ def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     documents = _documents(briefing, cover_href)
     emoji = _Emoji()
     documents = [emoji.replace(doc) for doc in documents]
-    _check_glyphs(briefing, documents)
+    text = "".join(_text_of(d) for d in documents)
+    _check_glyphs(briefing, text)
+    families = fonts.script_families(text)  # faces for the scripts Charis SIL and Noto Sans lack
     generated = {cover_href: (cover.data, cover.media_type), **emoji.images(),
-                 **_font_subsets(documents)}
+                 **_font_subsets(text, families)}
     _refuse_clashes(briefing, generated)
-    book = _book(briefing, documents, generated, cover_href)
+    book = _book(briefing, documents, generated, cover_href, _stylesheet(briefing, families))
     return _repack(_ebooklib_bytes(book, briefing), briefing)
 
 
@@ -135,9 +138,9 @@ def _text_of(document: Document) -> str:
     return "".join(root.itertext()) + "".join(root.xpath("//@alt"))
 
 
-def _check_glyphs(briefing: Briefing, documents: list[Document]) -> None:
+def _check_glyphs(briefing: Briefing, text: str) -> None:
     """Stop on a character no edition font can draw, as the print edition does."""
-    missing = fonts.uncovered("".join(_text_of(d) for d in documents))
+    missing = fonts.uncovered(text)
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
 
@@ -160,12 +163,36 @@ def _font_file(family: str, stem: str) -> Path:
     raise PressError(f"font file {stem} of {family} is missing: run `make deps`")
 
 
-def _font_subsets(documents: list[Document]) -> dict[str, tuple[bytes, str]]:
-    """Each embedded face cut down to the characters of the book; the same bytes every time."""
-    text = "".join(_text_of(d) for d in documents) + READER_CHARACTERS
-    unicodes = sorted({ord(c) for c in text})
-    return {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
-            for family, stem in EMBEDDED_FACES}
+def _font_subsets(text: str, families: tuple[str, ...]) -> dict[str, tuple[bytes, str]]:
+    """Each embedded face cut down to the characters of the book; the same bytes every time.
+    The edition faces always, a script face only when the book has characters it draws."""
+    unicodes = sorted({ord(c) for c in text + READER_CHARACTERS})
+    subsets = {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
+               for family, stem in EMBEDDED_FACES}
+    for _, path in _script_faces(families):
+        subsets[f"fonts/{path.stem}.ttf"] = (subset_font(path, unicodes), "font/ttf")
+    return subsets
+
+
+def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """(family, file) of the regular and bold faces of each script family."""
+    files = fonts.script_font_files()
+    return [(family, path) for family in families for path in files[family]]
+
+
+def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
+    """epub.css, with the script faces the book needs named and declared, and mirrored in a
+    right-to-left book; epub.css as it is when neither applies."""
+    if not families and direction(briefing.language) == "ltr":
+        return (STYLES_DIR / "epub.css").read_bytes()
+    css = fonts.with_script_fonts((STYLES_DIR / "epub.css").read_text(encoding="utf-8"), families)
+    for family, path in _script_faces(families):
+        weight = "bold" if path.stem.endswith("-Bold") else "normal"
+        css += (f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight};\n'
+                f'             src: url("../fonts/{path.stem}.ttf"); }}\n')
+    if direction(briefing.language) == "rtl":
+        css += "\n" + (STYLES_DIR / "epub-rtl.css").read_text(encoding="utf-8")
+    return css.encode("utf-8")
 
 
 class _Emoji:
@@ -270,9 +297,11 @@ class _Emoji:
 # --- the package -----------------------------------------------------------------------
 
 
-def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str):
+def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str, stylesheet: bytes):
     m = briefing.manifest
     book = epub.EpubBook()
+    if direction(briefing.language) == "rtl":
+        book.set_direction("rtl")  # the spine's page-progression-direction
     book.set_identifier(m.identifier)
     book.set_title(briefing.title)
     book.set_language(briefing.language)
@@ -302,7 +331,7 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         book.add_item(item)
         items[doc.name] = item
     css = epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css",
-                        content=(STYLES_DIR / "epub.css").read_bytes())
+                        content=stylesheet)
     book.add_item(css)
     for n, (href, (data, media_type)) in enumerate(generated.items()):
         if href == cover_href:

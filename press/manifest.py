@@ -21,9 +21,13 @@ MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
-    "related", "slug", "keywords", "paper", "cover",
+    "related", "slug", "keywords", "paper", "cover", "digits", "pdf_variant",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
+# Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
+# PDF variants a build of the PDF also makes (press.pdf.VARIANTS, besides the default).
+PDF_VARIANTS = ("archival", "press")
+DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -61,6 +65,8 @@ class Manifest:
     keywords: tuple[str, ...] = ()
     paper: str = "a4"
     cover: Path | None = None
+    digits: str = "latin"
+    pdf_variant: tuple[str, ...] = ()
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     text: str = field(default="", compare=False)   # briefing.yml as read, to point at its lines
@@ -240,6 +246,13 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     paper = (_text(c, data, "paper") or "a4").lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
+    for variant in pdf_variant:
+        if variant not in PDF_VARIANTS:
+            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(PDF_VARIANTS)}, not '{variant}'")
+    digits = (_text(c, data, "digits") or "latin").lower()
+    if digits not in DIGITS:
+        c.error("digits", f"'digits' must be one of {', '.join(DIGITS)}, not '{digits}'")
     cover = _text(c, data, "cover")
     if cover and (Path(cover).is_absolute() or ".." in Path(cover).parts
                   or not (path.parent / cover).resolve().is_relative_to(path.parent)):
@@ -260,7 +273,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
-        cover=(path.parent / cover) if cover else None,
+        cover=(path.parent / cover) if cover else None, digits=digits, pdf_variant=pdf_variant,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )

@@ -21,15 +21,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import blocks, limits, yamlload
+from . import blocks, lang, limits, yamlload
 from .errors import Location, SourceError
 from .sizes import human_size
 
-# Typographer quotes by primary language subtag; English curly quotes otherwise.
-QUOTES = {
-    "de": "„“‚‘", "fr": "«\u202f\u202f»‹\u202f\u202f›", "es": "«»“”", "it": "«»“”",
-    "pt": "«»“”", "ru": "«»„“", "pl": "„”‚’", "nl": "‘’‘’", "sv": "””’’", "da": "»«›‹",
-}
 FRONT_MATTER_KEYS = ("id",)
 
 Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
@@ -47,8 +42,7 @@ def make_parser(language: str) -> MarkdownIt:
     # anything else with its file and line. markdown-it's own filter would silently print a
     # `javascript:` or `file:` link as text instead.
     md.validateLink = lambda url: True
-    primary = language.split("-")[0].lower()
-    md.options["quotes"] = QUOTES.get(primary, "“”‘’")
+    lang.use(md, language)  # quotes and spacing of the language, `lang` spans and divs
     return md
 
 
@@ -156,6 +150,8 @@ def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -
     _check_footnote_count(path, text)
     env: dict = {_PATH: path}
     tokens = md.parse(text, env)
+    for line, message in lang.problems(env):
+        raise SourceError(message, Location(path, line), "E215")
     front: dict = {}
     headings: list[Heading] = []
     for i, token in enumerate(tokens):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import __version__, budget, fonts, output
 from . import editions
-from .editions import EDITIONS, Edition, ordered
+from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
 from .errors import Location, PressError, display_path
 from .manifest import Manifest, load_manifest
 from .media import media_type
@@ -120,6 +120,8 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
         output.remove_stale_temporaries(out)
         manifest = load_manifest(source)  # read once: the load below is given it
         options = {**options, "paper": options.get("paper") or manifest.paper}
+        if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
+            names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
         everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
         common = _common_digest(manifest, out)
@@ -323,7 +325,8 @@ def _common_digest(manifest: Manifest, out: Path | None = None) -> dict[str, byt
     for path in sorted(PACKAGE_DIR.glob("*.py")):  # the writers are lazy-imported: hash them all
         code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     font_hash = hashlib.sha256()
-    for family, paths in sorted(fonts.font_files().items()):
+    # The script faces too: a font installed or updated may change which face draws a character.
+    for family, paths in sorted({**fonts.font_files(), **fonts.script_font_files()}.items()):
         for path in paths:
             stat = path.stat()
             font_hash.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())

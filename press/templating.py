@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import jinja2
 
+from .lang import direction
 from .targets import PAGE_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,12 +32,24 @@ LABELS = {
            "figure": "Figure", "table": "Tableau", "box": "Encadré", "page_abbr": "p.", "label_sep": "\u00a0: ",
            "summary": "Résumé", "recommendations": "Recommandations", "note": "Note", "tip": "Astuce",
            "important": "Important", "warning": "Avertissement", "caution": "Attention"},
+    "de": {"contents": "Inhalt", "disclaimer": "Hinweis", "further_reading": "Weiterführende Literatur",
+           "notes": "Anmerkungen", "edition": "Ausgabe vom", "cover": "Umschlag", "title_page": "Titelseite",
+           "download": "Herunterladen", "for_ereaders": "für E-Reader", "for_print": "für den Druck",
+           "skip": "Zum Text springen", "start": "Anfang"},
+    "ar": {"contents": "المحتويات", "disclaimer": "تنبيه", "further_reading": "لمزيد من القراءة",
+           "notes": "الحواشي", "edition": "طبعة", "cover": "الغلاف", "title_page": "صفحة العنوان",
+           "download": "تنزيل", "for_ereaders": "للقارئات الإلكترونية", "for_print": "للطباعة",
+           "skip": "انتقل إلى النص", "start": "البداية"},
 }
 MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"],
     "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"],
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
+           "نوفمبر", "ديسمبر"],
 }
 
 
@@ -64,6 +77,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.globals["labels"] = labels
+    env.globals["direction"] = direction
     env.globals["further_reading_id"] = FURTHER_READING_ID
     env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.targets)
     return env

@@ -80,7 +80,7 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
     """One build of every edition; an error is printed and returned, never raised."""
     started = time.perf_counter()
     try:
-        results = pipeline.build(source, out, list(pipeline.EDITIONS), cache=cache,
+        results = pipeline.build(source, out, list(editions.ALL), cache=cache,
                                  progress=cli_output.Reporter(verbosity),
                                  on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
     except Exception as exc:  # whatever it is, the loop and the server go on with the last good build

@@ -9,7 +9,7 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import images, templating
+from . import fonts, images, templating
 from .model import Briefing
 from .sizes import human_size
 from .templating import STYLES_DIR
@@ -39,7 +39,9 @@ def render_page(briefing: Briefing, downloads) -> str:
             "purpose": words[purpose] if purpose else "", "size": human_size(len(download.data)),
             "edition": download.edition,
         })
-    return templating.render(
-        "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
-        href=lambda entry: f"#{entry.anchor}",
-        downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"))
+    css = (STYLES_DIR / "web.css").read_text(encoding="utf-8")
+    page = dict(briefing=briefing, toc=templating.table_of_contents(briefing),
+                href=lambda entry: f"#{entry.anchor}", downloads=offers)
+    html = templating.render("web.html.j2", css=css, **page)
+    families = fonts.script_families(html)  # name the faces for scripts the edition fonts lack
+    return templating.render("web.html.j2", css=fonts.with_script_fonts(css, families), **page) if families else html
