@@ -131,9 +131,13 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C stops it without a traceback
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with_parent()
-        if memory_mb:
+        if memory_mb:  # never above a cap the process was started under (a test's, a container's)
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            for cap in (soft, hard):
+                if cap != resource.RLIM_INFINITY:
+                    limit = min(limit, cap)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
         try:
             outcome = ("ok", work())
         except MemoryError:
