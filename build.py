@@ -155,6 +155,41 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 
 
 @cli.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("library"),
+              show_default=True, help="Library folder: library.yml and one folder per briefing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="Folder the site and the catalogue are written to.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Briefings built at once, each in its own process (default: the number of cores).")
+@click.option("--shard", metavar="K/N", default=None, help="Build only shard K of N (a stable partition by slug).")
+@click.option("--merge", "merging", is_flag=True, help="Assemble OUT from the shard outputs PARTS, building nothing.")
+@click.argument("parts", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@FORCE
+@VERBOSITY
+@click.pass_context
+def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard: str | None, merging: bool,
+            parts: tuple[Path, ...], force: bool) -> None:
+    """Build a library: every briefing's editions into OUT/<slug>/, then the library page,
+    search, the OPDS catalogue (OUT/opds/index.xml), OUT/feed.atom and OUT/sitemap.xml.
+
+    `--merge OUT_1 ... OUT_N --out OUT` assembles the outputs of `--shard K/N` builds.
+    """
+    from press import library_build, library_output, shards
+
+    level = verbosity()
+    wait = lambda: click.echo(f"waiting for another build in {out} ...", err=True)  # noqa: E731
+    if merging or parts:
+        if not merging or not parts or shard:
+            raise click.UsageError("use --merge OUT_1 ... OUT_N --out OUT (and no --shard)")
+        result = shards.merge(source, list(parts), out, on_wait=wait)
+    else:
+        result = library_build.build_library(source, out, jobs=jobs, shard=shards.parse(shard) if shard else None,
+                                             force=force, progress=library_output.LibraryReporter(level), on_wait=wait)
+    library_output.report(result, level)
+    ctx.exit(1 if result.failed else 0)
+
+
+@cli.command()
 @OUT
 def clean(out: Path) -> None:
     """Delete what builds made in OUT (and OUT, when that empties it).
