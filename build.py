@@ -114,8 +114,12 @@ for _edition in editions.EDITIONS.values():
 @click.option("--watch", is_flag=True, help="Also rebuild on every change and reload the page.")
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
-    """Build if needed and serve OUT/html on 127.0.0.1."""
+    """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=watch, verbosity=verbosity())
 
@@ -128,8 +132,13 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
               help="Serve OUT/html with live reload while watching.")
 @VERBOSITY
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
-    """Rebuild the editions whenever SOURCE, templates/ or styles/ change."""
+    """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
+    briefing that changed, then the catalogue)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 

@@ -251,8 +251,10 @@ class Progress:
 
 
 def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple[int, int] | None = None,
-                  force: bool = False, progress: Progress | None = None, on_wait=None) -> LibraryResult:
-    """Build every briefing of the library in SOURCE (or those of one shard) and its catalogue."""
+                  force: bool = False, progress: Progress | None = None, on_wait=None,
+                  only: set[Path] | None = None) -> LibraryResult:
+    """Build every briefing of the library in SOURCE (or those of one shard) and its catalogue.
+    `only` (watch): the briefing folders that changed; the others keep their last build."""
     from . import shards
 
     started = time.perf_counter()
@@ -263,7 +265,8 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
-        tasks = [task_for(library, ref, out, force) for ref in refs]
+        tasks = [task_for(library, ref, out, force) for ref in refs
+                 if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
         outcomes = run(tasks, jobs, progress)
         failed = [o["error"] for o in outcomes if "error" in o] + [b.error for b in broken]
         known = dict(state.get("slugs") or {})          # slug -> folder, as last built

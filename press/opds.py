@@ -316,7 +316,8 @@ def _paging(number: int, count: int) -> list[tuple[str, int]]:
 
 def _rel(here: str, target: str) -> str:
     """`target` (relative to opds/) as seen from the feed at `here` (relative to opds/)."""
-    return posixpath.relpath(posixpath.normpath(target), posixpath.dirname(here) or ".")
+    relative = posixpath.relpath(posixpath.normpath(target), posixpath.dirname(here) or ".")
+    return relative + "/" if target.endswith("/") else relative
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
