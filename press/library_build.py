@@ -49,7 +49,7 @@ class Task:
     folder: str
     slug: str
     out: str
-    meta: dict          # series, number, summary, translation_of, folder (relative)
+    meta: dict          # the briefing's catalogue metadata, from its manifest (read by the parent)
     alternates: tuple   # (slug, language, title) of each translation, itself included
     library_title: str
     force: bool = False
@@ -103,23 +103,21 @@ def build_one(task: Task) -> dict:
 
 def _build_one(task: Task) -> dict:
     from . import pipeline
-    from .manifest import load_manifest
-
+    from .editions import EDITIONS
     out = Path(task.out)
     work = out / WORK / task.slug
-    results = pipeline.build(Path(task.folder), work, list(pipeline.EDITIONS), force=task.force)
-    manifest = load_manifest(Path(task.folder))
+    results = pipeline.build(Path(task.folder), work, list(EDITIONS), force=task.force)
     previous = read_json(work / ENTRY) or {}
-    state = read_json(work / pipeline.STATE_NAME) or {}
-    html = pipeline.EDITIONS["html"]
+    state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
+    html = EDITIONS["html"]
     files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
-    page = html.folder(work) / html.page
+    folder = work / html.folder
 
     site_files = {}
     known = previous.get("site_files") or {}
     site = out / task.slug
     for rel, digest in sorted(files.items()):
-        source = html.folder(work) / rel
+        source = folder / rel
         if rel == html.page:
             data = library_page(source.read_bytes(), task)
             digest = sha(data)
@@ -134,27 +132,20 @@ def _build_one(task: Task) -> dict:
 
     downloads = []
     for name in ("epub", "pdf"):
-        edition = pipeline.EDITIONS.get(name)
+        edition = EDITIONS.get(name)
         if edition is None:
             continue
-        rel = edition.target(work, manifest).name
+        rel = edition.relative_target(task.slug)
         if rel in site_files:
             downloads.append({"edition": name, "href": f"{task.slug}/{rel}", "size": (site / rel).stat().st_size,
                               "type": _media(rel), "sha": site_files[rel]})
     epub_sha = next((d["sha"] for d in downloads if d["edition"] == "epub"), "")
     cover = previous.get("cover") if previous.get("epub_sha") == epub_sha and epub_sha else None
     if cover is None or not (out / cover["href"]).is_file() or not (out / cover["thumbnail"]["href"]).is_file():
-        cover = _cover(out, task.slug, work / f"{manifest.slug}.epub") if epub_sha else None
-
-    from .library import entry_date
+        cover = _cover(out, task.slug, EDITIONS["epub"].target(work, task.slug)) if epub_sha else None
 
     entry = {
-        "slug": task.slug, "folder": task.meta["folder"], "title": manifest.title,
-        "subtitle": manifest.subtitle or "", "summary": task.meta["summary"], "authors": list(manifest.authors),
-        "publisher": manifest.publisher or "", "language": manifest.language,
-        "date": entry_date(manifest).isoformat(), "identifier": manifest.identifier,
-        "series": task.meta["series"], "number": task.meta["number"], "keywords": list(manifest.keywords),
-        "translation_of": task.meta["translation_of"], "href": f"{task.slug}/", "page_sha": site_files.get(html.page, ""),
+        **task.meta, "slug": task.slug, "href": f"{task.slug}/", "page_sha": site_files.get(html.page, ""),
         "downloads": downloads, "cover": cover, "epub_sha": epub_sha, "site_files": site_files,
         "rebuilt": any(r.rebuilt for r in results),
     }
@@ -297,8 +288,13 @@ def task_for(library: Library, ref, out: Path, force: bool = False) -> Task:
     by_slug = {r.slug: r for r in library.briefings}
     alternates = tuple((s, by_slug[s].manifest.language, by_slug[s].manifest.title)
                        for s in library.translations.get(ref.slug, ()) if len(library.translations[ref.slug]) > 1)
-    meta = {"series": ref.series, "number": ref.number, "summary": ref.summary, "translation_of": ref.translation_of,
-            "folder": _rel(library, ref.folder), "language": ref.manifest.language}
+    from .library import entry_date
+
+    m = ref.manifest  # read once, by load_library; the worker's pipeline.build reads it for the build
+    meta = {"folder": _rel(library, ref.folder), "title": m.title, "subtitle": m.subtitle or "", "summary": ref.summary,
+            "authors": list(m.authors), "publisher": m.publisher or "", "language": m.language,
+            "date": entry_date(m).isoformat(), "identifier": m.identifier, "series": ref.series, "number": ref.number,
+            "keywords": list(m.keywords), "translation_of": ref.translation_of}
     return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force)
 
 

@@ -10,6 +10,7 @@ nothing and a reader never sees half an index.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from .errors import PressError
 
 FOLDER = "pagefind"
 SCRATCH = ".press/pagefind-scratch"
-VERSION = "pagefind-1"   # part of the index's recorded inputs: bump to force a new index
+VERSION = "pagefind-2"
+ENTRY = "pagefind-entry.json"   # part of the index's recorded inputs: bump to force a new index
 
 
 def index(out: Path, slugs: list[str], recorded: dict[str, str]) -> tuple[list[str], dict[str, str]]:
@@ -44,6 +46,8 @@ def index(out: Path, slugs: list[str], recorded: dict[str, str]) -> tuple[list[s
     hashes, written = {}, []
     for rel, path in files.items():
         data = path.read_bytes()
+        if rel == ENTRY:  # pagefind lists the languages in hash-map order: sort, for identical builds
+            data = json.dumps(json.loads(data), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         hashes[rel] = hashlib.sha256(data).hexdigest()
         dest = target / rel
         if dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data:
