@@ -120,3 +120,36 @@ def test_the_server_gives_opds_media_types(served, browser):
         answer = request.get(urljoin(url, path))
         assert answer.status == 200 and answer.headers["content-type"] == kind, path
     assert request.get(url + ".press/library.json").status == 404
+
+
+def test_an_opds_client_browses_by_series_and_downloads_an_epub(served, browser, tmp_path):
+    """What a reading app does: fetch the served navigation feed, follow "By series" to a series,
+    pick a publication and download its EPUB; every feed is parsed by Readium's r2-opds-js."""
+    from test_library import ACQUIRE, parse_with_readium
+
+    url, out = served
+    request = browser.new_context().request
+
+    def fetch(feed_url: str) -> dict:
+        answer = request.get(feed_url)
+        assert answer.status == 200 and "profile=opds-catalog" in answer.headers["content-type"], feed_url
+        local = tmp_path / f"feed-{len(list(tmp_path.iterdir()))}.xml"
+        local.write_bytes(answer.body())
+        return parse_with_readium(local)[str(local)]
+
+    start = url + "opds/index.xml"
+    index = fetch(start)
+    by_series = next(n for n in index["navigation"] if n["href"] == "series.xml")
+    series_url = urljoin(start, by_series["href"])
+    series = fetch(series_url)
+    sahel_url = urljoin(series_url, next(n["href"] for n in series["navigation"] if "sahel" in n["href"]))
+    sahel = fetch(sahel_url)
+    publication = sahel["publications"][0]
+    assert publication["title"] == "Briefing 000 on the Sahel" and publication["description"]
+    cover = urljoin(sahel_url, publication["images"][0]["href"])
+    assert request.get(cover).status == 200
+    epub = next(l for l in publication["links"]
+                if (l["rel"] == ACQUIRE or ACQUIRE in (l["rel"] or [])) and l["type"] == "application/epub+zip")
+    answer = request.get(urljoin(sahel_url, epub["href"]))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/epub+zip"
+    assert answer.body() == (out / "briefing-000-on-the-sahel" / "briefing-000-on-the-sahel.epub").read_bytes()
