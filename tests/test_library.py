@@ -9,7 +9,6 @@ Readium's r2-opds-js (the parser Thorium uses).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -19,7 +18,7 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import ROOT, build_ok, run_build
-from library_gen import make_library, unique_phrase, write_briefing
+from library_gen import make_library, write_briefing
 from opds_validate import jing, opds2_errors
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -153,3 +153,17 @@ def test_an_opds_client_browses_by_series_and_downloads_an_epub(served, browser,
     answer = request.get(urljoin(sahel_url, epub["href"]))
     assert answer.status == 200 and answer.headers["content-type"] == "application/epub+zip"
     assert answer.body() == (out / "briefing-000-on-the-sahel" / "briefing-000-on-the-sahel.epub").read_bytes()
+
+
+def test_watch_rebuilds_only_the_briefing_that_changed(tmp_path):
+    source = make_library(tmp_path / "lib", count=3, translations=0)
+    out = tmp_path / "out"
+    with Command("watch", "--port", "0", "--source", source, "--out", out) as command:
+        serving_address(command, timeout=300)
+        command.wait_for("^watching ", 60)
+        mark = command.mark()
+        section = source / "b001" / "sections" / "02-second.md"
+        section.write_text(section.read_text(encoding="utf-8") + "\nA paragraph about the harvest.\n", encoding="utf-8")
+        line = command.wait_for(r"^library: .* (\d+) built", 300, since=mark)
+        assert line.group(1) == "1", line.group(0)
+        assert "harvest" in (out / "briefing-001-on-the-sahel" / "index.html").read_text(encoding="utf-8")
