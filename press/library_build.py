@@ -351,10 +351,10 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
     _remove_stale(out, set(previous) - set(files))
     new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
     pages = {e["slug"]: e["page_sha"] for e in entries}
-    digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION}))
+    digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION, "language": library.language}))
     recorded = state.get("search_files") or {}
     if digest != state.get("search") or not (out / search.FOLDER).is_dir():
-        changed, recorded = search.index(out, sorted(pages), recorded)
+        changed, recorded = search.index(out, sorted(pages), recorded, library.language)
         written += changed
     new_state["search"] = digest
     new_state["search_files"] = recorded

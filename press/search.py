@@ -21,12 +21,16 @@ from .errors import PressError
 
 FOLDER = "pagefind"
 SCRATCH = ".press/pagefind-scratch"
-VERSION = "pagefind-2"
+VERSION = "pagefind-3"
 ENTRY = "pagefind-entry.json"   # part of the index's recorded inputs: bump to force a new index
 
 
-def index(out: Path, slugs: list[str], recorded: dict[str, str]) -> tuple[list[str], dict[str, str]]:
-    """Index the briefings' pages; return the files written and every file's hash."""
+def index(out: Path, slugs: list[str], recorded: dict[str, str], language: str) -> tuple[list[str], dict[str, str]]:
+    """Index the briefings' pages; return the files written and every file's hash.
+
+    One index for every language (the library's, for stemming): Pagefind would otherwise
+    keep one per language and search only the one of the page the reader is on, so the
+    library page could not find a briefing in another language."""
     scratch = out / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)
     target = out / FOLDER
@@ -34,7 +38,8 @@ def index(out: Path, slugs: list[str], recorded: dict[str, str]) -> tuple[list[s
         shutil.rmtree(target, ignore_errors=True)
         return [], {}
     command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "*/index.html",
-               "--output-path", str(scratch), "--silent"]
+               "--output-path", str(scratch), "--silent",
+               "--force-language", language.split("-")[0].lower()]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -99,6 +99,10 @@ def test_search_finds_a_phrase_in_one_briefing_only(served, browser):
     results.first.click()
     page.wait_for_url(url + "briefing-002-on-the-sahel/")
     assert unique_phrase(2) in page.locator("main").inner_text()
+    # A briefing in another language than the library page's is found too.
+    page.goto(url + "?q=" + unique_phrase(500))
+    page.locator(".search-results li a").first.wait_for()
+    assert page.locator(".search-results li a").all_inner_texts() == ["Note 500 sur le Sahel"]
     # The OpenSearch URL form (?q=) searches on arrival; a phrase common to all finds every English briefing.
     page.goto(url + "?q=" + "common to every briefing")
     page.locator(".search-results li").first.wait_for()
