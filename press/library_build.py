@@ -253,6 +253,7 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
     out = Path(out)
     progress = progress or Progress()
     with output.build_lock(out, on_wait=on_wait):
+        output.remove_stale_temporaries(out)  # what a killed run left (we hold the lock)
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
