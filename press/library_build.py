@@ -8,6 +8,7 @@ Layout of `<out>/`:
     .press/<slug>/   the briefing's own build folder (pipeline state, editions, html/)
     .press/<slug>/entry.json   its catalogue record after its last good build
     .press/library.json        what the last library build wrote
+    .press/stamps.json         each briefing's files' sizes and times at its last good build
 
 Each briefing is built by `pipeline.build` into its own `.press/<slug>/`, exactly as a
 briefing folder builds alone, and its `html/` folder is then placed at `<slug>/` (copied
@@ -37,6 +38,7 @@ from .library import Library, load_library
 
 WORK = ".press"
 LIBRARY_STATE = "library.json"
+STAMPS = "stamps.json"   # file times: local to this folder (never copied by --merge)
 ENTRY = "entry.json"
 COVERS = "covers"
 THUMB_WIDTH = 240
@@ -257,9 +259,19 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
+        stamps = read_json(out / WORK / STAMPS) or {}
+        common = common_stamp()
         tasks = [task_for(library, ref, out, force) for ref in refs
                  if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
+        # Briefings whose files (sources, outputs) and build code have not changed since their last
+        # good build are not even sent to a worker: a no-change run of a large library stays fast.
+        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common)]
         outcomes = run(tasks, jobs, progress)
+        for task, outcome in zip(tasks, outcomes):
+            if "error" in outcome:
+                stamps.pop(task.slug, None)
+            else:
+                stamps[task.slug] = stamp(task, out, common)
         failed = [o["error"] for o in outcomes if "error" in o] + [b.error for b in broken]
         known = dict(state.get("slugs") or {})          # slug -> folder, as last built
         slugs = {ref.slug: _rel(library, ref.folder) for ref in refs}
@@ -277,8 +289,45 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         else:
             written = publish(library, out, entries, state, new_state)
         write_if_changed(out / WORK / LIBRARY_STATE, dump_json(new_state))
+        write_if_changed(out / WORK / STAMPS, dump_json({s: stamps[s] for s in sorted(stamps) if s in slugs}))
     return LibraryResult(entries, [o for o in outcomes if o.get("rebuilt")], failed, written,
                          time.perf_counter() - started)
+
+
+def common_stamp() -> str:
+    """What every briefing's build depends on besides its own folder: this package's code, the
+    templates and styles (by content), the fonts (as the pipeline sees them) and SOURCE_DATE_EPOCH."""
+    from . import fonts
+    from .templating import STYLES_DIR, TEMPLATES_DIR
+
+    digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.glob("*.py"), *TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for family, paths in sorted(fonts.font_files().items()):
+        for path in paths:
+            st = path.stat()
+            digest.update(f"{family}|{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def stamp(task: Task, out: Path, common: str) -> str:
+    """A briefing's files as the file system describes them (path, size, modification time):
+    its source folder, its build folder and its pages; with its task and the common stamp.
+    Equal to the last good build's: nothing to do. Different: the worker's pipeline decides,
+    by content, what (if anything) to rebuild."""
+    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title],
+                                                         sort_keys=True, default=str).encode())
+    for root in (Path(task.folder), out / WORK / task.slug, out / task.slug):
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file():
+                st = path.stat()
+                digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    for cover in sorted((out / COVERS).glob(f"{task.slug}*")):
+        st = cover.stat()
+        digest.update(f"{cover}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
 
 
 def _rel(library: Library, folder: Path) -> str:

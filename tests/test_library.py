@@ -26,9 +26,13 @@ ACQUIRE = "http://opds-spec.org/acquisition"
 CLIENT = ROOT / "tests" / "opds_client"
 
 
+LOCAL = ".press/stamps.json"   # file sizes and times: what a no-change run checks first, local to each folder
+
+
 def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (hidden ones included) by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under `folder` (hidden ones included) by relative path, but the local file times."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix() != LOCAL}
 
 
 def mtimes(folder: Path) -> dict[str, int]:
