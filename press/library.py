@@ -7,7 +7,7 @@ with `file:line: CODE: message`. A briefing whose own manifest is broken is not 
 it is listed in `Library.broken`, so the others can still be built.
 
 The result is frozen; the catalogue (press/catalogue.py) renders from `Entry` records,
-which the worker that built a briefing returns (see press/librarybuild.py).
+which the worker that built a briefing returns (see press/library_build.py).
 """
 
 from __future__ import annotations
