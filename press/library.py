@@ -24,6 +24,7 @@ from .errors import Location, PressError, Problems
 from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest
 
 LIBRARY_NAME = "library.yml"
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 LIBRARY_KEYS = ("title", "publisher", "base_url", "language", "series", "briefings", "description")
 SERIES_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # The catalogue's own folders and files at the top of the output: no briefing may take these as its slug.
@@ -220,7 +221,7 @@ def _briefings(root: Path, value, at, errors) -> tuple[list[BriefingRef], list[B
 
 def _ref(folder: Path, manifest: Manifest) -> BriefingRef:
     """The library's keys of a briefing manifest: series, number, summary, translation_of."""
-    data = yaml.safe_load(manifest.text) or {}
+    data = yaml.load(manifest.text, Loader=_FAST_LOADER) or {}   # already validated as YAML by load_manifest
     problems = []
 
     def bad(key: str, message: str) -> None:
