@@ -25,6 +25,11 @@ LANGUAGE_NAMES = {
 # "Also in:" before a briefing's other languages, in the briefing's language.
 ALSO_IN = {"en": "Also in:", "fr": "Également en :", "es": "También en:", "de": "Auch auf:", "pt": "Também em:",
            "it": "Anche in:", "nl": "Ook in:"}
+# The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
+# with a section's ids; library.js looks elements up by these).
+ANCHORS = {"search_title": "search-title", "search_form": "search-form", "search_input": "search-input",
+           "search_results": "search-results", "briefings": "briefings", "listing_title": "listing-title",
+           "filter": "filter"}
 FORMATS = {"epub": ("EPUB", "for e-readers"), "pdf": ("PDF", "for print")}
 
 
@@ -85,7 +90,7 @@ def render(library: Library, entries: list[dict]) -> dict[str, bytes]:
 def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int) -> bytes:
     cards = [card(library, e, root) for e in entries]
     html = templating.render("library/index.html.j2", library=library, cards=cards, groups=groups, active=active,
-                             root=root, language_name=language_name, all_count=all_count)
+                             root=root, language_name=language_name, all_count=all_count, anchors=ANCHORS)
     return html.encode("utf-8")
 
 
