@@ -108,7 +108,8 @@ def _build_one(task: Task) -> dict:
     from .editions import EDITIONS
     out = Path(task.out)
     work = out / WORK / task.slug
-    results = pipeline.build(Path(task.folder), work, list(EDITIONS), force=task.force)
+    # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
+    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force)
     previous = read_json(work / ENTRY) or {}
     state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
     html = EDITIONS["html"]
