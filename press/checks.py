@@ -92,6 +92,14 @@ CODES = {
     "E854": "the render needed more memory than its budget",
     "E855": "the render took longer than its budget",
     "E856": "the render failed unexpectedly (a bug: --verbose shows the traceback)",
+    # The library (press/library.py): `build.py library`.
+    "E801": "library.yml cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
+    "E802": "a library.yml key is missing, unknown or of the wrong type",
+    "E803": "library.yml's base_url is not an absolute https URL",
+    "E804": "a folder listed under briefings: is not a briefing folder inside the library",
+    "E805": "two briefings have the same slug, or a slug is one of the catalogue's own names",
+    "E806": "translation_of names no briefing of the library",
+    "E807": "two briefings of one translation set have the same language (or one names itself)",
 }
 
 

@@ -22,6 +22,7 @@ REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
     "related", "slug", "keywords", "paper", "cover", "digits", "pdf_variant",
+    "translation_of", "series", "number", "summary",  # read by the library (press/library.py)
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.

@@ -13,8 +13,16 @@ from .lang import direction
 from .targets import PAGE_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STYLES_DIR = PROJECT_ROOT / "styles"
+
+
+def _data_dir(name: str) -> Path:
+    """templates/ or styles/: inside the package once installed (`pip install .`), else the checkout's."""
+    installed = Path(__file__).resolve().parent / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
+
+
+TEMPLATES_DIR = _data_dir("templates")
+STYLES_DIR = _data_dir("styles")
 
 # Words the editions print around the author's text, by primary language subtag.
 LABELS = {
