@@ -65,7 +65,8 @@ def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
 
 def printed_toc(reader: PdfReader, page_index: int, titles: list[str]) -> dict[str, int]:
     """The page number printed after each title on the contents page."""
-    text = " ".join(reader.pages[page_index].extract_text().split())
+    # In layout order: the page numbers are floated to the line's end, after their titles.
+    text = " ".join(reader.pages[page_index].extract_text(extraction_mode="layout").split())
     numbers = {}
     position = 0
     for title in titles:

@@ -214,6 +214,7 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
         return real(source, cache=cache, manifest=manifest, styles=styles)
 
     monkeypatch.setattr(press.source, "load_briefing", spy)
+    monkeypatch.setenv(budget.DISABLE_VARIABLE, "1")  # the spy must run in this process, not a worker
     monkeypatch.setenv(budget.DISABLE_VARIABLE, "1")  # render in this process, where the spy is
     make_briefing(tmp_path, {"a.md": "# A\n\nText.\n"})
     pipeline.build(tmp_path, tmp_path / "out", formats)
