@@ -370,3 +370,25 @@ def test_sanitized_svgs_run_no_script_in_chromium(tmp_path):
             assert controls >= 4, "the probe never fired on the original files: the test proves nothing"
         finally:
             browser.close()
+
+
+def test_use_that_multiplies_or_loops_is_refused_fast(tmp_path):
+    """'Billion laughs' with <use>: nine levels of ten uses each draw 10⁹ rectangles from a
+    900-byte file; a group that uses itself never ends. Both are refused before drawing."""
+    import time
+
+    head = f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}">'
+    laughs = head + '<defs><rect id="a0" width="1" height="1"/>' + "".join(
+        f'<g id="a{i}">' + f'<use xlink:href="#a{i - 1}"/>' * 10 + "</g>" for i in range(1, 10)) + \
+        '</defs><use xlink:href="#a9"/></svg>'
+    loop = head + '\n<g id="a">\n<g id="b"><use href=" #a"/></g></g></svg>'
+    shared = head + '<defs><linearGradient id="g"/><linearGradient id="h" href="#g"/></defs>' + \
+        '<rect fill="url(#h)"/>' + '<use href="#g"/>' * 100 + "</svg>"
+    for data, line, message in ((laughs, 1, "draws more than 50,000 elements once its <use> references are followed"),
+                                (loop, 3, "refers to itself")):
+        started = time.monotonic()
+        cleaned = svg.clean(data.encode(), tmp_path / "x.svg", tmp_path)
+        assert time.monotonic() - started < 2
+        assert [(f.line, f.code) for f in cleaned.findings] == [(line, "E319")] and message in \
+            cleaned.findings[0].message, cleaned.findings
+    assert not svg.clean(shared.encode(), tmp_path / "x.svg", tmp_path).findings
