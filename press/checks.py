@@ -61,7 +61,7 @@ CODES = {
     "E316": "an image's content is not the type its file name says, or not a picture at all",
     "E317": "an image cannot be read or drawn (damaged, truncated, not well-formed)",
     "E318": "an image has more pixels than the limit",
-    "E319": "an SVG image holds more elements, or nests them deeper, than the limit",
+    "E319": "an SVG image holds or draws more elements, or nests them deeper, than the limit, or uses an ancestor",
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",

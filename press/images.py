@@ -19,6 +19,7 @@ import hashlib
 import io
 import re
 import struct
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,12 +156,29 @@ def _open(data: bytes, kind: str):
         # draw a cut picture half grey): a picture is checked whole, whatever was imported first.
         lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
-            image.load()
+            _load_whole(image)
         except Exception as exc:  # truncated, damaged, a bomb in a later chunk, ...
             raise _Bad("E317", f"cannot be decoded: it is damaged or truncated ({_reason(exc)})") from None
         finally:
             ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return image
+
+
+_TRUNCATION = threading.Lock()
+
+
+def _load_whole(image) -> None:
+    """Decode every pixel, a truncated file being an error. WeasyPrint, once imported, tells
+    Pillow to pad truncated files with grey (ImageFile.LOAD_TRUNCATED_IMAGES), for every
+    caller in the process: refuse them here all the same."""
+    from PIL import ImageFile
+
+    with _TRUNCATION:
+        previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            image.load()
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _reason(exc: Exception) -> str:

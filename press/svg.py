@@ -150,8 +150,12 @@ def clean(data: bytes, path: Path, root: Path, check_raster=None) -> Cleaned:
     if (bound := _bounds(root_element)) is not None:
         out.findings.append(bound)
         return out
+    if (expanded := _expanded(root_element)) is not None:
+        out.findings.append(expanded)
+        return out
     builder = _Builder(path, root, check_raster, out)
     new_root = builder.element(root_element, None)
+    _drop_unusable_uses(new_root)
     out.data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(new_root, encoding="utf-8") + b"\n"
     out.findings = sorted(dict.fromkeys(out.findings), key=lambda f: f.line)
     return out
@@ -164,12 +168,20 @@ class _Refuse(etree.Resolver):
         return self.resolve_string("", context)
 
 
+def _split(name: str) -> tuple[str | None, str]:
+    """'{uri}local' -> (uri, local); 'local' -> (None, local). (lxml's QName is slower.)"""
+    if name.startswith("{"):
+        uri, _, local = name[1:].partition("}")
+        return uri, local
+    return None, name
+
+
 def _local(element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+    return _split(element.tag)[1] if isinstance(element.tag, str) else ""
 
 
 def _namespace(element) -> str | None:
-    return etree.QName(element).namespace if isinstance(element.tag, str) else None
+    return _split(element.tag)[0] if isinstance(element.tag, str) else None
 
 
 def _too_deep(line: int) -> Finding:
@@ -222,6 +234,61 @@ def _bounds(root) -> Finding | None:
             return _too_deep(element.sourceline or 1)
         stack.extend((child, depth + 1) for child in element)
     return None
+
+
+def _expanded(root) -> Finding | None:
+    """What is drawn once every reference (`<use>`, a gradient's or pattern's href) is
+    followed: a few `<use>` elements that each draw ten of the previous ones make a drawing
+    of billions of elements from a few hundred bytes, and a reference to an ancestor never
+    ends. Both are refused. (Counted on the file as it is, before anything is dropped.)"""
+    ids = {element.get("id"): element for element in root.iter() if isinstance(element.tag, str)
+           and element.get("id")}
+    hrefs = ("href", f"{{{XLINK_NS}}}href")
+
+    def references(element):
+        found = list(element)
+        for name in hrefs:
+            target = ids.get(URL_IGNORED.sub("", element.get(name) or "")[1:])
+            if target is not None:
+                found.append(target)
+        return found
+
+    size: dict = {}
+    visiting: set = set()
+    stack = [(root, False, root)]
+    while stack:  # depth-first, without recursion (reference chains can be long)
+        element, done, by = stack.pop()
+        if done:
+            visiting.discard(element)
+            size[element] = min(1 + sum(size[r] for r in references(element)), limits.MAX_SVG_ELEMENTS + 1)
+            continue
+        if element in size:
+            continue
+        if element in visiting:
+            return Finding(by.sourceline or 1, "SVG image refers to itself: an element uses one of its own "
+                                               "ancestors", "E319")
+        visiting.add(element)
+        stack.append((element, True, by))
+        stack.extend((r, False, element) for r in references(element) if r not in size)
+    if size[root] > limits.MAX_SVG_ELEMENTS:
+        return Finding(1, f"SVG image draws more than {limits.MAX_SVG_ELEMENTS:,} elements once its <use> "
+                          "references are followed: simplify it", "E319")
+    return None
+
+
+# What a <use> may draw (SVG 2, 5.6): a gradient, a filter or a missing element is not (and
+# EPUBCheck reports RSC-014 for it).
+DRAWABLE = frozenset({"svg", "g", "symbol", "use", "switch", "path", "rect", "circle", "ellipse", "line",
+                      "polyline", "polygon", "text", "image"})
+
+
+def _drop_unusable_uses(root) -> None:
+    ids = {element.get("id"): element for element in root.iter() if element.get("id")}
+    href = f"{{{XLINK_NS}}}href"
+    for use in list(root.iter(f"{{{SVG_NS}}}use")):
+        target = ids.get(use.get(href, "")[1:])
+        if target is None or _local(target) not in DRAWABLE:
+            use.getparent().remove(use)
 
 
 class _Builder:
@@ -290,9 +357,9 @@ class _Builder:
         for element in source.iter():
             if not isinstance(element.tag, str):
                 continue
-            for name, value in element.attrib.items():
-                if etree.QName(name).localname.lower().startswith("on"):
-                    self.refuse(element, f"SVG images may not hold event handlers ('{etree.QName(name).localname}=')")
+            for name in element.attrib:
+                if _split(name)[1].lower().startswith("on"):
+                    self.refuse(element, f"SVG images may not hold event handlers ('{_split(name)[1]}=')")
             if element is not source and (_local(element) in SCRIPTING or _namespace(element) == XHTML_NS):
                 self.refuse(element, _foreign(element))
 
@@ -300,8 +367,7 @@ class _Builder:
 
     def attributes(self, source, new, name: str) -> None:
         for key, value in source.attrib.items():
-            qname = etree.QName(key)
-            local, namespace = qname.localname, qname.namespace
+            namespace, local = _split(key)
             if local.lower().startswith("on"):
                 self.refuse(source, f"SVG images may not hold event handlers ('{local}=')")
             elif local == "href" and namespace in (None, XLINK_NS):

@@ -235,6 +235,30 @@ def test_drawings_from_editors_keep_what_they_draw(tmp_path):
     assert cleaned.inlined == [tmp_path / "images" / "dot.png"]
 
 
+def test_a_sanitized_drawing_passes_epubcheck(tmp_path):
+    """What the sanitizer keeps is valid SVG for EPUBCheck: a <use> of something it cannot draw
+    (a gradient, a missing id) is dropped rather than published (RSC-014)."""
+    from conftest import build_ok
+    from press.checks import check_epub
+
+    data = f"""<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="200" height="100" role="img" aria-label="A chart">
+  <title>Chart</title><style>rect{{fill:#333}} .a{{stroke:url(#g)}}</style>
+  <defs><linearGradient id="g"><stop offset="0" stop-color="#1f4e79"/></linearGradient>
+  <filter id="f"><feGaussianBlur stdDeviation="2"/></filter><rect id="r" width="5" height="5"/></defs>
+  <rect class="a" width="50" height="20" style="fill:url(#g)" filter="url(#f)"/>
+  <a xlink:href="#r"><text x="0" y="50" xml:space="preserve">Gao <tspan font-weight="bold">2013</tspan></text></a>
+  <use xlink:href="#g"/><use xlink:href="#missing"/><use xlink:href="#r" x="60"/>
+</svg>""".encode()
+    source = make.write_briefing(tmp_path / "src", "drawing.svg", data)
+    build_ok("epub", "--source", source, "--out", tmp_path / "out")
+    book = tmp_path / "out" / "pictures.epub"
+    with zipfile.ZipFile(book) as archive:
+        kept = archive.read("EPUB/images/drawing.svg")
+    assert_inert(kept)
+    assert kept.count(b"<use ") == 1
+    assert [str(p) for p in check_epub(book)] == []
+
+
 def test_the_bounds_are_refused_fast(tmp_path):
     import time
 
@@ -370,3 +394,25 @@ def test_sanitized_svgs_run_no_script_in_chromium(tmp_path):
             assert controls >= 4, "the probe never fired on the original files: the test proves nothing"
         finally:
             browser.close()
+
+
+def test_use_that_multiplies_or_loops_is_refused_fast(tmp_path):
+    """'Billion laughs' with <use>: nine levels of ten uses each draw 10⁹ rectangles from a
+    900-byte file; a group that uses itself never ends. Both are refused before drawing."""
+    import time
+
+    head = f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}">'
+    laughs = head + '<defs><rect id="a0" width="1" height="1"/>' + "".join(
+        f'<g id="a{i}">' + f'<use xlink:href="#a{i - 1}"/>' * 10 + "</g>" for i in range(1, 10)) + \
+        '</defs><use xlink:href="#a9"/></svg>'
+    loop = head + '\n<g id="a">\n<g id="b"><use href=" #a"/></g></g></svg>'
+    shared = head + '<defs><linearGradient id="g"/><linearGradient id="h" href="#g"/></defs>' + \
+        '<rect fill="url(#h)"/>' + '<use href="#g"/>' * 100 + "</svg>"
+    for data, line, message in ((laughs, 1, "draws more than 50,000 elements once its <use> references are followed"),
+                                (loop, 3, "refers to itself")):
+        started = time.monotonic()
+        cleaned = svg.clean(data.encode(), tmp_path / "x.svg", tmp_path)
+        assert time.monotonic() - started < 2
+        assert [(f.line, f.code) for f in cleaned.findings] == [(line, "E319")] and message in \
+            cleaned.findings[0].message, cleaned.findings
+    assert not svg.clean(shared.encode(), tmp_path / "x.svg", tmp_path).findings
