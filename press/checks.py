@@ -74,6 +74,7 @@ CODES = {
     "E507": "a table with more cells than the limit",
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
+    "E510": "a link or image address longer than the limit",
     "W601": "an edition has not been built yet",
     "W801": "an image prints below 300 dpi in the press PDF",
     "E601": "an output cannot be read",

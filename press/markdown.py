@@ -203,7 +203,21 @@ def _check_limits(section: ParsedSection) -> None:
             if cells > limits.MAX_TABLE_CELLS:
                 raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
                                   Location(section.path, line), "E507")
+        if token.type == "inline":
+            _check_addresses(section.path, token, line)
     check_totals([section])
+
+
+def _check_addresses(path: Path, inline: Token, block_line: int) -> None:
+    """The print edition prints a web link's address after it, breakable anywhere: WeasyPrint
+    lays out the rest of the address again for every line (30,000 characters: 18 s of CPU)."""
+    children = inline.children or []
+    for i, child in enumerate(children):
+        address = child.attrGet("href") if child.type == "link_open" else (
+            child.attrGet("src") if child.type == "image" else None)
+        if address and len(str(address)) > limits.MAX_ADDRESS:
+            raise SourceError(f"a link or image address of {len(str(address))} characters; the limit is "
+                              f"{limits.MAX_ADDRESS}", Location(path, line_of(children, i, block_line)), "E510")
 
 
 _ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")

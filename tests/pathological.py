@@ -125,6 +125,9 @@ HARD = {  # name -> (sections, expected exit status, the message's tail when it 
         "s0000.md:3: 518622 '|' in one block: a table may have at most 10000 cells"),
     "50,000 '[ ' in a row": (lambda: ["# Brackets\n\n" + "[ " * 50000 + "\n"], 1,
                              "s0000.md:3: a paragraph holds 50000 '['; the limit is 200"),
+    "a link to a 30,000-character address": (
+        lambda: ["# Link\n\n[x](https://example.org/" + "a" * 30000 + ")\n"], 1,
+        "s0000.md:3: a link or image address of 30020 characters; the limit is 2000"),
     "10,000 emoji joined by ZWJ": (lambda: ["# Emoji\n\n" + "\u200d".join(["\U0001f600"] * 10000) + "\n"], 1,
                                    "s0000.md:3: more than 500 emoji in the briefing; the limit is reached here"),
 }

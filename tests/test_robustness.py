@@ -178,7 +178,8 @@ def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
 # measures every case, the at-the-bound ones included.
 FAST_HARD = ["4,000 ## headings in one section", "40,000 identical ## a headings", "one 8 KB word in a heading",
              "one 100,000-character word", "45,000 footnotes", "45,000 footnotes, one a paragraph",
-             "60-column table of 8,500 rows", "50,000 '[ ' in a row", "10,000 emoji joined by ZWJ"]
+             "60-column table of 8,500 rows", "50,000 '[ ' in a row", "10,000 emoji joined by ZWJ",
+             "a link to a 30,000-character address"]
 
 
 @pytest.mark.parametrize("name", FAST_HARD)
