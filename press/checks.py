@@ -210,9 +210,7 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             continue
         found += _lint_structure(section)
         parsed.append(section)
-    try:
-        markdown.check_totals(parsed)
-    except PressError as exc:
+    for exc in markdown.total_problems(parsed):
         found += from_error(exc, "E505")
     return parsed
 
