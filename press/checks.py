@@ -74,6 +74,7 @@ CODES = {
     "E507": "a table with more cells than the limit",
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
+    "E510": "a link or image address longer than the limit",
     "W601": "an edition has not been built yet",
     "W801": "an image prints below 300 dpi in the press PDF",
     "E601": "an output cannot be read",
@@ -209,9 +210,7 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             continue
         found += _lint_structure(section)
         parsed.append(section)
-    try:
-        markdown.check_totals(parsed)
-    except PressError as exc:
+    for exc in markdown.total_problems(parsed):
         found += from_error(exc, "E505")
     return parsed
 

@@ -57,3 +57,4 @@ MAX_TABLE_CELLS = 10_000               # in one table
 # markdown-it scans from each '[' to the end of the paragraph for its ']': quadratic.
 MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or heading
 MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)
+MAX_ADDRESS = 2000                     # characters in a link's or an image's address (browsers: about 2,000)

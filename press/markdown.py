@@ -203,7 +203,20 @@ def _check_limits(section: ParsedSection) -> None:
             if cells > limits.MAX_TABLE_CELLS:
                 raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
                                   Location(section.path, line), "E507")
-    check_totals([section])
+        if token.type == "inline":
+            _check_addresses(section.path, token, line)
+
+
+def _check_addresses(path: Path, inline: Token, block_line: int) -> None:
+    """The print edition prints a web link's address after it, breakable anywhere: WeasyPrint
+    lays out the rest of the address again for every line (30,000 characters: 18 s of CPU)."""
+    children = inline.children or []
+    for i, child in enumerate(children):
+        address = child.attrGet("href") if child.type == "link_open" else (
+            child.attrGet("src") if child.type == "image" else None)
+        if address and len(str(address)) > limits.MAX_ADDRESS:
+            raise SourceError(f"a link or image address of {len(str(address))} characters; the limit is "
+                              f"{limits.MAX_ADDRESS}", Location(path, line_of(children, i, block_line)), "E510")
 
 
 _ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
@@ -218,28 +231,31 @@ def emoji_offsets(text: str) -> list[int]:
     return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
 
 
-def check_totals(sections: Sequence[ParsedSection]) -> None:
-    """Headings and footnotes of the whole briefing (each costs the typesetter a few ms and MB)."""
+def total_problems(sections: Sequence[ParsedSection]) -> list[SourceError]:
+    """Headings, footnotes and emoji of the whole briefing (each costs the typesetter some ms
+    and MB): one problem for each bound passed, where it is passed."""
+    found: dict[str, SourceError] = {}
     headings = notes = emoji = 0
     for section in sections:
-        found = emoji_offsets(section.text)
-        if emoji + len(found) > limits.MAX_EMOJI:
-            offset = found[limits.MAX_EMOJI - emoji]
-            raise SourceError(f"more than {limits.MAX_EMOJI} emoji in the briefing; the limit is reached here",
-                              Location(section.path, section.text.count("\n", 0, offset) + 1), "E509")
-        emoji += len(found)
+        offsets = emoji_offsets(section.text)
+        if "E509" not in found and emoji + len(offsets) > limits.MAX_EMOJI:
+            offset = offsets[limits.MAX_EMOJI - emoji]
+            found["E509"] = SourceError(f"more than {limits.MAX_EMOJI} emoji in the briefing; the limit is reached "
+                                        "here", Location(section.path, section.text.count("\n", 0, offset) + 1), "E509")
+        emoji += len(offsets)
         for heading in section.headings:
             headings += 1
-            if headings > limits.MAX_HEADINGS:
-                raise SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
-                                  "the limit is reached here", Location(section.path, heading.line), "E505")
+            if headings == limits.MAX_HEADINGS + 1:
+                found["E505"] = SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
+                                            "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
             if token.type == "footnote_reference_open":
                 notes += 1
-                if notes > limits.MAX_FOOTNOTES:
+                if notes == limits.MAX_FOOTNOTES + 1:
                     line = token.map[0] + 1 if token.map else None
-                    raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
-                                      "the limit is reached here", Location(section.path, line), "E506")
+                    found["E506"] = SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
+                                                "the limit is reached here", Location(section.path, line), "E506")
+    return sorted(found.values(), key=lambda e: (str(e.location.file), e.location.line or 0))
 
 
 def _without_links(children: Sequence[Token]) -> list[Token]:

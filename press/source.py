@@ -87,10 +87,7 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             if total > limits.MAX_TOTAL_BYTES:
                 break
     if not problems:
-        try:
-            markdown.check_totals(parsed)
-        except PressError as exc:
-            problems.append(exc)
+        problems += markdown.total_problems(parsed)
     if problems:
         raise Problems(problems)
     return parsed

@@ -178,7 +178,8 @@ def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
 # measures every case, the at-the-bound ones included.
 FAST_HARD = ["4,000 ## headings in one section", "40,000 identical ## a headings", "one 8 KB word in a heading",
              "one 100,000-character word", "45,000 footnotes", "45,000 footnotes, one a paragraph",
-             "60-column table of 8,500 rows", "50,000 '[ ' in a row", "10,000 emoji joined by ZWJ"]
+             "60-column table of 8,500 rows", "50,000 '[ ' in a row", "10,000 emoji joined by ZWJ",
+             "a link to a 30,000-character address"]
 
 
 @pytest.mark.parametrize("name", FAST_HARD)
@@ -330,3 +331,13 @@ def test_emoji_joined_by_zwj_make_an_epub_with_short_picture_names(tmp_path):
     with zipfile.ZipFile(tmp_path / "out" / "pathological.epub") as epub:
         names = [n for n in epub.namelist() if "/emoji-" in n]
     assert names and max(len(n) for n in names) < 300
+
+
+def test_check_reports_emoji_footnotes_and_long_addresses_with_their_codes(tmp_path):
+    source = pathological.write(tmp_path / "src", [
+        "# Emoji\n\n" + "\U0001f600" * 501 + "\n",
+        "# Notes\n\n" + "".join(f"n[^{i}]\n\n" for i in range(1001)) + "".join(f"[^{i}]: x\n" for i in range(1001)),
+        "# Link\n\nText\nand [x](https://example.org/" + "a" * 2000 + ")\n",
+    ])
+    found = [(p.code, p.file.name, p.line) for p in checks.check_sources(source) if p.code.startswith("E5")]
+    assert found == [("E509", "s0000.md", 3), ("E506", "s0001.md", 3005), ("E510", "s0002.md", 4)]
