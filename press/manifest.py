@@ -89,7 +89,7 @@ class Manifest:
     people: tuple[Author, ...] = ()
     publisher_info: Publisher | None = None
     series: Series | None = None
-    isbn: dict[str, str] = field(default_factory=dict, hash=False)   # edition (pdf, epub) -> 13 digits
+    isbn: dict[str, str] = field(default_factory=dict, hash=False)   # edition (pdf, epub) -> ISBN-13 as written
     doi: str | None = None
     license: identifiers.Licence | None = None
     bibliography: Path | None = None
@@ -512,7 +512,7 @@ def _isbns(c: _Collector, data: dict) -> dict[str, str]:
         checked = _checked(c, f"isbn.{edition}", _field(c, value, "isbn", edition), identifiers.isbn13, "E113")
         if checked:
             found[edition] = checked
-    if len(found) == 2 and found["pdf"] == found["epub"]:
+    if len(found) == 2 and identifiers.isbn_digits(found["pdf"]) == identifiers.isbn_digits(found["epub"]):
         c.error(_line_key(c, "isbn.epub"), "each edition needs its own ISBN: 'pdf' and 'epub' are the same", "E113")
     return found
 

@@ -40,6 +40,9 @@ def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin)
+    from .citations import citation_plugin  # here: citations imports this module's helpers
+
+    md.use(citation_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
     # mailto, sections and headings (links) and files inside the folder (images), and report
@@ -253,6 +256,8 @@ class RenderContext:
     resolve_image: Callable[[str, int], str]
     notes_label: str = "Notes"   # names the section's notes landmark on the web page
     document: str = ""           # this section's EPUB document, to link across documents
+    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations)
+    cite: Callable[[Token, Callable], str] | None = None
 
 
 def render(md: MarkdownIt, section: ParsedSection, style: Style, ctx: RenderContext) -> str:
@@ -376,6 +381,11 @@ class _Renderer(RendererHTML):
         src = self.ctx.resolve_image(token.attrGet("src") or "", line)
         alt = self.renderInlineAsText(token.children or [], options, env)
         return f'<img src="{escape(src)}" alt="{escape(alt)}" />'
+
+    def citation(self, tokens, idx, options, env):
+        if self.ctx.cite is None:
+            return escape(tokens[idx].content)
+        return self.ctx.cite(tokens[idx], self.href)
 
     # Footnotes: a numbered list of notes at the section's end, a landmark of its own.
     def footnote_ref(self, tokens, idx, options, env):

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .manifest import Manifest
 from .targets import TargetIndex
+
+if TYPE_CHECKING:
+    from .citations import Citations
+    from .people import Imprint
+
+
+def _no_citations():
+    from .citations import Citations
+
+    return Citations()
+
+
+def _no_imprint():
+    from .people import Imprint
+
+    return Imprint()
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,10 @@ class Briefing:
     targets: TargetIndex     # everything a link or cross-reference reaches, by id
     timestamp: dt.datetime   # every date stamped into an output comes from here (UTC)
     edition_date: dt.date | None
+    # The references and every citation's rendering (a record of its own, with ids `ref-<key>`
+    # kept apart from heading ids at load time), and the people and identifiers.
+    citations: "Citations" = field(default_factory=_no_citations, compare=False)
+    imprint: "Imprint" = field(default_factory=_no_imprint, compare=False)
 
     @property
     def toc(self) -> tuple[TocEntry, ...]:
@@ -90,6 +111,8 @@ class Briefing:
     @property
     def assets(self) -> tuple[Asset, ...]:
         seen: dict[str, Asset] = {}
+        if self.imprint.logo is not None:
+            seen[self.imprint.logo.href] = self.imprint.logo
         for section in self.sections:
             for asset in section.assets:
                 seen.setdefault(asset.href, asset)

@@ -26,9 +26,12 @@ def _font_config():
 
 
 def render_html(briefing: Briefing) -> str:
+    m = briefing.manifest
+    cover_href = m.cover.resolve().relative_to(m.root.resolve()).as_posix() if m.cover else ""
     return templating.render(
         "print.html.j2", briefing=briefing,
-        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}")
+        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}",
+        cover_href=cover_href, cover_alt=". ".join(p for p in (briefing.title, briefing.subtitle) if p))
 
 
 def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
@@ -52,7 +55,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
             document = html.render(stylesheets=stylesheets, font_config=font_config, pdf_tags=True)
             data = document.write_pdf(
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
-                pdf_tags=True)
+                pdf_tags=True, finisher=_metadata_finisher(briefing))
         except ForbiddenResource as exc:
             raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
@@ -61,6 +64,82 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
     return data
+
+
+XMP_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
+    "prism": "http://prismstandard.org/namespaces/basic/3.0/", "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+}
+
+
+def xmp_extra(briefing: Briefing) -> bytes | None:
+    """The identifiers and rights WeasyPrint does not write: DOI, ISBN, ISSN, publisher, licence."""
+    from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
+
+    imp = briefing.imprint
+    if not (imp.doi or imp.isbn or imp.licence or imp.publisher or imp.series):
+        return None
+    for prefix, uri in XMP_NS.items():
+        register_namespace(prefix, uri)
+    rdf = Element(f"{{{XMP_NS['rdf']}}}RDF")
+    desc = SubElement(rdf, f"{{{XMP_NS['rdf']}}}Description", {f"{{{XMP_NS['rdf']}}}about": ""})
+
+    def add(ns: str, name: str, text: str, container: str | None = None) -> None:
+        element = SubElement(desc, f"{{{XMP_NS[ns]}}}{name}")
+        if container:
+            inner = SubElement(element, f"{{{XMP_NS['rdf']}}}{container}")
+            item = SubElement(inner, f"{{{XMP_NS['rdf']}}}li")
+            if container == "Alt":
+                item.set("xml:lang", "x-default")
+            item.text = text
+        else:
+            element.text = text
+
+    identifiers = []
+    if imp.isbn.get("pdf"):
+        add("prism", "isbn", imp.isbn_for("pdf"))
+        identifiers.append(imp.isbn_urn("pdf"))
+    if imp.doi:
+        add("prism", "doi", imp.doi)
+        add("prism", "url", imp.doi_url)
+        identifiers.append(f"doi:{imp.doi}")
+    if imp.series:
+        add("prism", "seriesTitle", imp.series.name)
+        if imp.series.number:
+            add("prism", "number", imp.series.number)
+        if imp.series.issn:
+            add("prism", "issn", imp.series.issn)
+    if identifiers:
+        element = SubElement(desc, f"{{{XMP_NS['dc']}}}identifier")
+        element.text = identifiers[0]
+    if imp.publisher:
+        add("dc", "publisher", imp.publisher, "Bag")
+    if imp.licence:
+        add("dc", "rights", f"{imp.licence.name} ({imp.licence.spdx}). {imp.licence.text}", "Alt")
+        add("xmpRights", "Marked", "True")
+        add("xmpRights", "WebStatement", imp.licence.url)
+    return tostring(rdf, encoding="unicode").encode("utf-8")
+
+
+def _metadata_finisher(briefing: Briefing):
+    """Write the XMP metadata stream (WeasyPrint does only for PDF/A, /UA, /X) with our
+    identifiers and rights, and the same in the document information dictionary."""
+    extra = xmp_extra(briefing)
+
+    def finish(document, pdf) -> None:
+        import pydyf
+
+        imp = briefing.imprint
+        if extra is not None:
+            document.metadata.xmp_metadata.append(extra)
+        document.metadata.include_in_pdf(pdf, None, None, None, compress=True)
+        if imp.licence:
+            pdf.info["Rights"] = pydyf.String(imp.licence.name)
+        if imp.doi:
+            pdf.info["DOI"] = pydyf.String(imp.doi)
+        if imp.isbn.get("pdf"):
+            pdf.info["ISBN"] = pydyf.String(imp.isbn_for("pdf"))
+    return finish
 
 
 @contextlib.contextmanager

@@ -20,11 +20,23 @@ LABELS = {
     "en": {"contents": "Contents", "disclaimer": "Disclaimer", "further_reading": "Further reading",
            "notes": "Notes", "edition": "Edition of", "cover": "Cover", "title_page": "Title page",
            "download": "Download", "for_ereaders": "for e-readers", "for_print": "for print",
-           "skip": "Skip to the text", "start": "Beginning"},
+           "skip": "Skip to the text", "start": "Beginning",
+           "references": "References", "about_authors": "About the authors",
+           "about_publisher": "About the publisher", "imprint": "Imprint", "how_to_cite": "How to cite",
+           "cite_this": "Cite this briefing", "licence": "Licence", "series": "Series", "isbn": "ISBN",
+           "doi": "DOI", "issn": "ISSN", "published_by": "Published by", "published": "Published",
+           "pdf_edition": "PDF edition", "epub_edition": "EPUB edition", "bibtex": "BibTeX", "ris": "RIS",
+           "for_reference_managers": "for reference managers"},
     "fr": {"contents": "Table des matières", "disclaimer": "Avertissement", "further_reading": "Pour aller plus loin",
            "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
            "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
-           "skip": "Aller au texte", "start": "Début"},
+           "skip": "Aller au texte", "start": "Début",
+           "references": "Références", "about_authors": "À propos des auteurs",
+           "about_publisher": "À propos de l’éditeur", "imprint": "Mentions", "how_to_cite": "Pour citer",
+           "cite_this": "Citer cette note", "licence": "Licence", "series": "Collection", "isbn": "ISBN",
+           "doi": "DOI", "issn": "ISSN", "published_by": "Publié par", "published": "Publié le",
+           "pdf_edition": "édition PDF", "epub_edition": "édition EPUB", "bibtex": "BibTeX", "ris": "RIS",
+           "for_reference_managers": "pour les logiciels de références"},
 }
 MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -75,7 +87,21 @@ def table_of_contents(briefing) -> tuple:
     from .model import TocEntry  # local: the model module does not depend on templating
 
     entries = briefing.toc
+    words = labels(briefing.language)
     if briefing.manifest.related:
-        label = labels(briefing.language)["further_reading"]
+        label = words["further_reading"]
         entries += (TocEntry(label, jinja2.utils.markupsafe.escape(label), FURTHER_READING_ID, 1),)
-    return entries
+    return entries + back_matter(briefing)
+
+
+def back_matter(briefing) -> tuple:
+    """After the sections and further reading: the references, about the authors and the publisher."""
+    from .model import TocEntry
+    from .people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
+
+    words = labels(briefing.language)
+    wanted = ((briefing.citations.entries, "references", REFERENCES_ID),
+              (briefing.imprint.has_about_authors, "about_authors", ABOUT_AUTHORS_ID),
+              (briefing.imprint.has_about_publisher, "about_publisher", ABOUT_PUBLISHER_ID))
+    return tuple(TocEntry(words[key], jinja2.utils.markupsafe.escape(words[key]), anchor, 1)
+                 for present, key, anchor in wanted if present)
