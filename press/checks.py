@@ -30,6 +30,12 @@ CODES = {
     "E106": "a listed section file does not exist",
     "E107": "a section path leaves the source folder",
     "W101": "unknown manifest key (ignored)",
+    "E111": "an author's ORCID iD is malformed or its check digit is wrong",
+    "E112": "the series' ISSN is malformed or its check digit is wrong",
+    "E113": "an ISBN is not an ISBN-13, its check digit is wrong, or two editions share it",
+    "E114": "the DOI is not of the form 10.NNNN/suffix",
+    "E115": "the licence is not an SPDX id the tool knows",
+    "E116": "a file the manifest names (logo, bibliography, .csl) is missing, outside the folder or of the wrong kind",
     "W102": "a Markdown file in the source folder is not listed in the manifest",
     "E201": "a section is not UTF-8 text",
     "E202": "a section is empty",
@@ -57,6 +63,10 @@ CODES = {
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
     "E504": "a table wider than the limit",
+    "E801": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice)",
+    "E802": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
+    "E803": "the citation style is unknown or cannot be read",
+    "W801": "a bibliography entry is never cited",
     "W601": "an edition has not been built yet",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
@@ -123,6 +133,7 @@ def check_sources(source_dir: Path) -> list[Problem]:
     found += _lint_links_and_images(root, parsed)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
+        found += _lint_citations(manifest, parsed)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
 
@@ -239,6 +250,12 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
     except PressError as exc:
         return from_error(exc, "E321")
     return []
+
+
+def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    from . import citations
+
+    return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E802")]
 
 
 def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:

@@ -246,6 +246,8 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             if c == "\\":
                 at += 2
                 continue
+            if c == "\n" and re.match(r"\s*@[A-Za-z]+\s*[{(]", text[at + 1:at + 40]):
+                fail("a value is never closed (a missing '}' or '\"'): the next entry starts inside it", start)
             if c == "{":
                 depth += 1
             elif c == "}":
@@ -317,7 +319,7 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
         key = re.match(r"[^\s,{}()=\"#%'~\\]+", text[at:])
         if not key or not text[at + key.end():].lstrip().startswith(","):
             fail(f"@{name} needs a key and a comma: @{name}{{key, ...}}", at)
-        entry_key, entry_line = key.group().lower(), line(at)
+        entry_key, entry_line, entry_start = key.group().lower(), line(at), at
         if entry_key in keys:
             fail(f"the key '{key.group()}' is used twice (first on line {keys[entry_key]})", at)
         keys[entry_key] = entry_line
@@ -326,13 +328,17 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             field_name = re.match(r"([A-Za-z][\w:.+-]*)\s*=", text[at:])
             if not field_name:
                 fail(f"in '{key.group()}': expected a field such as 'title = {{...}}'", at)
+            field_start = at
             at = skip_space(value(at + field_name.end()))
             if at < n and text[at] == ",":
                 at = skip_space(at + 1)
+            elif at < n and text[at] == "@":   # the value took the entry's own closing brace
+                fail(f"in '{key.group()}': the value of '{field_name.group(1)}' is never closed "
+                     "(a missing '}')", field_start)
             elif at < n and text[at] != close:
                 fail(f"in '{key.group()}': a ',' is missing between fields", at)
         if at >= n:
-            fail(f"the entry '{key.group()}' is never closed", at)
+            fail(f"the entry '{key.group()}' is never closed (a missing '}}'?)", entry_start)
         pos = at + 1
 
 
@@ -700,20 +706,28 @@ def _strip(text: str, prefix: str, suffix: str) -> str:
     return text
 
 
-def _linked(text, items, bibliography, citation_of, anchors, prefix, suffix) -> list:
-    """The citation as citeproc-py printed it, each item's part linked to its entry."""
-    parts, rest = [], text
+def _linked(text, items, bibliography, probe, anchors, prefix, suffix) -> list:
+    """The citation as citeproc-py printed it, each item's part linked to its entry (the style
+    may have sorted the items: each is looked for wherever it stands)."""
+    spans = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for item in items:
-            single = _strip(str(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
-            at = rest.find(single) if single else -1
-            if at < 0:
-                return [(text[: len(prefix)], None), (_strip(text, prefix, suffix), anchors[items[0].key.lower()]),
-                        (text[len(text) - len(suffix):] if suffix else "", None)]
-            parts += [(rest[:at], None), (single, anchors[item.key.lower()])]
-            rest = rest[at + len(single):]
-    return [p for p in parts + [(rest, None)] if p[0]]
+            single = _strip(str(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix)
+            at = text.find(single) if single else -1
+            while at >= 0 and any(a < at + len(single) and at < b for a, b, _ in spans):
+                at = text.find(single, at + 1)
+            if at < 0:   # collapsed ("[1–3]") or otherwise merged: one link, to the first entry
+                inner = _strip(text, prefix, suffix)
+                return [p for p in [(prefix if text.startswith(prefix) else "", None),
+                                    (inner, anchors[items[0].key.lower()]),
+                                    (suffix if text.endswith(suffix) else "", None)] if p[0]]
+            spans.append((at, at + len(single), anchors[item.key.lower()]))
+    parts, position = [], 0
+    for a, b, anchor in sorted(spans):
+        parts += [(text[position:a], None), (text[a:b], anchor)]
+        position = b
+    return [p for p in parts + [(text[position:], None)] if p[0]]
 
 
 def _author_suppressed(token, text, items, source, bibliography, citation_of, anchors, prefix, suffix,
@@ -740,6 +754,33 @@ def _author_suppressed(token, text, items, source, bibliography, citation_of, an
     if not token.meta["intext"]:
         parts.append((suffix, None))
     return [p for p in parts if p[0]]
+
+
+def check(manifest, sections) -> list[PressError]:
+    """For `check`: every unknown key (E802), a bad bibliography or style (E801, E803), and each
+    entry no citation uses (W801, a warning)."""
+    found = walk_citations(sections)
+    if manifest.bibliography is None:
+        return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
+                            Location(path, line), "E802") for t, path, line in found]
+    try:
+        source, lines = load_bibliography(manifest.bibliography)
+        load_style(manifest.csl, manifest.language, manifest.at("csl"))
+    except PressError as exc:
+        return [exc]
+    problems: list[PressError] = []
+    cited = set()
+    for token, path, line in found:
+        for item in token.meta["items"]:
+            cited.add(item.key.lower())
+            if item.key.lower() not in source:
+                problems.append(SourceError(f"citation key '{item.key}' is not in {manifest.bibliography.name}",
+                                            Location(path, line), "E802"))
+    for key, line in lines.items():
+        if key not in cited:
+            problems.append(PressError(f"entry '{key}' is never cited, so no edition lists it",
+                                       Location(manifest.bibliography, line), "W801"))
+    return problems
 
 
 # --- the briefing's own reference (How to cite) --------------------------------------------

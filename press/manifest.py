@@ -521,7 +521,10 @@ def _people_and_identifiers(c: _Collector, data: dict) -> dict:
     """The optional keys of issue 8, validated together (every problem is collected)."""
     people = _people(c, data)
     publisher = _publisher(c, data)
+    series, isbn = _series(c, data), _isbns(c, data)
+    doi = _checked(c, "doi", _text(c, data, "doi"), identifiers.doi, "E114")
     licence = _checked(c, "license", _text(c, data, "license"), identifiers.licence, "E115")
+    bibliography = _source_file(c, "bibliography", _text(c, data, "bibliography"), (".bib", ".json"))
     csl = _text(c, data, "csl")
     csl_value: str | Path | None = None
     if csl and csl.lower().endswith(".csl"):
@@ -534,9 +537,5 @@ def _people_and_identifiers(c: _Collector, data: dict) -> dict:
     return dict(
         authors=tuple(p.name for p in people), people=people,
         publisher=publisher.name if publisher else None, publisher_info=publisher,
-        series=_series(c, data), isbn=_isbns(c, data),
-        doi=_checked(c, "doi", _text(c, data, "doi"), identifiers.doi, "E114"),
-        license=licence,
-        bibliography=_source_file(c, "bibliography", _text(c, data, "bibliography"), (".bib", ".json")),
-        csl=csl_value,
+        series=series, isbn=isbn, doi=doi, license=licence, bibliography=bibliography, csl=csl_value,
     )

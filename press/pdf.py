@@ -90,7 +90,7 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
             inner = SubElement(element, f"{{{XMP_NS['rdf']}}}{container}")
             item = SubElement(inner, f"{{{XMP_NS['rdf']}}}li")
             if container == "Alt":
-                item.set("xml:lang", "x-default")
+                item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
             item.text = text
         else:
             element.text = text
@@ -122,17 +122,27 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
 
 
 def _metadata_finisher(briefing: Briefing):
-    """Write the XMP metadata stream (WeasyPrint does only for PDF/A, /UA, /X) with our
-    identifiers and rights, and the same in the document information dictionary."""
+    """Write the XMP metadata stream (WeasyPrint does only for PDF/A, /UA, /X), with our
+    identifiers and rights in the same rdf:RDF, and the same in the document information
+    dictionary. Nothing in it comes from the clock (no uuid, dates from the edition)."""
     extra = xmp_extra(briefing)
 
     def finish(document, pdf) -> None:
         import pydyf
 
+        from xml.etree.ElementTree import fromstring, tostring
+
         imp = briefing.imprint
+        # One rdf:RDF: WeasyPrint's own description (title, creators, dates), then ours.
+        rdf = fromstring(document.metadata.generate_rdf_metadata(None, None, None))
         if extra is not None:
-            document.metadata.xmp_metadata.append(extra)
-        document.metadata.include_in_pdf(pdf, None, None, None, compress=True)
+            rdf.extend(list(fromstring(extra)))
+        packet = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                  + tostring(rdf, encoding="utf-8", xml_declaration=False)
+                  + b'</x:xmpmeta>\n<?xpacket end="r"?>')
+        stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=True)
+        pdf.add_object(stream)
+        pdf.catalog["Metadata"] = stream.reference
         if imp.licence:
             pdf.info["Rights"] = pydyf.String(imp.licence.name)
         if imp.doi:
