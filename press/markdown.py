@@ -434,7 +434,8 @@ class ScreenRenderer(_Renderer):
         return self.renderToken(tokens, idx, options, env)
 
     def table_open(self, tokens, idx, options, env):
-        return f'<div class="table-scroll">{self.renderToken(tokens, idx, options, env)}'
+        # Focusable, so that a keyboard can scroll a table wider than the screen (axe: scrollable-region-focusable).
+        return f'<div class="table-scroll" tabindex="0">{self.renderToken(tokens, idx, options, env)}'
 
     def table_close(self, tokens, idx, options, env):
         return f"{self.renderToken(tokens, idx, options, env)}</div>\n"
