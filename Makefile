@@ -18,7 +18,7 @@ RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libh
 TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub html example serve watch test check bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
 
 html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
 	$(BUILD) html --source $(SOURCE) --out $(OUT)
+
+example: $(VENV)/.installed deps ## Build every edition of the example briefing (examples/sahel-water) into $(OUT)/example/
+	$(BUILD) all --source examples/sahel-water --out $(OUT)/example
 
 serve: $(VENV)/.installed deps ## Build if needed and serve $(OUT)/html on 127.0.0.1:$(PORT)
 	$(BUILD) serve --source $(SOURCE) --out $(OUT) --port $(PORT)
