@@ -431,6 +431,9 @@ def load_style(csl, language: str, at: Location):
     from citeproc import CitationStylesStyle
 
     if isinstance(csl, Path):
+        if csl.stat().st_size > limits.MAX_SECTION_BYTES:
+            raise SourceError(f"the CSL style is larger than {human_size(limits.MAX_SECTION_BYTES)}",
+                              Location(csl, 1), "E501")
         text = csl.read_text(encoding="utf-8", errors="replace")
         if re.search(r"<!(DOCTYPE|ENTITY)", text):
             raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E803")
@@ -533,6 +536,50 @@ def link_urls(html: str) -> str:
     return _URL_RE.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', html)
 
 
+# What citeproc-py's HTML formatter writes; anything else (a .csl's affixes are printed as they
+# are, unescaped) is dropped, its text kept and escaped.
+SAFE_TAGS = {"i", "b", "em", "strong", "sup", "sub", "span"}
+SAFE_STYLE = re.compile(r"^\s*(font-variant|font-style|font-weight|text-decoration)\s*:\s*[a-z-]+;?\s*$")
+
+
+_TAG = re.compile(r"<(/?)([a-z]+)((?:\s[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+
+
+def safe_html(rendered) -> str:
+    """citeproc-py's output with only the inline markup its formatter makes (balanced); any
+    other tag, and any stray '<', '>' or '&', is shown as text."""
+    text, out, stack, pos = str(rendered), [], [], 0
+
+    def as_text(piece: str) -> str:
+        kept, last = [], 0
+        for entity in _ENTITY.finditer(piece):
+            kept += [escape(piece[last:entity.start()], quote=False), entity.group()]
+            last = entity.end()
+        return "".join(kept) + escape(piece[last:], quote=False)
+
+    for tag in _TAG.finditer(text):
+        out.append(as_text(text[pos:tag.start()]))
+        pos = tag.end()
+        closing, name, attrs = tag.groups()
+        style = re.fullmatch(r'\s+style="([^"]*)"', attrs or "")
+        if name not in SAFE_TAGS or (attrs and not (name == "span" and style and SAFE_STYLE.match(style.group(1)))):
+            out.append(as_text(tag.group()))
+        elif closing:
+            if name in stack:
+                while stack:
+                    top = stack.pop()
+                    out.append(f"</{top}>")
+                    if top == name:
+                        break
+        else:
+            stack.append(name)
+            out.append(f'<span style="{style.group(1).strip()}">' if attrs else f"<{name}>")
+    out.append(as_text(text[pos:]))
+    out += [f"</{name}>" for name in reversed(stack)]
+    return "".join(out)
+
+
 def punctuation_in_quote(style) -> bool:
     """The locale's `punctuation-in-quote` option (American English: “Title.”)."""
     try:
@@ -625,10 +672,11 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
             extra = {}
             if item.locator:
                 extra["locator"] = Locator(item.label, item.locator)
+            # citeproc-py's HTML formatter escapes the entries' fields, never the affixes.
             if item.prefix:
-                extra["prefix"] = item.prefix + " "
+                extra["prefix"] = escape(item.prefix, quote=False) + " "
             if item.suffix:
-                extra["suffix"] = item.suffix
+                extra["suffix"] = escape(item.suffix, quote=False)
             cites.append(CitationItem(item.key.lower(), **extra))
         return Citation(cites)
 
@@ -644,9 +692,9 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     citations = [probe(token.meta["items"]) for token, _, _ in found]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        texts = [str(bibliography.cite(c, lambda item: None)) for c in citations]
+        texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
         bibliography.sort()
-        entries_html = [str(e) for e in bibliography.bibliography()]
+        entries_html = [safe_html(e) for e in bibliography.bibliography()]
 
     used: set[str] = set(taken)
     anchors = {key: _anchor(key, used) for key in bibliography.keys}
@@ -661,7 +709,7 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
         entries.append(Entry(key, anchors[key], html, _plain(html)))
 
     layout = style.root.citation.layout
-    prefix, suffix = layout.get("prefix", ""), layout.get("suffix", "")
+    prefix, suffix = (safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", "")))
     and_term = _and_term(style)
     rendered: dict[int, list] = {}
     for (token, _, _), citation, text in zip(found, citations, texts):
@@ -713,7 +761,7 @@ def _linked(text, items, bibliography, probe, anchors, prefix, suffix) -> list:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for item in items:
-            single = _strip(str(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix)
+            single = _strip(safe_html(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix)
             at = text.find(single) if single else -1
             while at >= 0 and any(a < at + len(single) and at < b for a, b, _ in spans):
                 at = text.find(single, at + 1)
@@ -740,14 +788,14 @@ def _author_suppressed(token, text, items, source, bibliography, citation_of, an
         names = _names(source[item.key.lower()], and_term)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            single = _strip(str(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
+            single = _strip(safe_html(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
         shown = single
-        for lead in (escape(item.prefix + " ") if item.prefix else "", ""):
-            if single.startswith(lead + escape(names)):
-                shown = lead + single[len(lead) + len(escape(names)):].lstrip(" ,")
+        for lead in (escape(item.prefix + " ", quote=False) if item.prefix else "", ""):
+            if single.startswith(lead + escape(names, quote=False)):
+                shown = lead + single[len(lead) + len(escape(names, quote=False)):].lstrip(" ,")
                 break
         if token.meta["intext"]:
-            parts += [(escape(names) + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+            parts += [(escape(names, quote=False) + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
         else:
             body = shown if item.suppress_author else single
             parts += [(prefix if n == 0 else "; ", None), (body, anchor)]
@@ -823,7 +871,7 @@ def how_to_cite(manifest) -> str:
         source = CiteProcJSON([briefing_item(manifest)])
         bibliography = CitationStylesBibliography(style, source, formatter.html)
         bibliography.register(Citation([CitationItem("this-briefing")]))
-        return link_urls(tidy_punctuation(str(bibliography.bibliography()[0]), punctuation_in_quote(style)))
+        return link_urls(tidy_punctuation(safe_html(bibliography.bibliography()[0]), punctuation_in_quote(style)))
 
 
 def bibtex(manifest) -> str:

