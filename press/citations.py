@@ -647,6 +647,8 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     `taken`: the ids headings and notes already have; an entry's `ref-<key>` avoids them."""
     found = walk_citations(sections)
     if manifest.bibliography is None:
+        # Without a bibliography an in-text `@name` (a handle) stays text; `[@key]` is a citation.
+        found = [f for f in found if not f[0].meta["intext"]]
         if found:
             token, path, line = found[0]
             raise SourceError(f"citation '{token.content}', but the manifest names no 'bibliography'",
@@ -809,6 +811,7 @@ def check(manifest, sections) -> list[PressError]:
     entry no citation uses (W801, a warning)."""
     found = walk_citations(sections)
     if manifest.bibliography is None:
+        found = [f for f in found if not f[0].meta["intext"]]
         return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
                             Location(path, line), "E802") for t, path, line in found]
     try:

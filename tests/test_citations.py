@@ -443,3 +443,15 @@ def test_a_style_by_name_and_from_a_file(tmp_path):
     with pytest.raises(citations.SourceError) as caught:
         resolve_text(tmp_path, "A [@smith2020].", tmp_path / "entity.csl")
     assert caught.value.code == "E803"
+
+
+def test_without_a_bibliography_a_handle_is_text_and_a_citation_an_error(copy_fixture, tmp_path):
+    source = copy_fixture("features")
+    section = source / "sections" / "01-first.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nFollow @UNICEF for news.\n", encoding="utf-8")
+    build_ok("html", "--source", source, "--out", tmp_path / "a")
+    assert "Follow @UNICEF for news." in (tmp_path / "a" / "html" / "index.html").read_text(encoding="utf-8")
+    section.write_text(section.read_text(encoding="utf-8") + "\nAs shown [@smith2020].\n", encoding="utf-8")
+    result = run_build("html", "--source", source, "--out", tmp_path / "b")
+    assert result.returncode == 1 and "names no 'bibliography'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "01-first.md:" in result.stderr
