@@ -71,3 +71,23 @@ def test_the_web_page_passes_axe(example_out):
     page = etree.HTML((example_out / "html" / "index.html").read_bytes())
     assert len(page.xpath("//ul[@class='references-list']/li")) == 7
     assert json.loads(page.xpath("//script[@type='application/ld+json']/text()")[0])["@type"] == "Report"
+
+
+def test_front_matter_in_the_epub_and_on_the_web(example_out):
+    import zipfile
+
+    page = etree.HTML((example_out / "html" / "index.html").read_bytes())
+    masthead = page.xpath("//header")[0]
+    assert masthead.xpath(".//p[@class='publisher-logo']/img/@src") == ["images/logo.svg"]
+    assert (example_out / "html" / "images" / "logo.svg").is_file()
+    assert [" ".join("".join(li.itertext()).split()) for li in masthead.xpath(".//ul[@class='authors']/li")] == [
+        "Aminata Traoré, Sahel Policy Institute, Bamako",
+        "Jonas Lindqvist, Department of Peace and Conflict Research, Uppsala University"]
+    assert "".join(masthead.xpath(".//p[@class='series']//text()")) == "Policy Brief 17"
+    assert page.xpath("//h2[@id='about-authors']") and page.xpath("//h2[@id='about-publisher']")
+    with zipfile.ZipFile(example_out / f"{SLUG}.epub") as book:
+        assert "EPUB/images/logo.svg" in book.namelist()
+        title = etree.fromstring(book.read("EPUB/titlepage.xhtml"))
+        ns = {"x": "http://www.w3.org/1999/xhtml"}
+        assert title.xpath("//x:p[@class='publisher-logo']/x:img/@src", namespaces=ns) == ["images/logo.svg"]
+        assert title.xpath("//x:span[@class='affiliation']/text()", namespaces=ns)[0] == "Sahel Policy Institute, Bamako"
