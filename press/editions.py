@@ -34,6 +34,10 @@ class Edition:
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
     help: str = ""                     # its command's help
+    # Imports its writer and fills its per-process caches: called in the building process
+    # before the render is forked (press.budget), so later builds of that process start warm.
+    warm: Callable[[], None] | None = None
+    in_all: bool = True                # built by `all`; a PDF variant only when asked for
 
     @property
     def is_folder(self) -> bool:
@@ -57,6 +61,11 @@ def _pdf(briefing, **options) -> bytes:
     return pdf_bytes(briefing, **options)
 
 
+def _warm_pdf() -> None:
+    from . import pdf
+    pdf._font_config()  # WeasyPrint imported, the font set read: once per process
+
+
 def _epub(briefing, **options) -> bytes:
     from .epub import epub_bytes
     return epub_bytes(briefing, **options)
@@ -76,17 +85,37 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/about.xhtml.j2")
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
+    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",), warm=_warm_pdf,
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
+    # The PDF variants (press.pdf.VARIANTS): `pdf --variant NAME`, or the manifest's `pdf_variant`.
+    Edition("pdf-archival", partial(_pdf, variant="archival"), suffix="-archival.pdf", style="print",
+            options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+            in_all=False, help="Build the archival PDF (PDF/A-3u and PDF/UA-1): OUT/<slug>-archival.pdf."),
+    Edition("pdf-press", partial(_pdf, variant="press"), suffix="-press.pdf", style="print",
+            options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+            in_all=False, help="Build the press PDF (PDF/X-4, bleed, crop marks): OUT/<slug>-press.pdf."),
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
-            templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css",),
+            templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css", "epub-rtl.css"),
             help="Build the EPUB edition: OUT/<slug>.epub."),
     Edition("html", partial(_web), folder="html", page="index.html", style="screen", after=("epub", "pdf"),
             fonts=False,
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
 )}
+
+
+# What `all` builds (the manifest's `pdf_variant` adds its variants), and the PDF editions by variant.
+ALL = tuple(name for name, edition in EDITIONS.items() if edition.in_all)
+PDF_VARIANTS = {"default": "pdf", "archival": "pdf-archival", "press": "pdf-press"}
+
+
+def warm(names=None) -> None:
+    """Import the writers and fill their per-process caches here, so that every render forked
+    from this process (press.budget) starts warm: what `watch` does once, at its start."""
+    for name in EDITIONS if names is None else names:
+        if EDITIONS[name].warm is not None:
+            EDITIONS[name].warm()
 
 
 def ordered(names: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ one document per section, further reading.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import fonts, templating
+from . import fonts, images, templating
 from .cover import cover_image
 from .errors import Location, PressError
+from .lang import direction
 from .model import Briefing
 from .source import UNDATED
 from .subset import subset_font
@@ -38,6 +40,7 @@ GENERATED = "generated"  # the pictures the build draws (cover, emoji), apart fr
 APPLE_OPTIONS = (b'<?xml version="1.0" encoding="utf-8"?>\n<display_options>\n  <platform name="*">\n'
                  b'    <option name="specified-fonts">true</option>\n  </platform>\n</display_options>\n')
 COVER_IMAGE_ID = "cover-img"
+ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.timezone.utc)  # the last time a zip entry holds
 # Documents of our own, named after ids no heading can take (see targets.RESERVED_IDS).
 COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
     "cover.xhtml", "titlepage.xhtml", "disclaimer.xhtml", "nav.xhtml", f"{FURTHER_READING_ID}.xhtml")
@@ -83,11 +86,13 @@ def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     documents = _documents(briefing, cover_href)
     emoji = _Emoji()
     documents = [emoji.replace(doc) for doc in documents]
-    _check_glyphs(briefing, documents)
+    text = "".join(_text_of(d) for d in documents)
+    _check_glyphs(briefing, text)
+    families = fonts.script_families(text)  # faces for the scripts Charis SIL and Noto Sans lack
     generated = {cover_href: (cover.data, cover.media_type), **emoji.images(),
-                 **_font_subsets(documents)}
+                 **_font_subsets(text, families)}
     _refuse_clashes(briefing, generated)
-    book = _book(briefing, documents, generated, cover_href)
+    book = _book(briefing, documents, generated, cover_href, _stylesheet(briefing, families))
     return _repack(_ebooklib_bytes(book, briefing), briefing)
 
 
@@ -147,9 +152,9 @@ def _text_of(document: Document) -> str:
     return "".join(root.itertext()) + "".join(root.xpath("//@alt"))
 
 
-def _check_glyphs(briefing: Briefing, documents: list[Document]) -> None:
+def _check_glyphs(briefing: Briefing, text: str) -> None:
     """Stop on a character no edition font can draw, as the print edition does."""
-    missing = fonts.uncovered("".join(_text_of(d) for d in documents))
+    missing = fonts.uncovered(text)
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
 
@@ -172,12 +177,36 @@ def _font_file(family: str, stem: str) -> Path:
     raise PressError(f"font file {stem} of {family} is missing: run `make deps`")
 
 
-def _font_subsets(documents: list[Document]) -> dict[str, tuple[bytes, str]]:
-    """Each embedded face cut down to the characters of the book; the same bytes every time."""
-    text = "".join(_text_of(d) for d in documents) + READER_CHARACTERS
-    unicodes = sorted({ord(c) for c in text})
-    return {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
-            for family, stem in EMBEDDED_FACES}
+def _font_subsets(text: str, families: tuple[str, ...]) -> dict[str, tuple[bytes, str]]:
+    """Each embedded face cut down to the characters of the book; the same bytes every time.
+    The edition faces always, a script face only when the book has characters it draws."""
+    unicodes = sorted({ord(c) for c in text + READER_CHARACTERS})
+    subsets = {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
+               for family, stem in EMBEDDED_FACES}
+    for _, path in _script_faces(families):
+        subsets[f"fonts/{path.stem}.ttf"] = (subset_font(path, unicodes), "font/ttf")
+    return subsets
+
+
+def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
+    """(family, file) of the regular and bold faces of each script family."""
+    files = fonts.script_font_files()
+    return [(family, path) for family in families for path in files[family]]
+
+
+def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
+    """epub.css, with the script faces the book needs named and declared, and mirrored in a
+    right-to-left book; epub.css as it is when neither applies."""
+    if not families and direction(briefing.language) == "ltr":
+        return (STYLES_DIR / "epub.css").read_bytes()
+    css = fonts.with_script_fonts((STYLES_DIR / "epub.css").read_text(encoding="utf-8"), families)
+    for family, path in _script_faces(families):
+        weight = "bold" if path.stem.endswith("-Bold") else "normal"
+        css += (f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight};\n'
+                f'             src: url("../fonts/{path.stem}.ttf"); }}\n')
+    if direction(briefing.language) == "rtl":
+        css += "\n" + (STYLES_DIR / "epub-rtl.css").read_text(encoding="utf-8")
+    return css.encode("utf-8")
 
 
 class _Emoji:
@@ -188,6 +217,10 @@ class _Emoji:
     """
 
     SIZE = 109  # the font's only bitmap size
+    # The longest emoji sequence Unicode defines (a kiss with two skin tones) is 10 code
+    # points; a longer run of emoji joined by ZWJ is cut into pictures of at most this many,
+    # so that neither a picture nor its file name (which the zip format caps at 64 KB) grows.
+    MAX_CLUSTER = 16
 
     def __init__(self):
         self.found: dict[str, str] = {}   # cluster -> href
@@ -203,7 +236,7 @@ class _Emoji:
         while i < len(text):
             if text[i] > "\u2000" and self._is_emoji(text[i]):
                 j = i + 1
-                while j < len(text) and (
+                while j < len(text) and j - i < self.MAX_CLUSTER and (
                         text[j] in "\ufe0e\ufe0f\u200d" or "\U0001f3fb" <= text[j] <= "\U0001f3ff"
                         or "\U000e0020" <= text[j] <= "\U000e007f"
                         or (text[j - 1] == "\u200d" and self._is_emoji(text[j]))):
@@ -278,10 +311,12 @@ class _Emoji:
 # --- the package -----------------------------------------------------------------------
 
 
-def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str):
+def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str, stylesheet: bytes):
     m = briefing.manifest
     imp = briefing.imprint
     book = epub.EpubBook()
+    if direction(briefing.language) == "rtl":
+        book.set_direction("rtl")  # the spine's page-progression-direction
     book.set_identifier(imp.isbn_urn("epub") or (f"doi:{imp.doi}" if imp.doi else m.identifier))
     book.set_title(briefing.title)
     book.set_language(briefing.language)
@@ -330,7 +365,7 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         book.add_item(item)
         items[doc.name] = item
     css = epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css",
-                        content=(STYLES_DIR / "epub.css").read_bytes())
+                        content=stylesheet)
     book.add_item(css)
     for n, (href, (data, media_type)) in enumerate(generated.items()):
         if href == cover_href:
@@ -343,8 +378,9 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         item.content = data
         book.add_item(item)
     for n, asset in enumerate(briefing.assets, 1):
-        book.add_item(epub.EpubImage(uid=f"img-{n}", file_name=asset.href, media_type=asset.media_type,
-                                     content=asset.path.read_bytes()))
+        picture = images.for_asset(asset, briefing.manifest.root)   # checked, sanitized, scaled
+        book.add_item(epub.EpubImage(uid=f"img-{n}", file_name=asset.href, media_type=picture.media_type,
+                                     content=images.scaled(picture)))
     book.add_item(epub.EpubNcx())
 
     book.spine = [items[doc.name] for doc in documents]
@@ -423,7 +459,9 @@ def _fix_ncx(ncx: bytes, briefing: Briefing) -> bytes:
 def _repack(data: bytes, briefing: Briefing) -> bytes:
     """mimetype first and stored, then every entry in ebooklib's order, all stamped with the
     edition's time in UTC, whatever the machine's clock and time zone."""
-    date_time = max(briefing.timestamp, UNDATED).utctimetuple()[:6]  # zip times start in 1980
+    # A zip entry's time holds only 1980 to 2107: an edition dated outside is stamped with the
+    # nearest it can hold (the package document keeps the real date).
+    date_time = min(max(briefing.timestamp, UNDATED), ZIP_LAST).utctimetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()

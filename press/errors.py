@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -22,10 +24,15 @@ class Location:
 
 def display_path(path: Path) -> str:
     """Show paths relative to the working directory when they are inside it."""
+    return _display_path(str(path), os.getcwd())
+
+
+@lru_cache(maxsize=1024)  # thousands of findings in one file resolve its path once
+def _display_path(path: str, cwd: str) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
-        return str(path)
+        return path
 
 
 class PressError(click.ClickException):

@@ -22,3 +22,38 @@ PARSER_MAX_NESTING = 100
 # Characters XML 1.0 forbids (C0 controls but tab, LF and CR; U+FFFE, U+FFFF): they can be
 # neither shown nor put into an EPUB or web page, so a source holding one is refused.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+# Images (press/images.py, press/svg.py). A raster picture is decoded whole by Pillow and by
+# WeasyPrint (about 4 bytes a pixel, several copies), so the bound is on pixels, not bytes:
+# 40 million is an A3 page at 300 dpi twice over; every edition of one such picture took
+# 22 s and 450 MB here (README.md, Limits).
+MAX_IMAGE_BYTES = 25 * 1024 * 1024     # one PNG or JPEG file
+MAX_IMAGE_PIXELS = 40_000_000          # width x height of one raster picture (and the cover)
+# An SVG is parsed whole and drawn recursively by WeasyPrint: bounds on its size, its number
+# of elements and their nesting keep the print edition within seconds.
+MAX_SVG_BYTES = 5 * 1024 * 1024
+MAX_SVG_ELEMENTS = 50_000
+MAX_SVG_DEPTH = 64
+
+# YAML (briefing.yml, front matter): PyYAML recurses once per level, and Python's int()
+# refuses more than 4,300 digits; a manifest needs 3 levels and no number longer than a date.
+MAX_YAML_DEPTH = 32
+MAX_YAML_INT_DIGITS = 100
+
+# Print edition: a word longer than this gets a break opportunity (U+200B) every WORD_CHUNK
+# characters (see press/wordbreak.py); the longest words of real prose are shorter.
+LONG_WORD = 64
+WORD_CHUNK = 16
+
+# Output file names: `<slug>.pdf` and the temporary names beside it must stay well under the
+# 255 bytes a file name may have; a slug derived from a longer title is cut.
+MAX_SLUG = 100
+
+# Measured costs of the print edition (tests/pathological.py): a heading (with its contents
+# entry and bookmark) about 10 ms and 0.2 MB, a footnote about 20 ms, a table cell about 1 ms and 20 KB.
+MAX_HEADINGS = 1000                    # in the whole briefing, all levels
+MAX_FOOTNOTES = 1000                   # in the whole briefing
+MAX_TABLE_CELLS = 10_000               # in one table
+# markdown-it scans from each '[' to the end of the paragraph for its ']': quadratic.
+MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or heading
+MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)

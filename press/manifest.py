@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import identifiers, limits
+from . import identifiers, limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -21,10 +21,15 @@ MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
-    "related", "slug", "keywords", "paper", "cover",
-    "series", "isbn", "doi", "license", "bibliography", "csl",
+    "related", "slug", "keywords", "paper", "cover", "digits", "pdf_variant",
+    "translation_of", "series", "number", "summary",  # read by the library (press/library.py)
+    "isbn", "doi", "license", "bibliography", "csl",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
+# Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
+# PDF variants a build of the PDF also makes (press.pdf.VARIANTS, besides the default).
+PDF_VARIANTS = ("archival", "press")
+DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -85,6 +90,8 @@ class Manifest:
     keywords: tuple[str, ...] = ()
     paper: str = "a4"
     cover: Path | None = None
+    digits: str = "latin"
+    pdf_variant: tuple[str, ...] = ()
     # The briefing's people and identifiers (`authors` and `publisher` above keep the names).
     people: tuple[Author, ...] = ()
     publisher_info: Publisher | None = None
@@ -114,6 +121,11 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def derived_slug(title: str) -> str:
+    """The output files' name when the manifest gives no slug: the title's, cut to a file name's length."""
+    return slugify(title)[: limits.MAX_SLUG].strip("-") or "briefing"
+
+
 def derived_identifier(title: str) -> str:
     """A stable identifier for a briefing that names none: a name-based UUID of its title."""
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'briefing:' + title)}"
@@ -122,7 +134,7 @@ def derived_identifier(title: str) -> str:
 def key_lines(text: str) -> dict[str, int]:
     """Line (1-based) of each top-level key, and of each item of list values as 'key[i]'."""
     lines: dict[str, int] = {}
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yamlload.compose(text)
     if not isinstance(node, yaml.MappingNode):
         return lines
     for key_node, value_node in node.value:
@@ -149,12 +161,11 @@ def load_manifest(source_dir: Path) -> Manifest:
     except UnicodeDecodeError as exc:
         raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.load(text)
         lines = {**nested_lines(text), **key_lines(text)}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, problem = yamlload.problem_line(exc)
+        line = line + 1 if line is not None else None
         raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
     return dataclasses.replace(_validate(path, data, lines), text=text)
 
@@ -263,10 +274,19 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
 
     slug = _text(c, data, "slug")
     if slug and not SLUG_RE.match(slug):
-        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug}'")
+        c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug[:80]}'")
+    elif slug and len(slug) > limits.MAX_SLUG:
+        c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper = (_text(c, data, "paper") or "a4").lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
+    for variant in pdf_variant:
+        if variant not in PDF_VARIANTS:
+            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(PDF_VARIANTS)}, not '{variant}'")
+    digits = (_text(c, data, "digits") or "latin").lower()
+    if digits not in DIGITS:
+        c.error("digits", f"'digits' must be one of {', '.join(DIGITS)}, not '{digits}'")
     cover = _text(c, data, "cover")
     if cover and (Path(cover).is_absolute() or ".." in Path(cover).parts
                   or not (path.parent / cover).resolve().is_relative_to(path.parent)):
@@ -285,8 +305,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         raise Problems(c.errors)
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
-        date=date, slug=slug or slugify(title) or "briefing", paper=paper, related=related,
-        cover=(path.parent / cover) if cover else None,
+        date=date, slug=slug or derived_slug(title), paper=paper, related=related,
+        cover=(path.parent / cover) if cover else None, digits=digits, pdf_variant=pdf_variant,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )
@@ -481,7 +501,9 @@ def _series(c: _Collector, data: dict) -> Series | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = {"name": value}
+        # The library's form (press/library.py): `series: <id>` with a top-level `number`.
+        number = data.get("number")
+        value = {"name": value, **({"number": number} if isinstance(number, int) and not isinstance(number, bool) else {})}
     if not isinstance(value, dict):
         c.error("series", f"'series' must be a name or a mapping with name, number and issn, not {_kind(value)}")
         return None
@@ -531,7 +553,7 @@ def _people_and_identifiers(c: _Collector, data: dict) -> dict:
         csl_value = _source_file(c, "csl", csl, (".csl",))
     elif csl:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", csl):
-            c.error("csl", f"'csl' must be a style name such as 'apa' or a .csl file, not '{csl}'", "E803")
+            c.error("csl", f"'csl' must be a style name such as 'apa' or a .csl file, not '{csl}'", "E903")
         else:
             csl_value = csl
     return dict(

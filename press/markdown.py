@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Callable, Sequence
 from urllib.parse import quote
@@ -21,15 +21,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import limits
+from . import blocks, lang, limits, yamlload
 from .errors import Location, SourceError
 from .sizes import human_size
 
-# Typographer quotes by primary language subtag; English curly quotes otherwise.
-QUOTES = {
-    "de": "„“‚‘", "fr": "«\u202f\u202f»‹\u202f\u202f›", "es": "«»“”", "it": "«»“”",
-    "pt": "«»“”", "ru": "«»„“", "pl": "„”‚’", "nl": "‘’‘’", "sv": "””’’", "da": "»«›‹",
-}
 FRONT_MATTER_KEYS = ("id",)
 
 Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
@@ -39,18 +34,18 @@ def make_parser(language: str) -> MarkdownIt:
     """CommonMark plus tables, footnotes and front matter; raw HTML is shown as text."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
-    md.use(front_matter_plugin).use(footnote_plugin)
+    md.use(front_matter_plugin).use(footnote_plugin).use(blocks.blocks_plugin)
     from .citations import citation_plugin  # here: citations imports this module's helpers
 
     md.use(citation_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
+    md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
     # mailto, sections and headings (links) and files inside the folder (images), and report
     # anything else with its file and line. markdown-it's own filter would silently print a
     # `javascript:` or `file:` link as text instead.
     md.validateLink = lambda url: True
-    primary = language.split("-")[0].lower()
-    md.options["quotes"] = QUOTES.get(primary, "“”‘’")
+    lang.use(md, language)  # quotes and spacing of the language, `lang` spans and divs
     return md
 
 
@@ -62,6 +57,7 @@ class Heading:
     line: int
     token: Token        # heading_open, which receives the id
     anchor: str = ""
+    explicit_id: str = ""   # `## Title {#sec-id}`
 
 
 @dataclass
@@ -108,15 +104,63 @@ def read_section(path: Path, listed_at: Location) -> str:
     return text
 
 
+class TooManyBrackets(SourceError):
+    """A paragraph with more '[' than markdown-it can parse in bounded time."""
+
+
+def _bracket_bound(state) -> None:
+    """Before inline parsing: markdown-it scans from every '[' to the end of its paragraph for
+    the ']' that closes it (50,000 '[ ' took minutes), so a paragraph may hold only so many."""
+    for token in state.tokens:
+        if token.type == "inline" and token.content.count("[") > limits.MAX_BRACKETS:
+            line = token.map[0] + 1 if token.map else None
+            raise TooManyBrackets(f"a paragraph holds {token.content.count('[')} '['; the limit is "
+                                  f"{limits.MAX_BRACKETS}: split it, or write \\[ for a bracket that opens no link",
+                                  Location(state.env[_PATH], line) if _PATH in state.env else None, "E508")
+
+
+_PATH = "press_path"  # env key: the file being parsed, for the messages of core rules
+
+
+def _check_table_size(path: Path, text: str) -> None:
+    """Before parsing: markdown-it makes three tokens of every table cell, so a 1 MB table took
+    gigabytes before it could be counted. A cell takes at least one '|' per row beside it
+    (cells <= pipes + rows, rows <= cells), so a block of lines with more than twice the
+    limit of '|' holds a table too large."""
+    position = 0
+    for block in re.split(r"\n[ \t]*\n", text):
+        pipes = block.count("|")
+        if pipes > 2 * limits.MAX_TABLE_CELLS:
+            line = text.count("\n", 0, text.find(block, position)) + 1
+            raise SourceError(f"{pipes} '|' in one block: a table may have at most {limits.MAX_TABLE_CELLS} "
+                              "cells: split it", Location(path, line), "E507")
+        position += len(block)
+
+
+_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
+
+
+def _check_footnote_count(path: Path, text: str) -> None:
+    """Before parsing: 45,000 footnotes took seconds to parse only to be refused after."""
+    for n, found in enumerate(_NOTE_DEFINITION.finditer(text), 1):
+        if n > limits.MAX_FOOTNOTES:
+            raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; the limit is "
+                              "reached here", Location(path, text.count("\n", 0, found.start()) + 1), "E506")
+
+
 def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -> ParsedSection:
-    env: dict = {}
+    _check_table_size(path, text)
+    _check_footnote_count(path, text)
+    env: dict = {_PATH: path}
     tokens = md.parse(text, env)
+    for line, message in lang.problems(env):
+        raise SourceError(message, Location(path, line), "E215")
     front: dict = {}
     headings: list[Heading] = []
     for i, token in enumerate(tokens):
         if token.type == "front_matter":
             front = _front_matter(path, token)
-        elif token.type == "heading_open":
+        elif token.type == "heading_open" and not token.meta.get("in_block"):  # a block's title is not one
             inline = tokens[i + 1]
             headings.append(Heading(
                 level=int(token.tag[1]),
@@ -124,6 +168,7 @@ def parse(md: MarkdownIt, path: Path, text: str, check_structure: bool = True) -
                 html=md.renderer.renderInline(_without_links(inline.children or []), md.options, env),
                 line=token.map[0] + 1 if token.map else 1,
                 token=token,
+                explicit_id=token.meta.get("id", ""),
             ))
     section = ParsedSection(path, text, tokens, env, headings, front)
     _check_limits(section)
@@ -153,6 +198,51 @@ def _check_limits(section: ParsedSection) -> None:
             if columns > limits.MAX_TABLE_COLUMNS:
                 raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
                                   Location(section.path, line), "E504")
+            cells = 0
+            for cell in section.tokens[i + 1:]:
+                if cell.type == "table_close":
+                    break
+                cells += cell.type in ("th_open", "td_open")
+            if cells > limits.MAX_TABLE_CELLS:
+                raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
+                                  Location(section.path, line), "E507")
+    check_totals([section])
+
+
+_ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
+
+
+def emoji_offsets(text: str) -> list[int]:
+    """Where the characters only the emoji font draws stand: WeasyPrint re-encodes the picture
+    of each one it draws (20 ms apiece: 10,000 took minutes)."""
+    from . import fonts
+
+    only = fonts.emoji_only()
+    return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
+
+
+def check_totals(sections: Sequence[ParsedSection]) -> None:
+    """Headings and footnotes of the whole briefing (each costs the typesetter a few ms and MB)."""
+    headings = notes = emoji = 0
+    for section in sections:
+        found = emoji_offsets(section.text)
+        if emoji + len(found) > limits.MAX_EMOJI:
+            offset = found[limits.MAX_EMOJI - emoji]
+            raise SourceError(f"more than {limits.MAX_EMOJI} emoji in the briefing; the limit is reached here",
+                              Location(section.path, section.text.count("\n", 0, offset) + 1), "E509")
+        emoji += len(found)
+        for heading in section.headings:
+            headings += 1
+            if headings > limits.MAX_HEADINGS:
+                raise SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
+                                  "the limit is reached here", Location(section.path, heading.line), "E505")
+        for token in section.tokens:
+            if token.type == "footnote_reference_open":
+                notes += 1
+                if notes > limits.MAX_FOOTNOTES:
+                    line = token.map[0] + 1 if token.map else None
+                    raise SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
+                                      "the limit is reached here", Location(section.path, line), "E506")
 
 
 def _without_links(children: Sequence[Token]) -> list[Token]:
@@ -176,11 +266,13 @@ def _without_links(children: Sequence[Token]) -> list[Token]:
 
 def _front_matter(path: Path, token: Token) -> dict:
     try:
-        data = yaml.safe_load(token.content) or {}
+        # The front matter's text starts on the file's line 2: one blank line first keeps
+        # YAML's line numbers (in marks and in "first on line N") the file's.
+        data = yamlload.load("\n" + token.content) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark else 1
-        raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}", Location(path, line),
+        line, problem = yamlload.problem_line(exc)
+        line = (line + 1) if line is not None else 1
+        raise SourceError(f"invalid YAML front matter: {problem}", Location(path, line),
                           "E206") from None
     if not isinstance(data, dict):
         raise SourceError("front matter must be a mapping of keys", Location(path, 1), "E206")
@@ -213,7 +305,7 @@ def structure_problems(section: ParsedSection) -> list[SourceError]:
             found.append(SourceError(f"heading level {heading.level} follows level {previous}: "
                                      f"use {'#' * (previous + 1)} for '{heading.title}'", at, "E205"))
         previous = heading.level
-    return found
+    return found + blocks.problems(section.path, section.tokens)
 
 
 def _check_structure(section: ParsedSection) -> None:
@@ -256,13 +348,30 @@ class RenderContext:
     resolve_image: Callable[[str, int], str]
     notes_label: str = "Notes"   # names the section's notes landmark on the web page
     document: str = ""           # this section's EPUB document, to link across documents
+    # (id, line) -> the Target a cross-reference (`@fig-x`) names, or raise SourceError;
+    # None where cross-references are not allowed (the disclaimer)
+    resolve_ref: Callable[[str, int], object] | None = None
+    words: dict = field(default_factory=dict)   # press.templating.labels of the briefing's language
     # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations)
     cite: Callable[[Token, Callable], str] | None = None
 
 
 def render(md: MarkdownIt, section: ParsedSection, style: Style, ctx: RenderContext) -> str:
-    """The section as an HTML fragment for one style of edition (see `RENDERERS`)."""
-    return RENDERERS[style](ctx, section).render_section(md)
+    """The section as an HTML fragment for one style of edition (see `RENDERERS`), without
+    its summary, which the editions print up front (`render_summary`)."""
+    tokens = section.tokens
+    summary = blocks.summary_range(tokens)
+    if summary:
+        tokens = tokens[: summary[0]] + tokens[summary[1] + 1:]
+    return RENDERERS[style](ctx, section).render_section(md, tokens)
+
+
+def render_summary(md: MarkdownIt, section: ParsedSection, style: Style, ctx: RenderContext) -> str | None:
+    """The section's `::: summary` block alone, or None when it has none."""
+    summary = blocks.summary_range(section.tokens)
+    if not summary:
+        return None
+    return RENDERERS[style](ctx, section).render_section(md, section.tokens[summary[0]: summary[1] + 1])
 
 
 def _footnote_bodies(renderer: "_Renderer", tokens: list[Token], md: MarkdownIt, env: dict) -> dict[int, str]:
@@ -306,6 +415,20 @@ def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
     return len(children) == 1 and children[0].type == "image"
 
 
+class _Replaced(Sequence):
+    """`tokens` with the one at `idx` replaced, without copying the list (a section may hold
+    tens of thousands of headings): renderToken looks at the neighbours for line breaks."""
+
+    def __init__(self, tokens: Sequence[Token], idx: int, token: Token):
+        self.tokens, self.idx, self.token = tokens, idx, token
+
+    def __getitem__(self, i):
+        return self.token if i == self.idx else self.tokens[i]
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
 class _Renderer(RendererHTML):
     """markdown-it's HTML renderer with our headings, figures, links and notes.
 
@@ -317,9 +440,28 @@ class _Renderer(RendererHTML):
         super().__init__()
         self.ctx, self.section, self.path = ctx, section, section.path
         self.block_line = 1
+        self.blocks: list[Token] = []   # the blocks open where rendering is
+        self.md: MarkdownIt | None = None
 
-    def render_section(self, md: MarkdownIt) -> str:
-        return self.render(self.section.tokens, md.options, self.section.env)
+    def render_section(self, md: MarkdownIt, tokens: list[Token]) -> str:
+        self.md = md
+        return self.render(tokens, md.options, self.section.env)
+
+    def words(self, key: str) -> str:
+        return self.ctx.words.get(key, key)
+
+    def render(self, tokens, options, env) -> str:
+        """markdown-it's loop, but inline tokens go through `inline` (a block's title is skipped)."""
+        out = []
+        for i, token in enumerate(tokens):
+            if token.type == "inline":
+                if token.children:
+                    out.append(self.inline(tokens, i, options, env))
+            elif token.type in self.rules:
+                out.append(self.rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
+        return "".join(out)
 
     def _fn_ids(self, n: int, sub: int = 0) -> tuple[str, str]:
         """The ids of note `n` and of its `sub`-th call (press.targets gives them out)."""
@@ -337,12 +479,19 @@ class _Renderer(RendererHTML):
     def paragraph_open(self, tokens, idx, options, env):
         self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
         if is_figure(tokens, idx + 1):
-            return "<figure>\n"
+            anchor = tokens[idx].meta.get("figure")
+            return f'<figure id="{escape(anchor)}">\n' if anchor else "<figure>\n"
         return self.renderToken(tokens, idx, options, env)
 
     def paragraph_close(self, tokens, idx, options, env):
         if is_figure(tokens, idx - 1):
             image = next(c for c in tokens[idx - 1].children if c.type == "image")
+            opening = tokens[idx - 2]
+            if opening.meta.get("figure"):  # a numbered figure: its caption is the alt text
+                text = self.renderInline(image.children or [], options, env)
+                label = f'{self.words("figure")} {opening.meta.get("number", "")}'
+                return (f'<figcaption><span class="label">{escape(label)}</span>{self.words("label_sep")}'
+                        f"{text}</figcaption>\n</figure>\n")
             title = image.attrGet("title")
             caption = f"<figcaption>{escape(str(title))}</figcaption>\n" if title else ""
             return f"{caption}</figure>\n"
@@ -350,12 +499,107 @@ class _Renderer(RendererHTML):
 
     def heading_open(self, tokens, idx, options, env):
         self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
-        return self.renderToken(tokens, idx, options, env)
+        return self._heading(tokens, idx, options, env, tokens[idx])
+
+    def heading_close(self, tokens, idx, options, env):
+        return self._heading(tokens, idx, options, env, tokens[idx - 2])
+
+    def _heading(self, tokens, idx, options, env, opening: Token) -> str:
+        """Headings inside a block are its title (rendered by the block) or its own small headings."""
+        if opening.meta.get("block_title"):
+            return ""
+        if opening.meta.get("in_block"):
+            return '<p class="block-heading">' if tokens[idx].nesting == 1 else "</p>\n"
+        return self.renderToken(self._heading_tokens(tokens, idx), idx, options, env)
+
+    def _heading_tokens(self, tokens, idx):
+        return tokens
 
     def inline(self, tokens, idx, options, env):
+        if idx > 0 and tokens[idx - 1].type == "heading_open" and tokens[idx - 1].meta.get("block_title"):
+            return ""
         if tokens[idx].map:
             self.block_line = tokens[idx].map[0] + 1
         return self.renderInline(tokens[idx].children or [], options, env)
+
+    # Tables: a numbered one has its id and its caption.
+    def table_open(self, tokens, idx, options, env):
+        token = tokens[idx]
+        anchor = token.meta.get("table")
+        html = self.renderToken(_Replaced(tokens, idx, token.copy(attrs={"id": anchor})) if anchor else tokens, idx,
+                                options, env)
+        if "caption" in token.meta:
+            text = self.renderInline(token.meta["caption"], options, env)
+            label = (f'<span class="label">{escape(self.words("table"))} {token.meta.get("number", "")}</span>'
+                     f'{self.words("label_sep")}') if anchor else ""
+            html += f"<caption>{label}{text}</caption>\n"
+        return html
+
+    # Blocks (press.blocks): a summary, recommendations, a box, a callout.
+    BLOCK_ELEMENT = {"summary": "section", "recommendations": "section"}   # the others: aside
+    BLOCK_ROLE = {"summary": "doc-abstract", "box": "note", "callout-tip": "doc-tip", "callout-note": "note",
+                  "callout-important": "note", "callout-warning": "note", "callout-caution": "note"}
+
+    def container_div_open(self, tokens, idx, options, env):
+        block = tokens[idx]
+        self.block_line = block.map[0] + 1 if block.map else self.block_line
+        self.blocks.append(block)
+        kind = block.meta["kind"]
+        title = blocks.block_title(self.md, block, env, self)
+        if kind == "box":
+            label = f'<span class="label">{escape(self.words("box"))} {block.meta.get("number", "")}</span>'
+            heading = f'{label}{self.words("label_sep")}{title}'
+        else:
+            heading = title or escape(self.words(kind.removeprefix("callout-")))
+        plain = unescape(re.sub(r"<[^>]+>", "", heading))
+        element = self.BLOCK_ELEMENT.get(kind, "aside")
+        attrs = f' class="block {kind}"' if not kind.startswith("callout-") else f' class="block callout {kind}"'
+        if block.meta.get("id"):
+            attrs += f' id="{escape(block.meta["id"])}"'
+        if kind in self.BLOCK_ROLE:
+            attrs += f' role="{self.BLOCK_ROLE[kind]}"'
+        if kind != "recommendations":  # several would be landmarks with one name
+            attrs += f' aria-label="{escape(plain)}"'
+        attrs += self._block_type(kind)
+        return f'<{element}{attrs}>\n<p class="block-title">{heading}</p>\n'
+
+    def _block_type(self, kind: str) -> str:
+        return ""
+
+    def container_div_close(self, tokens, idx, options, env):
+        block = self.blocks.pop()
+        return f'</{self.BLOCK_ELEMENT.get(block.meta["kind"], "aside")}>\n'
+
+    # Recommendations are a numbered list, whatever list the author wrote.
+    def bullet_list_open(self, tokens, idx, options, env):
+        if self._in_recommendations(tokens[idx]):
+            return "<ol>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def bullet_list_close(self, tokens, idx, options, env):
+        if self._in_recommendations(tokens[idx]):
+            return "</ol>\n"
+        return self.renderToken(tokens, idx, options, env)
+
+    def _in_recommendations(self, token: Token) -> bool:
+        return bool(self.blocks) and self.blocks[-1].meta["kind"] == "recommendations" \
+            and token.level == self.blocks[-1].level + 1
+
+    # Cross-references: `@fig-x` -> "Figure 1", linked.
+    def crossref(self, tokens, idx, options, env):
+        anchor = tokens[idx].meta["id"]
+        line = line_of(tokens, idx, self.block_line)
+        if self.ctx.resolve_ref is None:
+            raise SourceError(f"a cross-reference ('@{anchor}') cannot stand here", Location(self.path, line), "E321")
+        target = self.ctx.resolve_ref(anchor, line)
+        if target.kind in ("figure", "table", "box"):
+            text = escape(f"{self.words(target.kind)} {target.number}")
+        else:
+            text = escape(target.title)
+        return f'<a class="xref" href="{escape(self.href(target))}"{self._xref_attrs()}>{text}</a>'
+
+    def _xref_attrs(self) -> str:
+        return ""
 
     def renderInline(self, tokens, options, env):
         out = []
@@ -379,8 +623,8 @@ class _Renderer(RendererHTML):
         token = tokens[idx]
         line = line_of(tokens, idx, self.block_line)
         src = self.ctx.resolve_image(token.attrGet("src") or "", line)
-        alt = self.renderInlineAsText(token.children or [], options, env)
-        return f'<img src="{escape(src)}" alt="{escape(alt)}" />'
+        alt = token.attrGet("fig-alt") or self.renderInlineAsText(token.children or [], options, env)
+        return f'<img src="{escape(src)}" alt="{escape(str(alt))}" />'
 
     def citation(self, tokens, idx, options, env):
         if self.ctx.cite is None:
@@ -421,21 +665,12 @@ class ScreenRenderer(_Renderer):
     """The web page: the briefing's title is its h1, so a section's headings go one level down;
     a wide table scrolls sideways by itself instead of widening the page."""
 
-    def heading_open(self, tokens, idx, options, env):
-        self.block_line = tokens[idx].map[0] + 1 if tokens[idx].map else self.block_line
-        return self._one_level_down(tokens, idx, options, env)
-
-    def heading_close(self, tokens, idx, options, env):
-        return self._one_level_down(tokens, idx, options, env)
-
-    def _one_level_down(self, tokens, idx, options, env):
-        tokens = list(tokens)
-        tokens[idx] = tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}")
-        return self.renderToken(tokens, idx, options, env)
+    def _heading_tokens(self, tokens, idx):
+        return _Replaced(tokens, idx, tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}"))
 
     def table_open(self, tokens, idx, options, env):
         # Focusable, so that a keyboard can scroll a table wider than the screen (axe: scrollable-region-focusable).
-        return f'<div class="table-scroll" tabindex="0">{self.renderToken(tokens, idx, options, env)}'
+        return f'<div class="table-scroll" tabindex="0">{super().table_open(tokens, idx, options, env)}'
 
     def table_close(self, tokens, idx, options, env):
         return f"{self.renderToken(tokens, idx, options, env)}</div>\n"
@@ -444,9 +679,14 @@ class ScreenRenderer(_Renderer):
 class PrintRenderer(_Renderer):
     """One document for WeasyPrint: each note's text stands where it is called (`float: footnote`)."""
 
-    def render_section(self, md: MarkdownIt) -> str:
+    def render_section(self, md: MarkdownIt, tokens: list[Token]) -> str:
+        self.md = md
         self.notes = _footnote_bodies(self, self.section.tokens, md, self.section.env)
-        return self.render(_without_footnote_block(self.section.tokens), md.options, self.section.env)
+        return self.render(_without_footnote_block(tokens), md.options, self.section.env)
+
+    def _xref_attrs(self) -> str:
+        # print.css adds the target's page: "Figure 1, p. 4"
+        return f' data-page-label="{escape(self.words("page_abbr"))}"'
 
     def footnote_ref(self, tokens, idx, options, env):
         n, sub = tokens[idx].meta["id"], tokens[idx].meta.get("subId", 0)
@@ -466,6 +706,9 @@ class EbookRenderer(_Renderer):
 
     def _noteref_type(self) -> str:
         return ' epub:type="noteref"'
+
+    def _block_type(self, kind: str) -> str:
+        return ' epub:type="abstract"' if kind == "summary" else ""
 
     def footnote_block_open(self, tokens, idx, options, env):
         return '<section class="footnotes" epub:type="footnotes">\n'

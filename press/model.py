@@ -64,6 +64,7 @@ class Section:
     html: Fragments
     assets: tuple[Asset, ...]
     text: str        # the file's text, to point at lines when a character cannot be drawn
+    summary: Fragments | None = None   # its `::: summary` block, printed up front
 
     @property
     def title(self) -> str:
@@ -86,6 +87,8 @@ class Briefing:
     targets: TargetIndex     # everything a link or cross-reference reaches, by id
     timestamp: dt.datetime   # every date stamped into an output comes from here (UTC)
     edition_date: dt.date | None
+    summary: Fragments | None = None   # the briefing's `::: summary`, printed up front in every edition
+
     # The references and every citation's rendering (a record of its own, with ids `ref-<key>`
     # kept apart from heading ids at load time), and the people and identifiers.
     citations: "Citations" = field(default_factory=_no_citations, compare=False)

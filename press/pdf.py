@@ -8,13 +8,70 @@ import hashlib
 import logging
 import os
 import re
+from dataclasses import dataclass
 
 from . import fonts, templating
 from .errors import Location, PressError
+from .lang import direction
 from .model import Briefing
 from .templating import STYLES_DIR, TEMPLATES_DIR
+from .wordbreak import break_long_words
 
 from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
+
+# The manifest's `digits` (a counter style) for every number the PDF prints itself.
+DIGITS_CSS = """
+@page { @bottom-center { content: counter(page, DIGITS) } }
+nav.toc a::before { content: target-counter(attr(href), page, DIGITS) }
+::footnote-call { content: counter(footnote, DIGITS) }
+::footnote-marker { content: counter(footnote, DIGITS) ".\\2002" }
+"""
+DIGIT_CHARACTERS = {
+    "arabic-indic": "٠١٢٣٤٥٦٧٨٩", "persian": "۰۱۲۳۴۵۶۷۸۹", "devanagari": "०१२३४५६७८९",
+    "bengali": "০১২৩৪৫৬৭৮৯", "thai": "๐๑๒๓๔๕๖๗๘๙", "tamil": "௦௧௨௩௪௫௬௭௮௯",
+}
+XMP_NAMESPACES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#", "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+}
+# PDF/A predefines no pdfuaid schema: a PDF/A file that declares PDF/UA describes it (ISO 14289-1, 5).
+PDFUA_EXTENSION_SCHEMA = """<rdf:Description rdf:about="" xmlns:rdf="{rdf}" xmlns:pdfaExtension="{pdfaExtension}"
+ xmlns:pdfaSchema="{pdfaSchema}" xmlns:pdfaProperty="{pdfaProperty}"><pdfaExtension:schemas><rdf:Bag>
+<rdf:li rdf:parseType="Resource"><pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>{pdfuaid}</pdfaSchema:namespaceURI><pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource"><pdfaProperty:name>part</pdfaProperty:name>
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType><pdfaProperty:category>internal</pdfaProperty:category>
+<pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
+""".format(**XMP_NAMESPACES)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One kind of PDF: WeasyPrint's variant and options, with the CSS it needs."""
+
+    name: str
+    suffix: str               # of the output file, after the slug
+    weasyprint: str           # WeasyPrint's pdf_variant
+    css: str = ""             # added after print.css
+    output_intent: str | None = None
+    declare_ua: bool = False  # add the PDF/UA-1 identification WeasyPrint's variant lacks
+    summary: str = ""
+
+
+VARIANTS = {
+    # Tagged, /Lang, dc:title, artifacts: PDF/UA-1, what public bodies ask for.
+    "default": Variant("default", ".pdf", "pdf/ua-1", summary="PDF/UA-1 (accessible)"),
+    # For libraries and archives: PDF/A-3u that keeps the tags and the PDF/UA-1 declaration.
+    # PDF/A forbids image interpolation, and the emoji are bitmaps: draw them unsmoothed.
+    "archival": Variant("archival", "-archival.pdf", "pdf/a-3u", "html { image-rendering: crisp-edges }",
+                        output_intent="srgb", declare_ua=True, summary="PDF/A-3u and PDF/UA-1 (archival)"),
+    # For a print shop: PDF/X-4 with 3 mm bleed and crop marks outside the trim box. WeasyPrint's
+    # own device-cmyk intent writes no output intent without a CMYK profile: sRGB it is.
+    "press": Variant("press", "-press.pdf", "pdf/x-4", "@page { bleed: 3mm; marks: crop cross }",
+                     output_intent="srgb", declare_ua=True, summary="PDF/X-4 with bleed and crop marks (press)"),
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,14 +85,21 @@ def _font_config():
 def render_html(briefing: Briefing) -> str:
     m = briefing.manifest
     cover_href = m.cover.resolve().relative_to(m.root.resolve()).as_posix() if m.cover else ""
-    return templating.render(
+    html = templating.render(
         "print.html.j2", briefing=briefing,
         toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}",
         cover_href=cover_href, cover_alt=". ".join(p for p in (briefing.title, briefing.subtitle) if p))
+    if direction(briefing.language) == "rtl":
+        # Code reads left to right inside right-to-left text. WeasyPrint lays out each box on its
+        # own and knows no unicode-bidi: Unicode's isolates (LRI ... PDI) inside the box do it.
+        html = re.sub(r"<code>(.*?)</code>", "<code>\u2066\\1\u2069</code>", html, flags=re.S)
+    return break_long_words(html)  # WeasyPrint's time grows with the square of a word's length
 
 
-def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
-    """Typeset the briefing; fail on any character drawn as an empty box or any forbidden fetch."""
+def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "default") -> bytes:
+    """Typeset the briefing as the given variant (see VARIANTS); fail on any character drawn as
+    an empty box or any forbidden fetch."""
+    kind = VARIANTS[variant]
     fonts.require_fonts()
     import weasyprint  # slow to import: only when a PDF is really made
 
@@ -44,18 +108,35 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
     size = PAPER[paper or briefing.manifest.paper]
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()
-    stylesheets = [
-        weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config),
-        weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config),
-    ]
-    html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
+    html_text = render_html(briefing)
+    # Faces for the scripts Charis SIL and Noto Sans lack, page-number digits included.
+    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(briefing.manifest.digits, ""))
+    if families:
+        css = fonts.with_script_fonts((STYLES_DIR / "print.css").read_text(encoding="utf-8"), families)
+        sheet = weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
+                               font_config=font_config)
+    else:
+        sheet = weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config)
+    stylesheets = [sheet, weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config)]
+    if briefing.manifest.digits != "latin":
+        stylesheets.append(weasyprint.CSS(string=DIGITS_CSS.replace("DIGITS", briefing.manifest.digits),
+                                          font_config=font_config))
+    if kind.css:
+        stylesheets.append(weasyprint.CSS(string=kind.css, font_config=font_config))
+    options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}
+    if kind.output_intent:
+        options["output_intent"] = kind.output_intent
+    html = weasyprint.HTML(string=html_text, base_url=briefing.manifest.root.as_uri() + "/",
                            url_fetcher=fetcher)
-    with _missing_glyphs() as missing, _fixed_font_timestamps(briefing):
+    with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing):
         try:
-            document = html.render(stylesheets=stylesheets, font_config=font_config, pdf_tags=True)
+            document = html.render(stylesheets=stylesheets, font_config=font_config, **options)
+            if kind.declare_ua:
+                _declare_pdfua(document.metadata)
+            document.fonts = _MappedFonts(document.fonts)
             data = document.write_pdf(
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
-                pdf_tags=True, finisher=_metadata_finisher(briefing))
+                finisher=_metadata_finisher(briefing, document, writes_xmp=bool(kind.weasyprint)), **options)
         except ForbiddenResource as exc:
             raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
@@ -63,6 +144,11 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
         raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url))
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
+    if failed:  # an image WeasyPrint could not draw would be missing from the page
+        url, reason = failed[0]
+        name = url.rsplit("/", 1)[-1][:200]
+        raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", _locate_url(briefing, url),
+                         "E317")
     return data
 
 
@@ -121,28 +207,35 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
     return tostring(rdf, encoding="unicode").encode("utf-8")
 
 
-def _metadata_finisher(briefing: Briefing):
-    """Write the XMP metadata stream (WeasyPrint does only for PDF/A, /UA, /X), with our
-    identifiers and rights in the same rdf:RDF, and the same in the document information
-    dictionary. Nothing in it comes from the clock (no uuid, dates from the edition)."""
+def _metadata_finisher(briefing: Briefing, rendered, writes_xmp: bool):
+    """Our identifiers and rights in the XMP packet, in the same rdf:RDF as WeasyPrint's own
+    description (title, creators, dates); WeasyPrint writes the packet itself for PDF/A, /UA
+    and /X, else the finisher does. The same in the document information dictionary. Nothing
+    in it comes from the clock (no uuid, dates from the edition)."""
+    from xml.etree.ElementTree import fromstring, tostring
+
     extra = xmp_extra(briefing)
+    own = rendered.metadata.generate_rdf_metadata
+
+    def with_ours(*args) -> bytes:
+        rdf = fromstring(own(*args))
+        if extra is not None:
+            rdf.extend(list(fromstring(extra)))
+        return tostring(rdf, encoding="utf-8", xml_declaration=False)
+
+    rendered.metadata.generate_rdf_metadata = with_ours   # this document's metadata only
 
     def finish(document, pdf) -> None:
         import pydyf
 
-        from xml.etree.ElementTree import fromstring, tostring
-
         imp = briefing.imprint
-        # One rdf:RDF: WeasyPrint's own description (title, creators, dates), then ours.
-        rdf = fromstring(document.metadata.generate_rdf_metadata(None, None, None))
-        if extra is not None:
-            rdf.extend(list(fromstring(extra)))
-        packet = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
-                  + tostring(rdf, encoding="utf-8", xml_declaration=False)
-                  + b'</x:xmpmeta>\n<?xpacket end="r"?>')
-        stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=True)
-        pdf.add_object(stream)
-        pdf.catalog["Metadata"] = stream.reference
+        if not writes_xmp:
+            packet = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                      + document.metadata.generate_rdf_metadata(None, None, None)
+                      + b'</x:xmpmeta>\n<?xpacket end="r"?>')
+            stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=True)
+            pdf.add_object(stream)
+            pdf.catalog["Metadata"] = stream.reference
         if imp.licence:
             pdf.info["Rights"] = pydyf.String(imp.licence.name)
         if imp.doi:
@@ -175,6 +268,26 @@ def _missing_glyphs():
 
 
 @contextlib.contextmanager
+def _failed_images():
+    """Collect the images WeasyPrint could not load or draw (it logs them and leaves them out)."""
+    failed: list[tuple[str, str]] = []
+
+    class Handler(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if str(record.msg).startswith(("Failed to load image", "Failed to render SVG image")) and record.args:
+                reason = str(record.args[1]) if len(record.args) > 1 else "WeasyPrint cannot draw it"
+                failed.append((str(record.args[0]), reason))
+
+    logger = logging.getLogger("weasyprint")
+    handler = Handler(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield failed
+    finally:
+        logger.removeHandler(handler)
+
+
+@contextlib.contextmanager
 def _fixed_font_timestamps(briefing: Briefing):
     """fontTools stamps the clock into font subsets unless SOURCE_DATE_EPOCH is set."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
@@ -202,3 +315,44 @@ def _locate_url(briefing: Briefing, url: str) -> Location | None:
                 if needle in line:
                     return Location(asset.path, number)
     return None
+
+
+class _MappedFonts(dict):
+    """The document's fonts, each glyph mapped to some text when WeasyPrint writes its ToUnicode CMap.
+
+    WeasyPrint 70 maps a glyph that shares its cluster with another (a Devanagari vowel sign
+    drawn before its consonant) to the empty string, which makes the CMap malformed for PDF/UA-1
+    (7.21.7) and PDF/A. The cluster's text is already on the other glyph: this one gets U+2060
+    WORD JOINER, invisible and no word break. The fonts are drawn before they are written, so
+    `values()`, which the writer calls, is the moment to do it.
+    """
+
+    def values(self):
+        for font in super().values():
+            for glyph, text in font.to_unicode.items():
+                if not text:
+                    font.to_unicode[glyph] = "\u2060"
+        return super().values()
+
+
+def _declare_pdfua(metadata) -> None:
+    """Add `pdfuaid:part="1"` to the XMP packet WeasyPrint writes for another variant (PDF/A,
+    PDF/X), in the same rdf:Description where validators look; PDF/A also wants the schema
+    declared as an extension, and the packet uncompressed (a rule of PDF/A-1 some checkers
+    apply to every part)."""
+    from xml.etree.ElementTree import fromstring, register_namespace, tostring
+
+    generate, include = metadata.generate_rdf_metadata, metadata.include_in_pdf
+
+    def with_pdfua(variant, version, conformance):
+        for prefix, uri in XMP_NAMESPACES.items():
+            register_namespace(prefix, uri)
+        rdf = fromstring(generate(variant, version, conformance))
+        rdf[0].set(f"{{{XMP_NAMESPACES['pdfuaid']}}}part", "1")
+        if variant == "a":
+            rdf.append(fromstring(PDFUA_EXTENSION_SCHEMA))
+        return tostring(rdf)
+
+    metadata.generate_rdf_metadata = with_pdfua
+    metadata.include_in_pdf = lambda pdf, variant, version, conformance, compress: include(
+        pdf, variant, version, conformance, False)

@@ -5,8 +5,16 @@ The editions are the records of press.editions. An edition may link to other edi
 PDF also refreshes the web page. The state in the output folder is kept per briefing, so
 briefings built into one folder do not disturb each other's.
 
-All or nothing: every edition is rendered in memory before any file is written, and every
-file is written to a temporary name and renamed into place, under the output folder's lock.
+Safe by construction: the output folder may not be, or hold, the source folder; every path
+the build writes, renames or deletes is derived by the build and checked by press.output to
+lie inside the output folder without passing a symbolic link; the state file is validated
+the same way and ignored (a full rebuild) when anything in it is off.
+
+All or nothing: every edition is rendered in memory (in a worker under a memory and time
+budget, press.budget) before any file is written; every file of every edition, and the
+state, is then written to a temporary name, and only when all are written are they renamed
+into place, under the output folder's lock. A failure at any point (a full disk included)
+removes the temporaries and leaves every previous output byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -14,13 +22,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, fonts, output
-from .editions import EDITIONS, Edition, ordered
-from .errors import Location, PressError
+from . import __version__, budget, fonts, output
+from . import editions
+from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
+from .errors import Location, PressError, display_path
 from .manifest import Manifest, load_manifest
 from .media import media_type
 from .templating import STYLES_DIR, TEMPLATES_DIR
@@ -30,7 +40,6 @@ STATE_NAME = ".press-state.json"
 STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
 
 
-
 @dataclass(frozen=True)
 class Result:
     edition: str
@@ -38,6 +47,7 @@ class Result:
     size: int
     seconds: float
     rebuilt: bool
+SHA = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -48,8 +58,6 @@ class Download:
     name: str         # file name, beside index.html
     data: bytes
     media_type: str
-
-
 
 
 class Progress:
@@ -83,8 +91,28 @@ def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
         raise PressError(exc.strerror or str(exc), where) from None
 
 
+def output_folder(source: Path, out: Path) -> Path:
+    """The output folder, resolved; refused (E851) when it is the source folder, holds it, or
+    is reached from inside the source folder through a symbolic link."""
+    given = Path(os.path.abspath(out))
+    real_source, real_out = Path(source).resolve(), given.resolve()
+    if real_source == real_out or real_source.is_relative_to(real_out):
+        raise PressError(f"the output folder {display_path(out)} is the source folder or holds it: "
+                         "choose another --out", None, "E851")
+    for base in {Path(os.path.abspath(source)), real_source}:
+        if given.is_relative_to(base):  # the folders between are the sources': no links there
+            folder = base
+            for part in given.relative_to(base).parts:
+                folder = folder / part
+                if folder.is_symlink():
+                    raise PressError(f"the output folder {display_path(out)} is reached through the "
+                                     f"symbolic link {display_path(folder)} in the source folder", None, "E851")
+    return real_out
+
+
 def _build(source, out, formats, options, force, on_wait, progress, cache) -> list[Result]:
-    source, out = Path(source), Path(out)
+    source, shown = Path(source), Path(out)  # results name the folder as the user did
+    out = output_folder(source, out)
     progress = progress or Progress()
     names = ordered(formats)
     with output.build_lock(out, on_wait=on_wait):
@@ -92,59 +120,141 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
         output.remove_stale_temporaries(out)
         manifest = load_manifest(source)  # read once: the load below is given it
         options = {**options, "paper": options.get("paper") or manifest.paper}
-        everything = _read_state(out)
+        if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
+            names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
+        everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
-        common = _common_digest(manifest)
+        common = _common_digest(manifest, out)
         progress.stage("check inputs", time.perf_counter() - started)
 
-        plans: dict[str, _Plan] = {}
-        briefing = None
-        for name in names:  # in dependency order: render everything before writing anything
-            edition = EDITIONS[name]
-            plan = plans[name] = _Plan(edition)
-            bound = {key: options.get(key) for key in edition.options}
-            plan.digest = _inputs_digest(edition, common, bound,
-                                         {d: _output_hash(plans[d], state, d) for d in edition.dependencies()})
-            plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
-            if not plan.rebuild:
-                continue
-            if briefing is None:
-                t = time.perf_counter()
-                briefing = _load(source, manifest, cache, {EDITIONS[n].style for n in names if EDITIONS[n].style})
-                progress.stage("load sources", time.perf_counter() - t)
-            progress.rendering(name)
-            t = time.perf_counter()
-            if edition.is_folder:
-                downloads = [_download(plans[d], out, manifest) for d in edition.dependencies()]
-                plan.files = edition.render(briefing, downloads, **bound)
-            else:
-                plan.data = edition.render(briefing, **bound)
-            plan.seconds = time.perf_counter() - t
-            progress.rendered(name, plan.seconds)
+        def replan(render=None) -> dict[str, _Plan]:
+            return _plan(names, common, options, state, out, manifest, force, render)
+
+        plans = replan()  # without rendering: does anything need a rebuild at all?
+        if any(p.rebuild for p in plans.values()):
+            styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
+            plans = _render(source, manifest, options, replan, progress, cache, out, styles,
+                            [name for name, p in plans.items() if p.rebuild])
 
         t = time.perf_counter()
         results = []
-        for name in names:
-            plan, edition = plans[name], plans[name].edition
-            target = edition.target(out, manifest.slug)
-            if plan.rebuild:
-                if edition.is_folder:
-                    state[name] = {"inputs": plan.digest,
-                                   "files": _write_folder(out / edition.folder, plan.files,
-                                                          (state.get(name) or {}).get("files", {}),
-                                                          _claimed(everything, manifest.slug, name))}
-                    size = len(plan.files[edition.page])
+        with output.Batch(out) as batch:
+            for name in names:
+                plan, edition = plans[name], plans[name].edition
+                rel = _target(edition, manifest.slug)
+                if plan.rebuild:
+                    state[name] = _stage(batch, edition, plan, manifest.slug, state.get(name),
+                                         _claimed(everything, manifest.slug, name))
+                    size = len(plan.files[edition.page]) if edition.is_folder else len(plan.data)
                 else:
-                    output.write_bytes(target, plan.data)
-                    state[name] = {"inputs": plan.digest, "output": _sha(plan.data)}
-                    size = len(plan.data)
-            else:
-                size = target.stat().st_size
-            results.append(Result(name, target, size, plan.seconds, plan.rebuild))
-        if any(plan.rebuild for plan in plans.values()):
-            _write_state(out, everything)
-            progress.stage("write", time.perf_counter() - t)
+                    size = (out / rel).stat().st_size
+                results.append(Result(name, shown / rel, size, plan.seconds, plan.rebuild))
+            if any(plan.rebuild for plan in plans.values()):
+                batch.write(STATE_NAME, _state_bytes(everything), internal=True)
+                batch.commit()  # everything is written: now, and only now, rename it all into place
+                progress.stage("write", time.perf_counter() - t)
     return results
+
+
+def _bound(edition: Edition, options: dict) -> dict:
+    return {key: options.get(key) for key in edition.options}
+
+
+def _target(edition: Edition, slug: str) -> str:
+    """The edition's output, relative to the output folder; a file edition is one file in it."""
+    rel = edition.relative_target(slug)
+    if output.relative(rel) is None or (not edition.is_folder and "/" in rel):
+        raise output.UnsafePath(f"the {edition.name} edition's output '{rel[:200]}' is not a file name")
+    return rel
+
+
+def _plan(names, common, options, state, out, manifest, force, render=None) -> dict[str, _Plan]:
+    """Each edition's input hash and whether it must be rebuilt, in dependency order. With
+    `render`, each edition to rebuild is rendered before the next is planned, so an edition
+    linking to it sees the new output's hash (a PDF rebuilt to the same bytes changes nothing)."""
+    plans: dict[str, _Plan] = {}
+    for name in names:
+        edition = EDITIONS[name]
+        plan = plans[name] = _Plan(edition)
+        plan.digest = _inputs_digest(edition, common, _bound(edition, options),
+                                     {d: _output_hash(plans[d], state, d) for d in edition.dependencies()})
+        plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
+        if plan.rebuild and render is not None:
+            render(plan, plans)
+    return plans
+
+
+def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Progress, cache,
+            out: Path, styles: set[str], rebuilding: list[str]) -> dict[str, _Plan]:
+    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget)."""
+    loaded = []
+    if cache is not None:  # watch: load here, so the warm cache keeps what this load parsed
+        t = time.perf_counter()
+        loaded.append(_load(source, manifest, cache, styles))
+        progress.stage("load sources", time.perf_counter() - t)
+
+    def render(current: _Plan, plans: dict[str, _Plan]) -> None:
+        edition = current.edition
+        if not loaded:
+            t = time.perf_counter()
+            loaded.append(_load(source, manifest, None, styles))
+            progress.stage("load sources", time.perf_counter() - t)
+        progress.rendering(edition.name)
+        t = time.perf_counter()
+        if edition.is_folder:
+            downloads = [_download(plans[d], out, manifest) for d in edition.dependencies()]
+            current.files = edition.render(loaded[0], downloads, **_bound(edition, options))
+        else:
+            current.data = edition.render(loaded[0], **_bound(edition, options))
+        current.seconds = time.perf_counter() - t
+        progress.rendered(edition.name, current.seconds)
+
+    editions.warm(rebuilding)  # kept by this process for its next builds
+    return budget.run(lambda: plan(render), lambda: _largest_input(manifest, out))
+
+
+def _largest_input(manifest: Manifest, out: Path) -> Path | None:
+    files = _source_files(manifest, out)
+    return max(files, key=lambda p: (p.stat().st_size, str(p)), default=None)
+
+
+def _stage(batch: output.Batch, edition: Edition, plan: _Plan, slug: str, recorded: dict | None,
+           claimed: set[str]) -> dict:
+    """Write the edition's files to temporaries; return its new state entry."""
+    rel = _target(edition, slug)
+    if not edition.is_folder:
+        batch.write(rel, plan.data)
+        return {"inputs": plan.digest, "output": _sha(plan.data), "path": rel}
+    folder = edition.folder
+    previous = (recorded or {}).get("files") or {}
+    hashes = {name: _sha(data) for name, data in plan.files.items()}
+    for name in plan.files:
+        if output.relative(name) is None:
+            raise output.UnsafePath(f"the {edition.name} edition would write '{name[:200]}'")
+        if previous.get(name) == hashes[name] and _file_sha(out_of(batch, folder, name)) == hashes[name]:
+            continue  # unchanged bytes are not rewritten
+        batch.write(name, plan.files[name], base=folder)
+    for name in set(previous) - set(plan.files) - claimed:  # what the last build wrote, and no longer
+        batch.remove(name, base=folder)
+    return {"inputs": plan.digest, "folder": folder, "files": hashes}
+
+
+def out_of(batch: output.Batch, folder: str, name: str) -> Path | None:
+    try:
+        return output.inside(batch.root, f"{folder}/{name}")
+    except output.UnsafePath:
+        return None
+
+
+def _file_sha(path: Path | None) -> str | None:
+    data = output.read_file(path) if path is not None else None
+    return None if data is None else _sha(data)
+
+
+def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
+    """The files of folder edition `name` that other briefings' builds wrote."""
+    return {rel for other, editions in briefings.items() if other != slug
+            for rel in ((editions.get(name) or {}).get("files") or {})}
 
 
 def _load(source: Path, manifest: Manifest, cache, styles):
@@ -160,48 +270,22 @@ def _sha(data: bytes) -> str:
 
 
 def _output_hash(plan: _Plan, state: dict, name: str) -> str:
-    """The hash of a file edition's output as it will be after this build."""
+    """The hash of a file edition's output as it will be after this build ('' when it is to be
+    rebuilt and not rendered yet)."""
     if plan.data is not None:
         return _sha(plan.data)
+    if plan.rebuild:
+        return ""
     return (state.get(name) or {}).get("output", "")
 
 
 def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
     edition = plan.edition
-    target = edition.target(out, manifest.slug)
-    data = plan.data if plan.data is not None else target.read_bytes()
+    target = out / _target(edition, manifest.slug)
+    data = plan.data if plan.data is not None else output.read_file(target)
+    if data is None:
+        raise output.UnsafePath("is not a regular file: build it again with --force", target)
     return Download(edition.name, target.name, data, media_type(target))
-
-
-def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
-    """The files of folder edition `name` that other briefings' builds wrote."""
-    return {rel for other, editions in briefings.items() if other != slug
-            for rel in ((editions.get(name) or {}).get("files") or {})}
-
-
-def _write_folder(folder: Path, files: dict[str, bytes], previous: dict[str, str],
-                  claimed: set[str] = frozenset()) -> dict[str, str]:
-    """Write a folder edition: files whose bytes are unchanged are left alone, the page last;
-    files the previous build wrote and this one does not are removed, unless another
-    briefing's build wrote them too."""
-    hashes = {rel: _sha(data) for rel, data in files.items()}
-    for rel in sorted(files, key=lambda r: r.count("/") == 0 and r.endswith(".html")):
-        target = folder / rel
-        if previous.get(rel) == hashes[rel] and target.is_file() and _sha(target.read_bytes()) == hashes[rel]:
-            continue
-        output.write_bytes(target, files[rel])
-    for rel in set(previous) - set(files) - claimed:
-        stale = folder / rel
-        if stale.is_file():
-            stale.unlink()
-        for parent in stale.parents:  # and the folders it leaves empty
-            if parent == folder or not parent.is_relative_to(folder):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break
-    return hashes
 
 
 def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, manifest: Manifest) -> bool:
@@ -209,21 +293,31 @@ def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path,
         return False
     if edition.is_folder:
         files = recorded.get("files") or {}
-        folder = out / edition.folder
         return edition.page in files and all(
-            (folder / rel).is_file() and _sha((folder / rel).read_bytes()) == sha for rel, sha in files.items())
-    target = edition.target(out, manifest.slug)
-    return target.is_file() and _sha(target.read_bytes()) == recorded.get("output")
+            _file_sha(out_of_folder(out, edition.folder, rel)) == sha for rel, sha in files.items())
+    return _file_sha(out / _target(edition, manifest.slug)) == recorded.get("output")
 
 
-def _common_digest(manifest: Manifest) -> dict[str, bytes]:
+def out_of_folder(out: Path, folder: str, rel: str) -> Path | None:
+    try:
+        return output.inside(out, f"{folder}/{rel}")
+    except output.UnsafePath:
+        return None
+
+
+def _source_files(manifest: Manifest, out: Path | None = None) -> list[Path]:
+    """What a build may read: regular files whose real path is inside the source folder, but
+    not hidden ones, nor anything in the output folder when it lies inside the source folder."""
+    root = manifest.root.resolve()
+    return sorted(p for p in manifest.root.rglob("*")
+                  if p.is_file() and not _hidden(p, manifest.root) and p.resolve().is_relative_to(root)
+                  and not (out is not None and p.resolve().is_relative_to(out)))
+
+
+def _common_digest(manifest: Manifest, out: Path | None = None) -> dict[str, bytes]:
     """Hashes shared by the editions' inputs: the sources, this package, the fonts."""
     sources = hashlib.sha256()
-    root = manifest.root.resolve()
-    # Only what a build may read: regular files whose real path is inside the source folder.
-    files = sorted(p for p in manifest.root.rglob("*")
-                   if p.is_file() and not _hidden(p, manifest.root) and p.resolve().is_relative_to(root))
-    for path in files:
+    for path in _source_files(manifest, out):
         with open(path, "rb") as handle:  # in chunks: a stray huge file must not fill the memory
             content = hashlib.file_digest(handle, "sha256").digest()
         sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + content)
@@ -231,7 +325,8 @@ def _common_digest(manifest: Manifest) -> dict[str, bytes]:
     for path in sorted(PACKAGE_DIR.glob("*.py")):  # the writers are lazy-imported: hash them all
         code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     font_hash = hashlib.sha256()
-    for family, paths in sorted(fonts.font_files().items()):
+    # The script faces too: a font installed or updated may change which face draws a character.
+    for family, paths in sorted({**fonts.font_files(), **fonts.script_font_files()}.items()):
         for path in paths:
             stat = path.stat()
             font_hash.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
@@ -258,39 +353,43 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def _read_state(out: Path) -> dict[str, dict]:
-    """Each briefing's editions as the last builds in `out` recorded them, by slug."""
+def read_state(out: Path) -> dict[str, dict]:
+    """Each briefing's editions as the last builds in `out` recorded them, by slug. A state
+    file that is not exactly what a build writes (a link, bad JSON, a path that is absolute,
+    climbs out, or is not a plain relative path, a hash that is not one) is ignored whole:
+    everything is rebuilt, and nothing it names is ever deleted."""
+    raw = output.read_file(out / STATE_NAME)
     try:
-        state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        state = json.loads(raw.decode("utf-8")) if raw is not None else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        return {}  # another format: rebuild everything
+        return {}
     briefings = state.get("briefings")
-    return briefings if isinstance(briefings, dict) else {}
+    if not isinstance(briefings, dict) or not all(
+            isinstance(slug, str) and isinstance(editions, dict)
+            and all(_valid_entry(name, entry) for name, entry in editions.items())
+            for slug, editions in briefings.items()):
+        return {}
+    return briefings
 
 
-def _write_state(out: Path, briefings: dict[str, dict]) -> None:
-    state = {"format": STATE_FORMAT, "briefings": briefings}
-    output.write_bytes(out / STATE_NAME, json.dumps(state, indent=1, sort_keys=True).encode())
+def _valid_entry(name: object, entry: object) -> bool:
+    if not isinstance(name, str) or not isinstance(entry, dict) or not _is_sha(entry.get("inputs")):
+        return False
+    if "files" in entry:
+        files, folder = entry.get("files"), entry.get("folder")
+        return (isinstance(folder, str) and output.relative(folder) is not None and "/" not in folder
+                and isinstance(files, dict)
+                and all(output.relative(rel) is not None and _is_sha(sha) for rel, sha in files.items()))
+    path = entry.get("path")
+    return (_is_sha(entry.get("output")) and isinstance(path, str) and output.relative(path) is not None
+            and "/" not in path)
 
 
-def clean(out: Path) -> list[Path]:
-    """Remove the output folder's editions and build state."""
-    import shutil
+def _is_sha(value: object) -> bool:
+    return isinstance(value, str) and SHA.fullmatch(value) is not None
 
-    out = Path(out)
-    if not out.exists():
-        return []
-    with output.build_lock(out):
-        removed = sorted(out.iterdir())
-        for path in removed:
-            if path.name == output.LOCK_NAME:
-                continue
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-    (out / output.LOCK_NAME).unlink(missing_ok=True)
-    try:
-        out.rmdir()
-    except OSError:
-        pass
-    return [p for p in removed if p.name != output.LOCK_NAME]
+
+def _state_bytes(briefings: dict[str, dict]) -> bytes:
+    return json.dumps({"format": STATE_FORMAT, "briefings": briefings}, indent=1, sort_keys=True).encode()

@@ -8,7 +8,8 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .media import media_type
+from .errors import Location, PressError
+from .media import IMAGE_SUFFIXES, media_type
 
 
 class ForbiddenResource(FatalURLFetchingError):
@@ -16,12 +17,14 @@ class ForbiddenResource(FatalURLFetchingError):
 
     def __init__(self, url: str, reason: str):
         super().__init__(f"{reason}: {url}")
-        self.url, self.reason = url, reason
+        self.url, self.reason = str(url), reason
 
 
 class ConfinedFetcher(URLFetcher):
     """A URL fetcher that never opens a network connection or a file outside `roots`.
 
+    A picture is served as press.images checked it (an SVG re-serialized from its allow-list,
+    a raster validated by its content), never as the file's own bytes.
     WeasyPrint swallows exceptions raised while it draws an SVG image (an SVG's own
     `<image href=...>` or `url()`), so every refusal is also kept in `refused`: the caller
     must fail the build when it is not empty (see pdf.pdf_bytes).
@@ -48,4 +51,16 @@ class ConfinedFetcher(URLFetcher):
             raise self._refuse(url, "the editions may only use files inside the briefing's folder")
         if not path.is_file():
             raise self._refuse(url, "file not found")
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return self._picture(url, path)
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": media_type(path)})
+
+    def _picture(self, url: str, path: Path) -> URLFetcherResponse:
+        from . import images
+
+        root = next(root for root in self.roots if path.is_relative_to(root))
+        try:
+            picture = images.load(path, root, Location(path))
+        except PressError as exc:
+            raise self._refuse(url, exc.bare_message) from None
+        return URLFetcherResponse(path.as_uri(), body=picture.data, headers={"Content-Type": picture.media_type})

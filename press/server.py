@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import re
+import stat
 import threading
 from functools import partial
 from pathlib import Path
+from urllib.parse import unquote
 
-from . import media
+from . import media, output
 
 EVENTS_PATH = "/__press/events"
+MAX_URL = 2048  # characters of a request's path
 # Text is served as UTF-8; .epub and .pdf with their own types, so that a phone's browser
 # hands the EPUB to its reading app.
 MEDIA_TYPES = {suffix: f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
@@ -87,7 +92,9 @@ class LiveReload:
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files from one folder: no listings, no hidden files, no caching."""
+    """Regular files inside one folder, never through a symbolic link: no listings, no hidden
+    files, no caching. A malformed path is a 400, anything else not servable a 404; no
+    request ever ends in a traceback."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MEDIA_TYPES}
     live: LiveReload | None = None
@@ -106,45 +113,86 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if self.log:
             self.log(f"{self.address_string()} {format % args}")
 
-    def list_directory(self, path):
-        self.send_error(404)
-        return None
-
-    def _hidden(self) -> bool:
-        path = self.path.split("?", 1)[0].split("#", 1)[0]
-        return any(part.startswith(".") for part in path.split("/") if part)
-
     def do_GET(self) -> None:
-        if self.live and self.path.split("?", 1)[0] == EVENTS_PATH:
-            return self._events()
-        if self._hidden():
-            return self.send_error(404)
-        if self.live:
-            local = Path(self.translate_path(self.path))
-            if local.is_dir() and self.path.split("?", 1)[0].endswith("/"):
-                local = local / "index.html"
-            if local.suffix == ".html" and local.is_file():
-                return self._page(local)
-        super().do_GET()
+        self._answer(body=True)
 
     def do_HEAD(self) -> None:
-        if self._hidden():
-            return self.send_error(404)
-        super().do_HEAD()
+        self._answer(body=False)
 
-    def _page(self, local: Path) -> None:
+    def _answer(self, body: bool) -> None:
+        try:
+            if body and self.live and self.path.split("?", 1)[0] == EVENTS_PATH:
+                return self._events()
+            found = self._file()
+            if isinstance(found, int):
+                return self.send_error(found)
+            if isinstance(found, str):  # a folder asked for without its slash
+                self.send_response(301)
+                self.send_header("Location", found)
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
+            data = output.read_file(found)
+            if data is None:
+                return self.send_error(404)
+            if self.live and found.suffix == ".html":
+                data = self._with_reload_script(data)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(found)))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as exc:  # never a traceback, never a dropped connection without an answer
+            if self.log:
+                self.log(f"error answering {self.path[:200]!r}: {type(exc).__name__}: {exc}")
+            try:
+                self.send_error(500)
+            except Exception:
+                self.close_connection = True
+
+    def _file(self) -> Path | int | str:
+        """The regular file a request names, or an HTTP status, or where to redirect."""
+        if len(self.path) > MAX_URL:
+            return 414
+        raw = self.path.split("?", 1)[0].split("#", 1)[0]
+        if not raw.startswith("/") or "\\" in raw or re.search(r"%(2f|5c|00)", raw, re.IGNORECASE):
+            return 400  # encoded slashes, backslashes, NUL: never a file's name
+        try:
+            path = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            return 400
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
+            return 400
+        parts = [part for part in path.split("/") if part]
+        if any(part in (".", "..") for part in parts):
+            return 400
+        if any(part.startswith(".") for part in parts):
+            return 404  # hidden files: the build's state and lock, editors' leftovers
+        local = Path(self.directory)
+        for part in ["", *parts]:  # the site folder itself, then each part: no symbolic link
+            local = local / part if part else local
+            try:
+                info = os.lstat(local)
+            except (OSError, ValueError):
+                return 404
+            if stat.S_ISLNK(info.st_mode):
+                return 404
+        if stat.S_ISDIR(info.st_mode):
+            if not path.endswith("/"):
+                return raw + "/"
+            local = local / "index.html"
+        return local
+
+    def _with_reload_script(self, data: bytes) -> bytes:
         """An HTML page with the reload script added (the file itself is left as built)."""
         version, _ = self.live.snapshot()
-        html = local.read_bytes().decode("utf-8")
+        html = data.decode("utf-8", "replace")
         script = RELOAD_SCRIPT % {"version": version, "path": EVENTS_PATH}
         at = html.rfind("</body>")
         html = html[:at] + script + html[at:] if at >= 0 else html + script
-        data = html.encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", MEDIA_TYPES[".html"])
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        return html.encode("utf-8")
 
     def _events(self) -> None:
         self.send_response(200)
@@ -177,6 +225,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A broken request is that client's problem: no traceback on the editor's terminal."""
 
 
 def start(folder: Path, port: int, live: LiveReload | None = None, log=None) -> Server:

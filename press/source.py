@@ -6,12 +6,13 @@ rendered, because links between sections need every heading's id.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import citations, limits, markdown, people, svg, targets
+from . import citations, cover, images, limits, markdown, people, targets
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
@@ -20,8 +21,11 @@ from .sizes import human_size
 from .templating import labels
 
 LINK_SCHEMES = ("http", "https", "mailto")
+# The EPUB document the summary is printed in, after the disclaimer (see press/epub.py).
+SUMMARY_DOCUMENT = "disclaimer.xhtml"
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
@@ -30,6 +34,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     `manifest` is the folder's manifest when the caller has already read it; sections are
     rendered in `styles` only (see markdown.RENDERERS), the others are None."""
     manifest = manifest or load_manifest(Path(source_dir))
+    cover.check(manifest)
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
     index = target_index(parsed)
@@ -45,6 +50,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
         disclaimer_html=render_disclaimer(md, manifest),
         sections=sections,
         targets=index,
+        summary=next((s.summary for s in sections if s.summary), None),
         timestamp=timestamp,
         edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
         citations=cited,
@@ -74,10 +80,12 @@ def edition_timestamp(manifest: Manifest) -> dt.datetime:
     """SOURCE_DATE_EPOCH if set, else the manifest's date at midnight UTC; never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise PressError(f"SOURCE_DATE_EPOCH must be a number of seconds, not '{epoch}'") from None
+        # Seconds since 1970 as `date +%s` prints them, up to the end of year 9999 (the last
+        # a date in the editions can show); the check on the digits comes before int().
+        if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12 or int(epoch) > LAST_EPOCH:
+            raise PressError(f"SOURCE_DATE_EPOCH must be a whole number of seconds from 0 to {LAST_EPOCH} "
+                             f"(the end of 9999), not '{epoch[:40]}'", code="E108")
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
     if manifest.date:
         return dt.datetime.combine(manifest.date, dt.time(), tzinfo=dt.timezone.utc)
     return UNDATED
@@ -100,6 +108,11 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             problems.append(exc)
             if total > limits.MAX_TOTAL_BYTES:
                 break
+    if not problems:
+        try:
+            markdown.check_totals(parsed)
+        except PressError as exc:
+            problems.append(exc)
     if problems:
         raise Problems(problems)
     return parsed
@@ -142,11 +155,21 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         def link_for(href: str, line: int, section=section, number=number):
             return resolve_link(href, Location(section.path, line), number, parsed, by_path, index)
 
+        def ref_for(anchor: str, line: int, section=section):
+            return index.resolve_ref(anchor, Location(section.path, line))
+
+        words = labels(manifest.language)
         ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
-                                     f"{labels(manifest.language)['notes']}: {section.title.title}",
-                                     f"{section.title.anchor}.xhtml", cite_renderer(cited, index))
+                                     f"{words['notes']}: {section.title.title}",
+                                     f"{section.title.anchor}.xhtml", ref_for, words,
+                                     cite=cite_renderer(cited, index))
+        # The summary stands apart from its section (after the disclaimer): links from it
+        # always name their document in the EPUB.
+        apart = dataclasses.replace(ctx, document=SUMMARY_DOCUMENT)
         try:
             html = {style: markdown.render(md, section, style, ctx) for style in markdown.STYLES if style in styles}
+            summary = {style: markdown.render_summary(md, section, style, apart)
+                       for style in markdown.STYLES if style in styles}
         except PressError as exc:
             problems.append(exc)
             continue
@@ -157,6 +180,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             html=Fragments(**html),
             assets=tuple(assets.values()),
             text=section.text,
+            summary=Fragments(**summary) if any(summary.values()) else None,
         ))
         if cache is not None:
             cache.keep(manifest, parsed, number, index, styles, sections[-1], cited.digest)
@@ -190,7 +214,9 @@ def resolve_link(href: str, at: Location, number: int, parsed: list[markdown.Par
     return index.resolve(unquote(parts.fragment), at)
 
 
-def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: bool = True) -> Asset:
+def image_asset(root: Path, section_path: Path, src: str, line: int, check_content: bool = True) -> Asset:
+    """The picture `src` used at `line`: inside the folder, and (unless `check` lints it with
+    images.problems itself) checked by its content, so every edition can draw it."""
     at = Location(section_path, line)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
@@ -204,10 +230,8 @@ def image_asset(root: Path, section_path: Path, src: str, line: int, check_svg: 
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at, "E312")
     if not path.is_file():
         raise SourceError(f"image '{unquote(parts.path)}' does not exist", at, "E313")
-    if path.suffix.lower() == ".svg" and check_svg:
-        found = svg.problems(path, root)
-        if found:
-            raise SourceError(found[0][1], Location(path, found[0][0]), "E315")
+    if check_content:
+        images.load(path, root, at, href)
     return Asset(href=href, path=path, media_type=media_type(path))
 
 

@@ -49,6 +49,10 @@ RESERVED_IDS = frozenset(PAGE_IDS.values()) | frozenset(DOCUMENT_IDS)
 
 # Kinds of target. A new kind (a citation) is one more constant and the code that finds it.
 SECTION, SUBSECTION, HEADING, FOOTNOTE = "section", "subsection", "heading", "footnote"
+FIGURE, TABLE, BOX = "figure", "table", "box"
+# What each cross-reference prefix may name (press.blocks.CROSSREF_PREFIXES).
+REFERABLE = {"fig": (FIGURE,), "tbl": (TABLE,), "box": (BOX,), "sec": (SECTION, SUBSECTION, HEADING)}
+
 REFERENCE = "reference"   # an entry of the references (`ref-<key>`), see press/citations
 
 
@@ -164,6 +168,7 @@ class TargetIndex:
         self.expected: dict[str, tuple[Claim, str]] = {}
         self.repeats: list[tuple[Claim, Claim, str]] = []
         self.errors: list[SourceError] = []
+        self.numbers: tuple = ()   # each section's first figure, table and box numbers (press.cache)
 
     def add(self, target: Target) -> None:
         self.targets[target.id] = target
@@ -176,7 +181,17 @@ class TargetIndex:
 
     def signature(self) -> tuple:
         """What a rendered section depends on besides its own text (see press/cache)."""
-        return tuple((t.id, t.kind, t.section, t.number) for t in self.targets.values())
+        return tuple((t.id, t.kind, t.section, t.number, t.title) for t in self.targets.values()) + self.numbers
+
+    def resolve_ref(self, anchor: str, at: Location) -> Target:
+        """The target a cross-reference (`@fig-x`) names, of the kind its prefix says."""
+        kinds = REFERABLE[anchor.split("-", 1)[0]]
+        target = self.targets.get(anchor)
+        if target is None or target.kind not in kinds:
+            what = "section or heading" if kinds[0] == SECTION else kinds[0]
+            found = f" ('{anchor}' is a {target.kind})" if target else ""
+            raise SourceError(f"cross-reference '@{anchor}': no {what} has that id{found}", at, "E305")
+        return target
 
     def resolve(self, anchor: str, at: Location, section: int | None = None, in_file: str = "",
                 href: str = "") -> Target:
@@ -210,16 +225,17 @@ def build_index(parsed: list) -> TargetIndex:
     headings: list[tuple[int, int, object]] = []
     for s, section in enumerate(parsed):
         for n, heading in enumerate(section.headings):
-            wanted = str(section.front_matter.get("id", "")) if n == 0 else ""
+            wanted = (str(section.front_matter.get("id", "")) if n == 0 else "") or heading.explicit_id
             at = Location(section.path, heading.line)
             claims.append(Claim(wanted or heading_base(heading.title, f"section-{s + 1}"), bool(wanted), at,
                                 heading.title))
             headings.append((s, n, heading))
-    heading_ids = allocate(claims, taken)
+    numbered = _numbered(parsed, index)  # figures, tables, boxes: their ids are explicit
+    heading_ids = allocate(claims + [claim for claim, _ in numbered], taken)
     index.errors += heading_ids.errors
     index.expected.update(heading_ids.expected)
     index.repeats += heading_ids.repeats
-    for (s, n, heading), anchor in zip(headings, heading_ids.ids):
+    for (s, n, heading), anchor in zip(headings, heading_ids.ids[: len(headings)]):
         heading.anchor = anchor
         heading.token.attrSet("id", anchor)
     # A heading's slug without the letter ids must start with ("2024 results" -> s-2024-results).
@@ -230,8 +246,46 @@ def build_index(parsed: list) -> TargetIndex:
     for (s, n, heading), claim, anchor in zip(headings, claims, heading_ids.ids):
         kind = SECTION if n == 0 else SUBSECTION if heading.level == 2 else HEADING
         index.add(Target(anchor, kind, s, documents[s], claim.location, heading.title))
+    for claim, target in numbered:
+        index.add(target._replace(document=documents[target.section]))
     _index_footnotes(parsed, index, taken, documents)
     return index
+
+
+def _numbered(parsed: list, index: TargetIndex) -> list[tuple[Claim, Target]]:
+    """Number the figures, tables and boxes in reading order across the briefing (on their
+    tokens, for the renderers); those with an id become targets. One summary in a briefing."""
+    counters = {FIGURE: 0, TABLE: 0, BOX: 0}
+    found: list[tuple[Claim, Target]] = []
+    numbers = []
+    summary = None
+    for s, section in enumerate(parsed):
+        first = dict(counters)
+        for token in section.tokens:
+            meta = token.meta or {}
+            if token.type == "paragraph_open" and meta.get("figure"):
+                kind, anchor, title = FIGURE, meta["figure"], ""
+            elif token.type == "table_open" and meta.get("table"):
+                kind, anchor, title = TABLE, meta["table"], ""
+            elif token.type == "container_div_open" and meta.get("kind") == "box":
+                kind, anchor, title = BOX, meta.get("id", ""), meta.get("title", "")
+            else:
+                if token.type == "container_div_open" and meta.get("kind") == "summary":
+                    at = Location(section.path, token.map[0] + 1 if token.map else 1)
+                    if summary is not None:
+                        index.errors.append(SourceError(f"a second summary (the first is at {summary}): "
+                                                        "a briefing has one", at, "E213"))
+                    summary = summary or at
+                continue
+            counters[kind] += 1
+            meta["number"] = counters[kind]
+            if anchor:
+                at = Location(section.path, token.map[0] + 1 if token.map else 1)
+                found.append((Claim(anchor, True, at, anchor),
+                              Target(anchor, kind, s, "", at, title, counters[kind])))
+        numbers.append((s, first[FIGURE], first[TABLE], first[BOX]))
+    index.numbers = tuple(numbers)
+    return found
 
 
 def _index_footnotes(parsed: list, index: TargetIndex, taken: set[str], documents: list[str]) -> None:

@@ -9,11 +9,20 @@ from types import SimpleNamespace
 
 import jinja2
 
+from .lang import direction
 from .targets import PAGE_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STYLES_DIR = PROJECT_ROOT / "styles"
+
+
+def _data_dir(name: str) -> Path:
+    """templates/ or styles/: inside the package once installed (`pip install .`), else the checkout's."""
+    installed = Path(__file__).resolve().parent / name
+    return installed if installed.is_dir() else PROJECT_ROOT / name
+
+
+TEMPLATES_DIR = _data_dir("templates")
+STYLES_DIR = _data_dir("styles")
 
 # Words the editions print around the author's text, by primary language subtag.
 LABELS = {
@@ -21,6 +30,9 @@ LABELS = {
            "notes": "Notes", "edition": "Edition of", "cover": "Cover", "title_page": "Title page",
            "download": "Download", "for_ereaders": "for e-readers", "for_print": "for print",
            "skip": "Skip to the text", "start": "Beginning",
+           "figure": "Figure", "table": "Table", "box": "Box", "page_abbr": "p.", "label_sep": ": ",
+           "summary": "Summary", "recommendations": "Recommendations", "note": "Note", "tip": "Tip",
+           "important": "Important", "warning": "Warning", "caution": "Caution",
            "references": "References", "about_authors": "About the authors",
            "about_publisher": "About the publisher", "imprint": "Imprint", "how_to_cite": "How to cite",
            "cite_this": "Cite this briefing", "licence": "Licence", "series": "Series", "isbn": "ISBN",
@@ -31,23 +43,39 @@ LABELS = {
            "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
            "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
            "skip": "Aller au texte", "start": "Début",
+           "figure": "Figure", "table": "Tableau", "box": "Encadré", "page_abbr": "p.", "label_sep": "\u00a0: ",
+           "summary": "Résumé", "recommendations": "Recommandations", "note": "Note", "tip": "Astuce",
+           "important": "Important", "warning": "Avertissement", "caution": "Attention",
            "references": "Références", "about_authors": "À propos des auteurs",
            "about_publisher": "À propos de l’éditeur", "imprint": "Mentions", "how_to_cite": "Pour citer",
            "cite_this": "Citer cette note", "licence": "Licence", "series": "Collection", "isbn": "ISBN",
            "doi": "DOI", "issn": "ISSN", "published_by": "Publié par", "published": "Publié le",
            "pdf_edition": "édition PDF", "epub_edition": "édition EPUB", "bibtex": "BibTeX", "ris": "RIS",
            "for_reference_managers": "pour les logiciels de références"},
+    "de": {"contents": "Inhalt", "disclaimer": "Hinweis", "further_reading": "Weiterführende Literatur",
+           "notes": "Anmerkungen", "edition": "Ausgabe vom", "cover": "Umschlag", "title_page": "Titelseite",
+           "download": "Herunterladen", "for_ereaders": "für E-Reader", "for_print": "für den Druck",
+           "skip": "Zum Text springen", "start": "Anfang"},
+    "ar": {"contents": "المحتويات", "disclaimer": "تنبيه", "further_reading": "لمزيد من القراءة",
+           "notes": "الحواشي", "edition": "طبعة", "cover": "الغلاف", "title_page": "صفحة العنوان",
+           "download": "تنزيل", "for_ereaders": "للقارئات الإلكترونية", "for_print": "للطباعة",
+           "skip": "انتقل إلى النص", "start": "البداية"},
 }
 MONTHS = {
     "en": ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"],
     "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+           "November", "Dezember"],
+    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
+           "نوفمبر", "ديسمبر"],
 }
 
 
 def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+    # English for any word a language does not have yet, never a template error.
+    return {**LABELS["en"], **LABELS.get(language.split("-")[0].lower(), {})}
 
 
 def long_date(value: dt.date | None, language: str) -> str:
@@ -70,6 +98,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.globals["labels"] = labels
+    env.globals["direction"] = direction
     env.globals["further_reading_id"] = FURTHER_READING_ID
     env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.targets)
     return env

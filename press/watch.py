@@ -14,11 +14,12 @@ import queue
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
 
-from . import cli_output, pipeline, server
+from . import cli_output, editions, pipeline, server
 from .cache import SectionCache
 from .errors import PressError, display_path
 from .sizes import human_size
@@ -33,6 +34,8 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
     source, out = Path(source), Path(out)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
     cache = SectionCache() if watch else None
+    if watch:
+        editions.warm()  # each rebuild's render is forked from here: warm once, not every time
     error = _build(source, out, cache, verbosity)
     page = out / "html" / "index.html"
     if error and not watch:
@@ -77,14 +80,15 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
     """One build of every edition; an error is printed and returned, never raised."""
     started = time.perf_counter()
     try:
-        results = pipeline.build(source, out, list(pipeline.EDITIONS), cache=cache,
+        results = pipeline.build(source, out, list(editions.ALL), cache=cache,
                                  progress=cli_output.Reporter(verbosity),
                                  on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True))
-    except PressError as exc:
-        click.echo(exc.format_message(), err=True)
+    except Exception as exc:  # whatever it is, the loop and the server go on with the last good build
+        message = _one_line(exc, verbosity)
+        click.echo(message, err=True)
         if changed is not None:
             click.echo("build failed: the last good outputs are kept; watching for changes", err=True)
-        return exc.format_message()
+        return message
     if changed is None:
         cli_output.report(results, verbosity)
     elif verbosity > cli_output.QUIET:
@@ -99,6 +103,18 @@ def _build(source: Path, out: Path, cache: SectionCache | None, verbosity: int,
         else:
             click.echo("nothing to rebuild: every edition is up to date")
     return None
+
+
+def _one_line(exc: Exception, verbosity: int) -> str:
+    """The error as the user sees it: PressError's own line; anything else in one line, with
+    its traceback only in --verbose."""
+    if isinstance(exc, PressError):
+        if verbosity >= cli_output.VERBOSE and getattr(exc, "details", None):
+            click.echo(exc.details, err=True)
+        return exc.format_message()
+    if verbosity >= cli_output.VERBOSE:
+        click.echo("".join(traceback.format_exception(exc)), err=True)
+    return f"the build failed: {type(exc).__name__}: {str(exc)[:300]} (--verbose shows where)"
 
 
 def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload | None, verbosity: int) -> None:

@@ -9,7 +9,7 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import people, templating
+from . import fonts, images, people, templating
 from .model import Briefing
 from .media import media_type
 from .sizes import human_size
@@ -22,8 +22,8 @@ DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print")
 
 def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for asset in briefing.assets:
-        files[asset.href] = asset.path.read_bytes()
+    for asset in briefing.assets:  # checked, sanitized, scaled for a screen
+        files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     for download in downloads:
         files[download.name] = download.data
     for name, text in citation_files(briefing).items():
@@ -87,8 +87,10 @@ def render_page(briefing: Briefing, downloads) -> str:
     cite_files = [{"href": name, "type": media_type(name), "format": words["bibtex" if name.endswith(".bib") else "ris"],
                    "purpose": words["for_reference_managers"]} for name in citation_files(briefing)]
     pdf = next((d.name for d in downloads if d.edition == "pdf"), None)
-    return templating.render(
-        "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
-        href=lambda entry: f"#{entry.anchor}",
-        downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"),
-        highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
+    css = (STYLES_DIR / "web.css").read_text(encoding="utf-8")
+    page = dict(briefing=briefing, toc=templating.table_of_contents(briefing),
+                href=lambda entry: f"#{entry.anchor}", downloads=offers,
+                highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
+    html = templating.render("web.html.j2", css=css, **page)
+    families = fonts.script_families(html)  # name the faces for scripts the edition fonts lack
+    return templating.render("web.html.j2", css=fonts.with_script_fonts(css, families), **page) if families else html

@@ -127,7 +127,7 @@ def test_a_malformed_bibtex_file_is_named_with_its_line(tmp_path, text, line, wo
     with pytest.raises(citations.BibliographyError) as caught:
         citations.load_bibliography(path)
     assert caught.value.location.line == line and words in caught.value.bare_message
-    assert caught.value.code == "E801"
+    assert caught.value.code == "E901"
 
 
 def test_csl_json_bibliography_and_its_errors(tmp_path):
@@ -334,7 +334,7 @@ def test_the_epub_package_and_documents(cited_out):
 def test_check_reports_an_unused_entry(cited_out):
     result = run_build("check", "--source", CITED, "--out", cited_out)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"refs\.bib:28: W801: entry 'unused2000' is never cited", result.stdout)
+    assert re.search(r"refs\.bib:28: W901: entry 'unused2000' is never cited", result.stdout)
     assert run_build("check", "--strict", "--source", CITED, "--out", cited_out).returncode == 1
 
 
@@ -361,10 +361,10 @@ BAD_INPUTS = {
     "missing bibliography": ("briefing.yml", "bibliography: refs.bib", "bibliography: gone.bib",
                              "briefing.yml:19", "E116"),
     "unknown citation key": ("sections/01-one.md", "So says @adams2015", "So says @adams2016",
-                             "sections/01-one.md:3", "E802"),
-    "malformed bibliography": ("refs.bib", "  volume = {57},", "  volume = {57,", "refs.bib:5", "E801"),
+                             "sections/01-one.md:3", "E902"),
+    "malformed bibliography": ("refs.bib", "  volume = {57},", "  volume = {57,", "refs.bib:5", "E901"),
     "unknown style": ("briefing.yml", "bibliography: refs.bib", "bibliography: refs.bib\ncsl: no-such-style",
-                      "briefing.yml:20", "E803"),
+                      "briefing.yml:20", "E903"),
 }
 
 
@@ -442,7 +442,7 @@ def test_a_style_by_name_and_from_a_file(tmp_path):
     (tmp_path / "entity.csl").write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<style/>')
     with pytest.raises(citations.SourceError) as caught:
         resolve_text(tmp_path, "A [@smith2020].", tmp_path / "entity.csl")
-    assert caught.value.code == "E803"
+    assert caught.value.code == "E903"
 
 
 def test_without_a_bibliography_a_handle_is_text_and_a_citation_an_error(copy_fixture, tmp_path):

@@ -52,7 +52,7 @@ CASES = {
     "svg-network-image": Case(1, r"drawing\.svg:3: SVG image refers to 'http://127\.0\.0\.1:\d+/beacon\.png'", "E315"),
     "svg-css-url": Case(1, r"drawing\.svg:2: SVG image refers to 'file://.*/canary\.css'", "E315"),
     "svg-external-entity": Case(1, r"drawing\.svg:2: SVG images may not hold '<!DOCTYPE svg \['", "E315"),
-    "svg-script": Case(1, r"drawing\.svg:1: SVG images may not hold 'onload='", "E315"),
+    "svg-script": Case(1, r"drawing\.svg:1: SVG images may not hold event handlers \('onload='\)", "E315"),
     "raw-html": Case(0),
     "javascript-link": Case(1, r"01\.md:5: links may use http, https or mailto, not 'javascript:'$", "E301"),
     "javascript-autolink": Case(1, r"(?i)01\.md:3: links may use http, https or mailto, not 'javascript:'$", "E301"),
@@ -74,6 +74,21 @@ CASES = {
     "front-matter-id": Case(1, r"01\.md:1: front matter 'id' must be letters, digits", "E206"),
     "slug-traversal": Case(1, r"briefing\.yml:2: 'slug' may hold only a-z, 0-9, '\.', '_' and '-', not '\.\./", "E103"),
     "disclaimer-markup": Case(1, r"briefing\.yml:4: the disclaimer may link only to web addresses$", "E321"),
+    # Issue 13: SVG sanitising by construction, pictures checked by content.
+    "svg-prefixed-script": Case(1, r"drawing\.svg:3: SVG images may not hold <script> \(script and foreign", "E315"),
+    "svg-utf16": Case(1, r"drawing\.svg:4: SVG images may not hold <script>", "E315"),
+    "svg-javascript-link": Case(1, r"drawing\.svg:2: SVG image refers to 'java\\x09script:alert\(1\)', which is not "
+                                   r"a file inside the source folder$", "E315"),
+    "svg-deep-nesting": Case(1, r"drawing\.svg:2: SVG image nests elements more than 64 deep", "E319"),
+    "image-misnamed": Case(1, r"01\.md:3: image 'images/chart\.jpg' is a PNG picture named like a JPEG: rename it "
+                              r"'chart\.png'", "E316"),
+    "image-not-a-picture": Case(1, r"01\.md:3: image 'images/map\.png' is not a picture: its content is not PNG",
+                                "E316"),
+    "image-huge-declared": Case(1, r"01\.md:3: image 'images/huge\.png' is 30,000 x 30,000 px: the limit is "
+                                   r"40,000,000 pixels", "E318"),
+    "image-truncated": Case(1, r"01\.md:3: image 'images/cut\.png' cannot be decoded: it is damaged or truncated",
+                            "E317"),
+    "cover-huge": Case(1, r"briefing\.yml:7: cover 'front\.png' is 30,000 x 30,000 px", "E318"),
 }
 
 
@@ -328,20 +343,29 @@ def test_heading_links_do_not_nest_in_the_toc(tmp_path):
         load_briefing(tmp_path)
 
 
-def test_a_fetch_weasyprint_swallows_inside_an_svg_still_fails_the_build(tmp_path, server, previous_pdf,
-                                                                         monkeypatch):
-    """Defence in depth: were an SVG reference to slip past press.svg, the fetcher's refusal stands."""
+def test_a_hostile_svg_that_press_svg_did_not_report_still_fetches_nothing(tmp_path, server, previous_pdf,
+                                                                          monkeypatch):
+    """Defence in depth: were press.svg to report nothing, the editions still get only the
+    re-serialized drawing (no reference left in it), and WeasyPrint's fetcher still refuses
+    the file itself."""
     from press import pdf, svg
+    from press.resources import ConfinedFetcher, ForbiddenResource
     from press.source import load_briefing
 
     source, out, outside, secret = setup("svg-file-image", tmp_path, server.server_address[1], previous_pdf)
-    monkeypatch.setattr(svg, "problems", lambda path, root: [])
+    drawing = source / "images" / "drawing.svg"
+    with pytest.raises(ForbiddenResource, match=r"which is not a file inside the source folder"):
+        ConfinedFetcher([source]).fetch(drawing.as_uri())
+    monkeypatch.setattr(svg._Builder, "refuse", lambda self, element, message: None)
     briefing = load_briefing(source)
-    with pytest.raises(checks.PressError) as caught:
-        pdf.pdf_bytes(briefing)
-    message = caught.value.format_message()
-    assert re.search(r"drawing\.svg:3: the editions may only use files inside the briefing's folder: "
-                     r"file://.*/canary\.png$", message), message
+    fetched = []
+    original = ConfinedFetcher.fetch
+    monkeypatch.setattr(ConfinedFetcher, "fetch", lambda self, url, headers=None: (
+        fetched.append(url), original(self, url, headers))[1])
+    data = pdf.pdf_bytes(briefing)
+    assert [url.rsplit("/", 1)[-1] for url in fetched if "/images/" in url] == ["drawing.svg"]
+    assert not [url for url in fetched if "canary" in url or url.startswith("http")], fetched
+    assert secret.encode() not in data
 
 
 def test_symlinked_manifest_outside_is_refused(tmp_path):

@@ -170,3 +170,163 @@ def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "s0000.md:3: image '../pipe.png' does not exist" in result.stderr
     assert "s0001.md:3: image '../zero.png' is outside the source folder" in result.stderr
+
+
+# --- issue 13: small sources that hung or ate memory, and tracebacks ---------------------
+
+# The fast ones (refusals, and builds of a few seconds of CPU); tests/pathological.py
+# measures every case, the at-the-bound ones included.
+FAST_HARD = ["4,000 ## headings in one section", "40,000 identical ## a headings", "one 8 KB word in a heading",
+             "one 100,000-character word", "45,000 footnotes", "45,000 footnotes, one a paragraph",
+             "60-column table of 8,500 rows", "50,000 '[ ' in a row", "10,000 emoji joined by ZWJ"]
+
+
+@pytest.mark.parametrize("name", FAST_HARD)
+def test_small_source_that_hung_is_refused_or_builds_in_bounded_time(name, tmp_path):
+    make, status, message = pathological.HARD[name]
+    source = pathological.write(tmp_path / "src", make())
+    cpu: list = []
+    result, seconds, megabytes = pathological.measure(source, tmp_path / "out", timeout=BOUND_SECONDS * 2, cpu=cpu)
+    print(f"{name}: exit {result.returncode} in {seconds:.1f} s ({cpu[0]:.1f} s CPU), {megabytes} MB")
+    assert "Traceback" not in result.stderr
+    assert result.returncode == status, result.stderr
+    if message:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(str(source)) and message in lines[0], result.stderr
+        assert cpu[0] < 4, "refusing a source must be quick"
+    else:  # the word breaks in the print edition are invisible to check: bookmarks still equal the contents
+        assert [p.code for p in checks.check_outputs(source, tmp_path / "out") if p.code.startswith("E")] == []
+    assert seconds < BOUND_SECONDS and megabytes < BOUND_MB
+
+
+def test_check_reports_the_new_limits_with_their_codes(tmp_path):
+    source = pathological.write(tmp_path / "src", [
+        "# Brackets\n\n" + "[ " * 300 + "\n",
+        "# Table\n\n" + "|c" * 10 + "|\n" + "|-" * 10 + "|\n" + ("|1" * 10 + "|\n") * 1100,
+        "# Headings\n\n" + "## h\n" * 1100,
+    ])
+    found = [(p.code, p.file.name, p.line) for p in checks.check_sources(source) if p.code.startswith("E5")]
+    assert found == [("E508", "s0000.md", 3), ("E507", "s0001.md", 3), ("E505", "s0002.md", 1002)]
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory) -> tuple[Path, Path]:
+    """A small briefing and every edition of it, built once: (source, out)."""
+    root = tmp_path_factory.mktemp("good")
+    source = pathological.write(root / "src", ["---\nid: first\n---\n# First\n\nText.\n", "# Second\n\nMore.\n"])
+    build_ok("all", "--source", source, "--out", root / "out")
+    return source, root / "out"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _copy(good_build, tmp_path) -> tuple[Path, Path]:
+    import shutil
+
+    source, out = tmp_path / "src", tmp_path / "out"
+    shutil.copytree(good_build[0], source)
+    shutil.copytree(good_build[1], out)
+    return source, out
+
+
+MANIFEST = "title: Pathological\nslug: pathological\nlanguage: en\ndisclaimer: Generated for a test.\n"
+SECTIONS = "sections:\n  - sections/s0000.md\n  - sections/s0001.md\n"
+DEEP = "[" * 5000
+BAD_YAML = {  # name -> (text inserted on line 5 of briefing.yml / line 3 of the front matter, what the message says)
+    "a duplicate key": ("slug: again\n", "duplicate key 'slug' (first on line 2)"),
+    "a 5000-digit integer": ("number: " + "7" * 5000 + "\n", "a number of 5000 digits is too long"),
+    "date 2026-02-30": ("date: 2026-02-30\n", "'2026-02-30' is not a valid date"),
+    "5,000-deep sequences": ("deep: " + DEEP + "\n", "nested more than 32 levels deep"),
+    "5,000-deep mappings": ("deep: " + "{a: " * 5000 + "\n", "nested more than 32 levels deep"),
+}
+
+
+def _fails_cleanly(source: Path, out: Path, env: dict | None = None) -> str:
+    before = _tree(out)
+    result = run_build("all", "--source", source, "--out", out, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert _tree(out) == before, "a previous output changed"
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", list(BAD_YAML))
+def test_bad_yaml_in_the_manifest_is_a_one_line_error_with_its_line_and_code(case, good_build, tmp_path):
+    source, out = _copy(good_build, tmp_path)
+    text, message = BAD_YAML[case]
+    (source / "briefing.yml").write_text(MANIFEST + text + SECTIONS)
+    line = _fails_cleanly(source, out)
+    assert line.startswith(f"{source / 'briefing.yml'}:5: invalid YAML: ") and message in line, line
+    found = [(p.code, p.line) for p in checks.check_sources(source) if p.code.startswith("E")]
+    assert found == [("E101", 5)]
+
+
+@pytest.mark.parametrize("case", list(BAD_YAML))
+def test_bad_yaml_in_front_matter_is_a_one_line_error_with_its_line_and_code(case, good_build, tmp_path):
+    source, out = _copy(good_build, tmp_path)
+    text, message = BAD_YAML[case]
+    if case == "a duplicate key":
+        text, message = "id: again\n", "duplicate key 'id' (first on line 2)"
+    section = source / "sections" / "s0000.md"
+    section.write_text("---\nid: first\n" + text + "---\n# First\n\nText.\n")
+    line = _fails_cleanly(source, out)
+    assert line.startswith(f"{section}:3: invalid YAML front matter: ") and message in line, line
+    found = [(p.code, p.line) for p in checks.check_sources(source) if p.code.startswith("E")]
+    assert found == [("E206", 3)]
+
+
+@pytest.mark.parametrize("epoch", ["4102444800000", "99999999999999999999", "-5", "1e9"])
+def test_a_source_date_epoch_out_of_range_is_a_one_line_error_with_a_code(epoch, good_build, tmp_path):
+    source, out = _copy(good_build, tmp_path)
+    line = _fails_cleanly(source, out, env={"SOURCE_DATE_EPOCH": epoch})
+    assert line.startswith("SOURCE_DATE_EPOCH must be a whole number of seconds"), line
+    result = run_build("check", "--source", source, "--out", out, env={"SOURCE_DATE_EPOCH": epoch})
+    assert result.returncode == 1 and ": E108: SOURCE_DATE_EPOCH must be" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("date", ["2108-01-01", "9999-12-31"])
+def test_an_edition_dated_after_2107_builds_with_clamped_zip_times(date, tmp_path):
+    import zipfile
+
+    source = pathological.write(tmp_path / "src", ["# Dated\n\nText.\n"])
+    (source / "briefing.yml").write_text((source / "briefing.yml").read_text() + f"date: {date}\n")
+    build_ok("all", "--source", source, "--out", tmp_path / "out")
+    with zipfile.ZipFile(tmp_path / "out" / "pathological.epub") as epub:
+        assert {info.date_time for info in epub.infolist()} == {(2107, 12, 31, 23, 59, 58)}
+        opf = next(epub.read(n).decode() for n in epub.namelist() if n.endswith(".opf"))
+    assert f">{date}" in opf
+
+
+def test_a_title_of_one_25000_character_word_builds_every_edition(tmp_path):
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    source = pathological.write(tmp_path / "src", ["# Short\n\nText.\n"])
+    text = (source / "briefing.yml").read_text()
+    (source / "briefing.yml").write_text(text.replace("title: Pathological\nslug: pathological\n",
+                                                      "title: " + "peacekeeping" * 2084 + "\n"))
+    started = time.monotonic()
+    build_ok("all", "--source", source, "--out", tmp_path / "out")
+    assert time.monotonic() - started < BOUND_SECONDS * 2
+    epub = next((tmp_path / "out").glob("*.epub"))
+    assert len(epub.stem) == 100  # the derived slug is cut to a file name's length
+    with zipfile.ZipFile(epub) as book:
+        cover = Image.open(io.BytesIO(book.read("EPUB/generated/cover.png")))
+        assert cover.size == (1600, 2560)
+
+
+def test_emoji_joined_by_zwj_make_an_epub_with_short_picture_names(tmp_path):
+    """10,000 of them made one picture whose file name broke the zip format (now past E509's
+    bound); 400 still made a 4 KB name."""
+    import zipfile
+
+    source = pathological.write(tmp_path / "src", ["# Emoji\n\n" + "\u200d".join(["\U0001f600"] * 400) + "\n"])
+    build_ok("epub", "--source", source, "--out", tmp_path / "out")
+    with zipfile.ZipFile(tmp_path / "out" / "pathological.epub") as epub:
+        names = [n for n in epub.namelist() if "/emoji-" in n]
+    assert names and max(len(n) for n in names) < 300

@@ -1,0 +1,223 @@
+"""The render's last line of defence: a forked worker under a memory and a time budget.
+
+The sources are bounded (press/limits.py), but a bound can be missed, and the render runs
+libraries (WeasyPrint, Pango, Pillow) whose cost is hard to predict. So the render runs in a
+child process (fork: it starts warm, with everything the parent imported and cached) whose
+address space is capped with RLIMIT_AS and which is killed at a deadline. Exceeding either is
+one clean error naming the largest input file, instead of a machine that swaps or hangs.
+
+The child sends back its result (or its error) through a pipe; the parent writes the files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import resource
+import select
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from .errors import Location, PressError, Problems
+from .sizes import human_size
+
+# Measured on the 2-core test machine (README, "The render budget"): the article's render
+# peaks at about 315 MB of address space (110 MB resident), the largest briefings inside the
+# bounds at about 620 MB (435 MB resident). 1.5 GB leaves room for those and stops a runaway
+# render long before it could take the machine. The deadline is far above the slowest build
+# inside the bounds (150 s for all editions on the machine shared with other jobs): it catches
+# hangs, the bounds catch the rest.
+MEMORY_MB = 1536
+SECONDS = 300.0
+MEMORY_VARIABLE = "PRESS_RENDER_MEMORY_MB"    # 0: no memory budget
+SECONDS_VARIABLE = "PRESS_RENDER_SECONDS"     # 0: no deadline
+DISABLE_VARIABLE = "PRESS_RENDER_IN_PROCESS"  # 1: render in this process, without a budget
+
+
+class BudgetError(PressError):
+    """The render needed more memory or time than its budget, or died."""
+
+
+class RenderFailed(PressError):
+    """The render raised an error that is not the sources' fault: a bug, with its traceback."""
+
+    def __init__(self, message: str, details: str):
+        super().__init__(message, None, "E856")
+        self.details = details
+
+
+def limits() -> tuple[int, float]:
+    """The memory budget in MB and the time budget in seconds (0: none), from the environment."""
+    def number(name: str, default: float) -> float:
+        raw = os.environ.get(name, "").strip()
+        try:
+            return max(float(raw), 0.0) if raw else default
+        except ValueError:
+            raise PressError(f"{name} must be a number, not '{raw[:40]}'") from None
+    return int(number(MEMORY_VARIABLE, MEMORY_MB)), number(SECONDS_VARIABLE, SECONDS)
+
+
+def run(work: Callable[[], object], largest: Callable[[], Path | None]) -> object:
+    """`work()` in a forked child under the budget; its return value, or its error raised here."""
+    if os.environ.get(DISABLE_VARIABLE) == "1":
+        return work()
+    memory_mb, seconds = limits()
+    with tempfile.TemporaryFile() as native_stderr:
+        return _run(work, largest, memory_mb, seconds, native_stderr)
+
+
+def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(work, write_end, memory_mb, native_stderr.fileno())
+    os.close(write_end)
+    try:
+        data, timed_out = _collect(read_end, seconds)
+    except BaseException:  # Ctrl-C, SIGTERM: the child goes too
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_end)
+    # What the libraries wrote to the file descriptor 2 (GLib, Pango, Cairo): passed on, unless
+    # the render ran out of its budget, where it would only bury the one line that matters.
+    native_stderr.seek(0)
+    noise = native_stderr.read().decode("utf-8", "replace")
+    if timed_out:
+        _kill(pid)
+        raise _over(largest(), f"the render took longer than its budget of {seconds:g} s", "E855")
+    _, status = os.waitpid(pid, 0)
+    try:
+        outcome = pickle.loads(data) if data else None
+    except Exception as exc:  # a bug: say so rather than blame the budget
+        raise RenderFailed(f"the render's result could not be read: {type(exc).__name__}: {exc}",
+                           traceback.format_exc()) from None
+    if outcome is not None and outcome[0] != "memory" and noise:
+        sys.stderr.write(noise)
+    if outcome is None:
+        if os.WIFSIGNALED(status):
+            why = f"the render was stopped by signal {os.WTERMSIG(status)}"
+        else:
+            why = f"the render stopped with status {os.WEXITSTATUS(status)}"
+        raise _over(largest(), f"{why}, most likely out of its memory budget of {memory_mb} MB", "E854")
+    kind, *rest = outcome
+    if kind == "ok":
+        return rest[0]
+    if kind == "memory":
+        raise _over(largest(), f"the render needed more memory than its budget of {memory_mb} MB", "E854")
+    if kind == "press":
+        message, location, code, problems = rest
+        if problems:
+            raise Problems([PressError(*problem) for problem in problems])
+        raise PressError(message, location, code)
+    raise RenderFailed(f"the render failed: {rest[0]} (--verbose shows where)", rest[1])
+
+
+def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
+    status = 0
+    try:
+        # Python's own messages go on to the terminal; the C libraries' go to a file.
+        sys.stderr = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+        os.dup2(native_stderr, 2)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C stops it without a traceback
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent()
+        if memory_mb:  # never above a cap the process was started under (a test's, a container's)
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = memory_mb * 1024 * 1024
+            for cap in (soft, hard):
+                if cap != resource.RLIM_INFINITY:
+                    limit = min(limit, cap)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        try:
+            outcome = ("ok", work())
+        except MemoryError:
+            outcome = ("memory",)
+        except PressError as exc:  # sent as plain values: exceptions do not pickle faithfully
+            outcome = ("press", exc.bare_message, exc.location, exc.code,
+                       [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()])
+        except Exception as exc:
+            if memory_mb and _peak_mb() >= memory_mb - 64:  # failed at the cap: C code out of memory
+                outcome = ("memory",)
+            else:
+                outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}", traceback.format_exc())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with os.fdopen(write_end, "wb") as pipe:
+            try:
+                pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:
+                status = 3
+            except Exception as exc:  # an error that cannot be pickled: send its text
+                pickle.dump(("crash", f"{type(exc).__name__}: {exc}", traceback.format_exc()), pipe)
+    except BaseException:
+        status = 2
+    finally:
+        os._exit(status)  # no atexit handlers, no flushing of the parent's buffers twice
+
+
+def _peak_mb() -> int:
+    """The most address space this process has held, in MB (Linux's VmPeak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _die_with_parent() -> None:
+    """A parent killed with SIGKILL takes its render with it (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(2)
+
+
+def _collect(fd: int, seconds: float) -> tuple[bytes, bool]:
+    """Everything the child writes until it closes the pipe; (data, whether the deadline passed)."""
+    chunks = []
+    deadline = time.monotonic() + seconds if seconds else None
+    while True:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            return b"", True
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _over(largest: Path | None, message: str, code: str) -> BudgetError:
+    if largest is None:
+        return BudgetError(message, None, code)
+    size = human_size(largest.stat().st_size)
+    return BudgetError(f"{message}; the largest input is this file ({size})", Location(largest), code)

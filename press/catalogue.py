@@ -1,0 +1,112 @@
+"""The library's catalogue: every file of `<out>/` that lists briefings rather than being one.
+
+`render(library, entries)` returns them all by relative path (bytes), from the briefings'
+catalogue records (`entries`, newest first): the library page `index.html` and one static
+page per filter (`series/<id>/`, `language/<tag>/`, `year/<yyyy>/`, so filtering works
+without JavaScript), its stylesheet and small script, the OPDS catalogue (press/opds.py) and
+the web feeds (press/feeds.py). Nothing here reads the clock or the briefings' sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import feeds, opds, templating
+from .library import Library
+from .sizes import human_size
+from .templating import STYLES_DIR, TEMPLATES_DIR
+
+# Language names, in their own language, for the filters and the switcher; other tags show as typed.
+LANGUAGE_NAMES = {
+    "ar": "العربية", "de": "Deutsch", "en": "English", "es": "Español", "fr": "Français", "it": "Italiano",
+    "nl": "Nederlands", "pt": "Português", "ru": "Русский", "sw": "Kiswahili", "uk": "Українська",
+    "zh": "中文", "ja": "日本語", "pl": "Polski", "tr": "Türkçe", "ha": "Hausa", "bm": "Bamanankan",
+}
+# "Also in:" before a briefing's other languages, in the briefing's language.
+ALSO_IN = {"en": "Also in:", "fr": "Également en :", "es": "También en:", "de": "Auch auf:", "pt": "Também em:",
+           "it": "Anche in:", "nl": "Ook in:"}
+# The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
+# with a section's ids; library.js looks elements up by these).
+ANCHORS = {"search_title": "search-title", "search_form": "search-form", "search_input": "search-input",
+           "search_results": "search-results", "briefings": "briefings", "listing_title": "listing-title",
+           "filter": "filter"}
+FORMATS = {"epub": ("EPUB", "for e-readers"), "pdf": ("PDF", "for print")}
+
+
+def also_in(tag: str) -> str:
+    return ALSO_IN.get(tag.split("-")[0].lower(), ALSO_IN["en"])
+
+
+def language_name(tag: str) -> str:
+    return LANGUAGE_NAMES.get(tag.lower(), LANGUAGE_NAMES.get(tag.split("-")[0].lower(), tag))
+
+
+@dataclass(frozen=True)
+class Filter:
+    kind: str      # "series", "language", "year"
+    value: str
+    label: str
+    count: int
+
+    @property
+    def path(self) -> str:
+        return f"{self.kind}/{self.value}/"
+
+
+def filters(library: Library, entries: list[dict]) -> dict[str, list[Filter]]:
+    def count(kind, value):
+        return sum(1 for e in entries if _value(e, kind) == value)
+
+    series = sorted({e["series"] for e in entries if e["series"]})
+    languages = sorted({e["language"] for e in entries})
+    years = sorted({e["date"][:4] for e in entries}, reverse=True)
+    return {
+        "series": [Filter("series", s, (library.series_by_id(s).title if library.series_by_id(s) else s),
+                          count("series", s)) for s in series],
+        "language": [Filter("language", t, language_name(t), count("language", t)) for t in languages],
+        "year": [Filter("year", y, y, count("year", y)) for y in years],
+    }
+
+
+def _value(entry: dict, kind: str) -> str | None:
+    return {"series": entry["series"], "language": entry["language"], "year": entry["date"][:4]}[kind]
+
+
+def render(library: Library, entries: list[dict]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    groups = filters(library, entries)
+    files["index.html"] = page(library, entries, groups, None, "", len(entries))
+    for kind, items in groups.items():
+        for f in items:
+            files[f"{f.path}index.html"] = page(library, [e for e in entries if _value(e, f.kind) == f.value],
+                                                groups, f, "../../", len(entries))
+    files["library.css"] = (STYLES_DIR / "library.css").read_bytes()
+    files["library.js"] = (TEMPLATES_DIR / "library" / "library.js").read_bytes()
+    files.update(opds.files(library, entries, language_name))
+    files.update(feeds.files(library, entries))
+    return files
+
+
+def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int) -> bytes:
+    cards = [card(library, e, root) for e in entries]
+    html = templating.render("library/index.html.j2", library=library, cards=cards, groups=groups, active=active,
+                             root=root, language_name=language_name, all_count=all_count, anchors=ANCHORS)
+    return html.encode("utf-8")
+
+
+def card(library: Library, e: dict, root: str) -> dict:
+    series = library.series_by_id(e["series"]) if e["series"] else None
+    downloads = [{"href": root + d["href"], "type": d["type"], "format": FORMATS.get(d["edition"], (d["edition"].upper(), ""))[0],
+                  "purpose": FORMATS.get(d["edition"], ("", ""))[1], "size": human_size(d["size"])}
+                 for d in e["downloads"]]
+    thumb = e["cover"]["thumbnail"] if e["cover"] else None
+    return {**e, "href": root + e["href"], "series_title": series.title if series else (e["series"] or ""),
+            "language_name": language_name(e["language"]), "year": e["date"][:4], "downloads": downloads,
+            "long_date": templating.long_date(_date(e["date"]), e["language"]),
+            "thumb": {**thumb, "href": root + thumb["href"]} if thumb else None}
+
+
+def _date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)

@@ -1,0 +1,412 @@
+"""Build a library: every briefing through `pipeline.build`, in worker processes, then the catalogue.
+
+Layout of `<out>/`:
+
+    <slug>/index.html, <slug>/<slug>.pdf, <slug>/<slug>.epub, <slug>/images/...   the web edition
+    covers/<slug>.png|.jpg, covers/<slug>-thumb.jpg                              the EPUB's cover
+    index.html, series/ language/ year/, opds/, feed.atom, sitemap.xml, pagefind/  the catalogue
+    .press/<slug>/   the briefing's own build folder (pipeline state, editions, html/)
+    .press/<slug>/entry.json   its catalogue record after its last good build
+    .press/library.json        what the last library build wrote
+    .press/stamps.json         each briefing's files' sizes and times at its last good build
+
+Each briefing is built by `pipeline.build` into its own `.press/<slug>/`, exactly as a
+briefing folder builds alone, and its `html/` folder is then placed at `<slug>/` (copied
+only when bytes differ, so a no-change run rewrites nothing). The web page gets the
+library's additions there: a link back to the library and, for translations, `hreflang`
+alternates and a language switcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import shutil
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import output
+from .errors import PressError
+from .library import Library, load_library
+
+WORK = ".press"
+LIBRARY_STATE = "library.json"
+STAMPS = "stamps.json"   # file times: local to this folder (never copied by --merge)
+ENTRY = "entry.json"
+COVERS = "covers"
+THUMB_WIDTH = 240
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a worker needs to build one briefing: plain values, cheap to send to a process."""
+
+    folder: str
+    slug: str
+    out: str
+    meta: dict          # the briefing's catalogue metadata, from its manifest (read by the parent)
+    alternates: tuple   # (slug, language, title) of each translation, itself included
+    library_title: str
+    force: bool = False
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def dump_json(data) -> bytes:
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def write_if_changed(target: Path, data: bytes, known: str | None = None) -> bool:
+    """Write `data` unless the file already holds it; `known` is its recorded hash, trusted
+    when the size matches (so a no-change run need not read every file back)."""
+    try:
+        size = target.stat().st_size
+    except OSError:
+        size = None
+    if size == len(data):
+        if known is not None and known == sha(data):
+            return False
+        if known is None and target.read_bytes() == data:
+            return False
+    output.write_bytes(target, data)
+    return True
+
+
+# -- one briefing, in a worker process ---------------------------------------------------------
+
+def build_one(task: Task) -> dict:
+    """Build one briefing and place its web edition; return its catalogue entry, or its error."""
+    started = time.perf_counter()
+    try:
+        entry = _build_one(task)
+    except PressError as exc:
+        return {"slug": task.slug, "error": exc.format_message()}
+    except Exception as exc:  # a bug must not take the other briefings down with it
+        return {"slug": task.slug, "error": f"{task.folder}: internal error while building: {exc!r}"}
+    entry["seconds"] = round(time.perf_counter() - started, 3)
+    return entry
+
+
+def _build_one(task: Task) -> dict:
+    from . import pipeline
+    from .editions import EDITIONS
+    out = Path(task.out)
+    work = out / WORK / task.slug
+    # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
+    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force)
+    previous = read_json(work / ENTRY) or {}
+    state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
+    html = EDITIONS["html"]
+    files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
+    folder = work / html.folder
+
+    site_files = {}
+    known = previous.get("site_files") or {}
+    site = out / task.slug
+    for rel, digest in sorted(files.items()):
+        source = folder / rel
+        if rel == html.page:
+            data = library_page(source.read_bytes(), task)
+            digest = sha(data)
+        elif known.get(rel) == digest and (site / rel).is_file() and (site / rel).stat().st_size == source.stat().st_size:
+            site_files[rel] = digest
+            continue
+        else:
+            data = source.read_bytes()
+        write_if_changed(site / rel, data, known.get(rel))
+        site_files[rel] = digest
+    _remove_stale(site, set(known) - set(site_files))
+
+    downloads = []
+    for name in ("epub", "pdf"):
+        edition = EDITIONS.get(name)
+        if edition is None:
+            continue
+        rel = edition.relative_target(task.slug)
+        if rel in site_files:
+            downloads.append({"edition": name, "href": f"{task.slug}/{rel}", "size": (site / rel).stat().st_size,
+                              "type": _media(rel), "sha": site_files[rel]})
+    epub_sha = next((d["sha"] for d in downloads if d["edition"] == "epub"), "")
+    cover = previous.get("cover") if previous.get("epub_sha") == epub_sha and epub_sha else None
+    if cover is None or not (out / cover["href"]).is_file() or not (out / cover["thumbnail"]["href"]).is_file():
+        cover = _cover(out, task.slug, EDITIONS["epub"].target(work, task.slug)) if epub_sha else None
+
+    entry = {
+        **task.meta, "slug": task.slug, "href": f"{task.slug}/", "page_sha": site_files.get(html.page, ""),
+        "downloads": downloads, "cover": cover, "epub_sha": epub_sha, "site_files": site_files,
+        "rebuilt": any(r.rebuilt for r in results),
+    }
+    stored = {k: v for k, v in entry.items() if k != "rebuilt"}
+    write_if_changed(work / ENTRY, dump_json(stored))
+    return entry
+
+
+def _media(name: str) -> str:
+    from .media import media_type
+
+    return media_type(name)
+
+
+def _remove_stale(folder: Path, stale: set[str]) -> None:
+    for rel in sorted(stale):
+        path = folder / rel
+        if path.is_file():
+            path.unlink()
+        for parent in path.parents:
+            if parent == folder or not parent.is_relative_to(folder):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+
+
+def _cover(out: Path, slug: str, epub: Path) -> dict | None:
+    """The EPUB's cover picture (the item the package marks `cover-image`) and a thumbnail of it."""
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    with zipfile.ZipFile(epub) as book:
+        container = ET.fromstring(book.read("META-INF/container.xml"))
+        opf_path = container.find(".//{*}rootfile").get("full-path")
+        opf = ET.fromstring(book.read(opf_path))
+        item = next((i for i in opf.iter("{http://www.idpf.org/2007/opf}item")
+                     if "cover-image" in (i.get("properties") or "").split()), None)
+        if item is None:
+            return None
+        data = book.read(posixpath.normpath(posixpath.join(posixpath.dirname(opf_path), item.get("href"))))
+    suffix = ".jpg" if item.get("media-type") == "image/jpeg" else ".png"
+    image = Image.open(io.BytesIO(data))
+    width, height = image.size
+    thumb = image.convert("RGB")
+    thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+    buffer = io.BytesIO()
+    thumb.save(buffer, "JPEG", quality=82, optimize=True, progressive=False)
+    cover_rel, thumb_rel = f"{COVERS}/{slug}{suffix}", f"{COVERS}/{slug}-thumb.jpg"
+    write_if_changed(out / cover_rel, data)
+    write_if_changed(out / thumb_rel, buffer.getvalue())
+    return {"href": cover_rel, "type": item.get("media-type"), "width": width, "height": height, "size": len(data),
+            "thumbnail": {"href": thumb_rel, "type": "image/jpeg", "width": thumb.width, "height": thumb.height}}
+
+
+def library_page(page: bytes, task: Task) -> bytes:
+    """The briefing's web page as the library serves it: a way back to the library, the
+    briefing's translations as `hreflang` alternates and a language switcher."""
+    from . import templating
+    from .catalogue import also_in, language_name
+
+    html = page.decode("utf-8")
+    context = dict(alternates=task.alternates, slug=task.slug, library_title=task.library_title,
+                   also_in=also_in(task.meta["language"]), language_name=language_name)
+    head = templating.render("library/page-head.html.j2", **context)
+    nav = templating.render("library/page-nav.html.j2", **context)
+    at_head = html.find("</head>")
+    at_header = html.find('<header class="masthead"')
+    if at_head < 0 or at_header < 0:
+        raise PressError(f"{task.folder}: the web page has no </head> or masthead header to add the library's links to")
+    html = html[:at_head] + head + html[at_head:at_header] + nav + html[at_header:]
+    return html.encode("utf-8")
+
+
+# -- the library, in the parent process ---------------------------------------------------------
+
+@dataclass
+class LibraryResult:
+    entries: list[dict]        # every briefing the catalogue lists, newest first
+    built: list[dict]          # the briefings rebuilt in this run
+    failed: list[str]          # one line per briefing that could not be built
+    written: list[str]         # catalogue files written (relative to out)
+    seconds: float = 0.0
+
+
+class Progress:
+    """Briefings done of total, the current one and the time so far: one line rewritten in place
+    on a terminal, a plain line per built or failed briefing otherwise. Silent by default."""
+
+    def start(self, total: int) -> None: ...
+    def done(self, entry: dict, count: int) -> None: ...
+
+
+def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple[int, int] | None = None,
+                  force: bool = False, progress: Progress | None = None, on_wait=None,
+                  only: set[Path] | None = None) -> LibraryResult:
+    """Build every briefing of the library in SOURCE (or those of one shard) and its catalogue.
+    `only` (watch): the briefing folders that changed; the others keep their last build."""
+    from . import shards
+
+    started = time.perf_counter()
+    library = load_library(source)
+    out = Path(out)
+    progress = progress or Progress()
+    with output.build_lock(out, on_wait=on_wait):
+        output.remove_stale_temporaries(out)  # what a killed run left (we hold the lock)
+        state = read_json(out / WORK / LIBRARY_STATE) or {}
+        refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
+        broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
+        stamps = read_json(out / WORK / STAMPS) or {}
+        common = common_stamp()
+        tasks = [task_for(library, ref, out, force) for ref in refs
+                 if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
+        # Briefings whose files (sources, outputs) and build code have not changed since their last
+        # good build are not even sent to a worker: a no-change run of a large library stays fast.
+        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common)]
+        outcomes = run(tasks, jobs, progress)
+        for task, outcome in zip(tasks, outcomes):
+            if "error" in outcome:
+                stamps.pop(task.slug, None)
+            else:
+                stamps[task.slug] = stamp(task, out, common)
+        failed = [o["error"] for o in outcomes if "error" in o] + [b.error for b in broken]
+        known = dict(state.get("slugs") or {})          # slug -> folder, as last built
+        slugs = {ref.slug: _rel(library, ref.folder) for ref in refs}
+        # A broken briefing keeps its last good build and entry, found by its folder.
+        for b in broken:
+            slug = next((s for s, f in known.items() if f == _rel(library, b.folder)), None)
+            if slug and slug not in slugs:
+                slugs[slug] = known[slug]
+        _remove_briefings(out, set(known) - set(slugs))
+        entries = collect_entries(out, slugs)
+        new_state = {"slugs": dict(sorted(slugs.items()))}
+        written: list[str] = []
+        if shard is not None:
+            shards.write_record(out, shard, sorted(slugs))
+        else:
+            written = publish(library, out, entries, state, new_state)
+        write_if_changed(out / WORK / LIBRARY_STATE, dump_json(new_state))
+        write_if_changed(out / WORK / STAMPS, dump_json({s: stamps[s] for s in sorted(stamps) if s in slugs}))
+    return LibraryResult(entries, [o for o in outcomes if o.get("rebuilt")], failed, written,
+                         time.perf_counter() - started)
+
+
+def common_stamp() -> str:
+    """What every briefing's build depends on besides its own folder: this package's code, the
+    templates and styles (by content), the fonts (as the pipeline sees them) and SOURCE_DATE_EPOCH."""
+    from . import fonts
+    from .templating import STYLES_DIR, TEMPLATES_DIR
+
+    digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted([*package.glob("*.py"), *TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for family, paths in sorted(fonts.font_files().items()):
+        for path in paths:
+            st = path.stat()
+            digest.update(f"{family}|{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def stamp(task: Task, out: Path, common: str) -> str:
+    """A briefing's files as the file system describes them (path, size, modification time):
+    its source folder, its build folder and its pages; with its task and the common stamp.
+    Equal to the last good build's: nothing to do. Different: the worker's pipeline decides,
+    by content, what (if anything) to rebuild."""
+    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title],
+                                                         sort_keys=True, default=str).encode())
+    for root in (Path(task.folder), out / WORK / task.slug, out / task.slug):
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file():
+                st = path.stat()
+                digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
+    for cover in sorted((out / COVERS).glob(f"{task.slug}*")):
+        st = cover.stat()
+        digest.update(f"{cover}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _rel(library: Library, folder: Path) -> str:
+    return folder.resolve().relative_to(library.root.resolve()).as_posix()
+
+
+def task_for(library: Library, ref, out: Path, force: bool = False) -> Task:
+    by_slug = {r.slug: r for r in library.briefings}
+    alternates = tuple((s, by_slug[s].manifest.language, by_slug[s].manifest.title)
+                       for s in library.translations.get(ref.slug, ()) if len(library.translations[ref.slug]) > 1)
+    from .library import entry_date
+
+    m = ref.manifest  # read once, by load_library; the worker's pipeline.build reads it for the build
+    meta = {"folder": _rel(library, ref.folder), "title": m.title, "subtitle": m.subtitle or "", "summary": ref.summary,
+            "authors": list(m.authors), "publisher": m.publisher or "", "language": m.language,
+            "date": entry_date(m).isoformat(), "identifier": m.identifier, "series": ref.series, "number": ref.number,
+            "keywords": list(m.keywords), "translation_of": ref.translation_of}
+    return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force)
+
+
+def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:
+    """Build the briefings in worker processes (the parent never imports a renderer, so its
+    memory does not grow with the number of briefings); results in the tasks' order."""
+    progress.start(len(tasks))
+    if not tasks:
+        return []
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    results: dict[str, dict] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(build_one, task): task for task in tasks}
+        for future in as_completed(futures):
+            outcome = future.result()
+            results[outcome["slug"]] = outcome
+            progress.done(outcome, len(results))
+    return [results[task.slug] for task in tasks]
+
+
+def collect_entries(out: Path, slugs) -> list[dict]:
+    """The catalogue records of the briefings, newest first (then by slug): each is the record
+    of the briefing's last good build."""
+    entries = []
+    for slug in sorted(slugs):
+        entry = read_json(out / WORK / slug / ENTRY)
+        if entry is not None:
+            entries.append(entry)
+    return sorted(sorted(entries, key=lambda e: e["slug"]), key=lambda e: e["date"], reverse=True)
+
+
+def _remove_briefings(out: Path, slugs: set[str]) -> None:
+    """Briefings gone from the library: their pages, covers and build folders."""
+    for slug in sorted(slugs):
+        for folder in (out / slug, out / WORK / slug):
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        for cover in (out / COVERS).glob(f"{slug}*"):
+            if cover.name.startswith((f"{slug}.", f"{slug}-thumb.")):
+                cover.unlink()
+
+
+def publish(library: Library, out: Path, entries: list[dict], state: dict, new_state: dict) -> list[str]:
+    """Write the catalogue (pages, feeds, search index): only the files whose bytes changed,
+    and remove those the last build wrote that this one does not."""
+    from . import catalogue, search
+
+    files = catalogue.render(library, entries)
+    previous = state.get("catalogue") or {}
+    written = []
+    for rel, data in sorted(files.items()):
+        if write_if_changed(out / rel, data, previous.get(rel)):
+            written.append(rel)
+    _remove_stale(out, set(previous) - set(files))
+    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+    pages = {e["slug"]: e["page_sha"] for e in entries}
+    digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION, "language": library.language}))
+    recorded = state.get("search_files") or {}
+    if digest != state.get("search") or not (out / search.FOLDER).is_dir():
+        changed, recorded = search.index(out, sorted(pages), recorded, library.language)
+        written += changed
+    new_state["search"] = digest
+    new_state["search_files"] = recorded
+    return written

@@ -1,0 +1,314 @@
+"""The publisher's library: one build of a generated library, read and validated as an e-reader app would.
+
+The library (tests/library_gen.py: English briefings in two series and a French translation)
+is generated here, never committed. OPDS 1.2 is validated with jing against the opds-community
+RelaxNG schema, OPDS 2.0 with jsonschema against its JSON Schemas, and both are parsed by
+Readium's r2-opds-js (the parser Thorium uses).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from conftest import ROOT, build_ok, run_build
+from library_gen import make_library, write_briefing
+from opds_validate import jing, opds2_errors
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+ACQUIRE = "http://opds-spec.org/acquisition"
+CLIENT = ROOT / "tests" / "opds_client"
+
+
+LOCAL = ".press/stamps.json"   # file sizes and times: what a no-change run checks first, local to each folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (hidden ones included) by relative path, but the local file times."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).as_posix() != LOCAL}
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    return make_library(tmp_path_factory.mktemp("library") / "lib", count=4, translations=1)
+
+
+@pytest.fixture(scope="module")
+def site(library, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    build_ok("library", "--source", library, "--out", out, "--jobs", "2")
+    return out
+
+
+def feeds(site: Path, suffix: str) -> list[Path]:
+    return sorted((site / "opds").rglob(f"*{suffix}"))
+
+
+def test_layout(site):
+    slugs = ["briefing-000-on-the-sahel", "briefing-001-on-the-sahel", "briefing-002-on-the-sahel",
+             "briefing-003-on-the-sahel", "note-500-sur-le-sahel"]
+    for slug in slugs:
+        for name in ("index.html", f"{slug}.pdf", f"{slug}.epub"):
+            assert (site / slug / name).is_file(), f"{slug}/{name}"
+        assert (site / "covers" / f"{slug}-thumb.jpg").is_file()
+    for name in ("index.html", "feed.atom", "sitemap.xml", "opensearch.xml", "opds/index.xml", "opds/index.json",
+                 "series/sahel/index.html", "language/fr/index.html", "year/2024/index.html", "pagefind/pagefind.js"):
+        assert (site / name).is_file(), name
+
+
+def test_opds1_validates_against_the_opds_schema(site):
+    files = feeds(site, ".xml")
+    assert len(files) >= 9
+    result = jing(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_opds1_navigation_and_acquisition(site):
+    index = ET.parse(site / "opds" / "index.xml").getroot()
+    entries = {e.findtext(f"{ATOM}title"): e.find(f"{ATOM}link") for e in index.iter(f"{ATOM}entry")}
+    assert set(entries) == {"All briefings", "Newest", "By series", "By language"}
+    assert entries["By series"].get("type").endswith("kind=navigation")
+    assert entries["All briefings"].get("type").endswith("kind=acquisition")
+    series = ET.parse(site / "opds" / "series.xml").getroot()
+    assert [e.findtext(f"{ATOM}title") for e in series.iter(f"{ATOM}entry")] == ["Policy Briefs", "Sahel Security Notes"]
+    feed = ET.parse(site / "opds" / "all.xml").getroot()
+    entries = list(feed.iter(f"{ATOM}entry"))
+    assert len(entries) == 5
+    dates = [e.findtext("{http://purl.org/dc/terms/}issued") for e in entries]
+    assert dates == sorted(dates, reverse=True)
+    french = entries[0]
+    assert french.findtext("{http://purl.org/dc/terms/}language") == "fr"
+    assert french.findtext(f"{ATOM}summary") == "Résumé de la note 500."
+    alternates = [l for l in french.iter(f"{ATOM}link") if l.get("hreflang") == "en"]
+    assert alternates and alternates[0].get("href") == "../briefing-000-on-the-sahel/"
+    rels = {l.get("rel") for l in french.iter(f"{ATOM}link")}
+    assert {ACQUIRE, "http://opds-spec.org/image", "http://opds-spec.org/image/thumbnail"} <= rels
+
+
+def test_every_acquisition_link_resolves_to_a_file_of_that_length_and_type(site):
+    from press.media import media_type
+
+    checked = 0
+    for path in feeds(site, ".xml"):
+        for link in ET.parse(path).getroot().iter(f"{ATOM}link"):
+            target = (path.parent / unquote(link.get("href"))).resolve()
+            if link.get("rel", "").startswith("http://opds-spec.org/"):
+                if link.get("rel") == "http://opds-spec.org/facet" or "kind=" in (link.get("type") or ""):
+                    assert target.is_file(), link.get("href")
+                    continue
+                assert target.is_file() and target.is_relative_to(site.resolve()), link.get("href")
+                assert media_type(target) == link.get("type")
+                if link.get("rel") == ACQUIRE:
+                    assert int(link.get("length")) == target.stat().st_size
+                    checked += 1
+            elif link.get("rel") in ("alternate", "self", "start", "up"):
+                assert target.exists(), link.get("href")
+    for path in feeds(site, ".json"):
+        for publication in json.loads(path.read_text()).get("publications", []):
+            for link in publication["links"] + publication["images"]:
+                target = (path.parent / link["href"]).resolve()
+                assert target.exists(), link["href"]
+                if link.get("rel") == ACQUIRE:
+                    assert link["size"] == target.stat().st_size and media_type(target) == link["type"]
+                    checked += 1
+    assert checked >= 40
+
+
+def test_opds2_validates_against_the_opds_json_schema(site):
+    files = feeds(site, ".json")
+    assert len(files) >= 9
+    for path in files:
+        assert opds2_errors(json.loads(path.read_text(encoding="utf-8"))) == [], path
+
+
+def parse_with_readium(*files: Path) -> dict:
+    if not (CLIENT / "node_modules" / "r2-opds-js").is_dir():
+        pytest.fail("r2-opds-js is missing: `make test` installs it (npm install --ignore-scripts in tests/opds_client)")
+    result = subprocess.run(["node", str(CLIENT / "parse.js"), *map(str, files)], capture_output=True, text=True,
+                            timeout=120, cwd=CLIENT)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_real_opds_client_reads_both_versions(site):
+    parsed = parse_with_readium(site / "opds/index.xml", site / "opds/all.xml", site / "opds/index.json",
+                                site / "opds/all.json", site / "opds/series/sahel.xml")
+    nav1 = parsed[str(site / "opds/index.xml")]
+    assert [n["title"] if "title" in n else n["href"] for n in nav1["navigation"]]  # navigation entries exist
+    assert {n["href"] for n in nav1["navigation"]} == {"all.xml", "new.xml", "series.xml", "languages.xml"}
+    nav2 = parsed[str(site / "opds/index.json")]
+    assert {n["href"] for n in nav2["navigation"]} == {"all.json", "new.json", "series.json", "languages.json"}
+    for name in ("opds/all.xml", "opds/all.json"):
+        feed = parsed[str(site / name)]
+        assert len(feed["publications"]) == 5, name
+        by_title = {p["title"]: p for p in feed["publications"]}
+        french = by_title["Note 500 sur le Sahel"]
+        assert french["language"] == ["fr"] or french["language"] == "fr"
+        assert french["authors"] == ["Author 0"]
+        types = {l["type"] for l in french["links"] if l["rel"] == ACQUIRE or ACQUIRE in (l["rel"] or [])}
+        assert types == {"application/epub+zip", "application/pdf"}, name
+        assert any(i["href"].endswith("-thumb.jpg") for i in french["images"])
+        assert {f["title"] for f in feed["facets"]} == {"Series", "Language"}
+    sahel = parsed[str(site / "opds/series/sahel.xml")]
+    assert [p["title"] for p in sahel["publications"]] == ["Briefing 000 on the Sahel", "Briefing 003 on the Sahel"]
+
+
+def test_atom_feed_and_sitemap_use_absolute_urls(site):
+    base = "https://briefings.example.org/library/"
+    feed = ET.parse(site / "feed.atom").getroot()
+    for link in feed.iter(f"{ATOM}link"):
+        assert link.get("href").startswith(base)
+    entry = next(e for e in feed.iter(f"{ATOM}entry") if e.findtext(f"{ATOM}title") == "Briefing 000 on the Sahel")
+    assert any(l.get("hreflang") == "fr" for l in entry.iter(f"{ATOM}link"))
+    result = jing(site / "feed.atom")  # Atom is what the OPDS schema extends: the feed is valid Atom as well
+    assert result.returncode == 0, result.stdout
+    urls = [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert urls[0] == base and len(urls) == 6 and all(u.startswith(base) for u in urls)
+
+
+def test_translations_link_each_other_on_the_web(site):
+    english = (site / "briefing-000-on-the-sahel" / "index.html").read_text(encoding="utf-8")
+    french = (site / "note-500-sur-le-sahel" / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" hreflang="fr" href="../note-500-sur-le-sahel/"' in english
+    assert '<link rel="alternate" hreflang="en" href="../briefing-000-on-the-sahel/"' in french
+    assert 'lang="fr"' in english and ">Français</a>" in english
+    assert "Également en :" in french and ">English</a>" in french
+    other = (site / "briefing-001-on-the-sahel" / "index.html").read_text(encoding="utf-8")
+    assert "hreflang" not in other and '<a href="../">Fixture Library</a>' in other
+
+
+def test_the_web_edition_is_the_briefing_built_alone(site, library, tmp_path):
+    """A briefing folder builds alone exactly as before; the library only adds its links to the page."""
+    alone = tmp_path / "alone"
+    build_ok("all", "--source", library / "b001", "--out", alone)
+    slug = "briefing-001-on-the-sahel"
+    for name in (f"{slug}.pdf", f"{slug}.epub"):
+        assert (site / slug / name).read_bytes() == (alone / name).read_bytes()
+    assert (site / slug / "index.html").read_bytes() != (alone / "html" / "index.html").read_bytes()
+
+
+def test_jobs_2_equals_jobs_1_and_a_second_run_rewrites_nothing(site, library, tmp_path):
+    out = tmp_path / "one"
+    result = build_ok("library", "--source", library, "--out", out, "--jobs", "1")
+    assert "5 built" in result.stdout
+    assert tree(out) == tree(site)
+    before = mtimes(out)
+    result = build_ok("library", "--source", library, "--out", out, "--jobs", "1")
+    assert "0 built" in result.stdout and "0 catalogue file(s) written" in result.stdout
+    assert mtimes(out) == before
+
+
+def test_three_shards_merged_equal_a_full_build(site, library, tmp_path):
+    parts = []
+    for k in (1, 2, 3):
+        part = tmp_path / f"shard{k}"
+        build_ok("library", "--source", library, "--out", part, "--shard", f"{k}/3", "--jobs", "1")
+        assert not (part / "index.html").exists()
+        parts.append(part)
+    built = [json.loads((p / ".press" / "shard.json").read_text())["slugs"] for p in parts]
+    assert sorted(sum(built, [])) == sorted(e.name for e in site.iterdir() if (e / "index.html").is_file()
+                                            and e.name not in ("series", "language", "year"))
+    merged = tmp_path / "merged"
+    result = build_ok("library", "--merge", *parts, "--out", merged, "--source", library)
+    assert "0 built" in result.stdout
+    assert tree(merged) == tree(site)
+
+
+def test_a_broken_briefing_is_reported_and_the_others_are_built(library, tmp_path):
+    source = tmp_path / "lib"
+    shutil.copytree(library, source)
+    out = tmp_path / "out"
+    build_ok("library", "--source", source, "--out", out, "--jobs", "2")
+    # Break one briefing (a link to a heading that does not exist), change another.
+    broken = source / "b002" / "sections" / "01-first.md"
+    broken.write_text(broken.read_text() + "\nSee [nowhere](#no-such-heading).\n")
+    changed = source / "b003" / "sections" / "02-second.md"
+    changed.write_text(changed.read_text() + "\nA new paragraph about rainfall.\n")
+    result = run_build("library", "--source", source, "--out", out, "--jobs", "2")
+    assert result.returncode == 1
+    assert "b002/sections/01-first.md:" in result.stderr and "no-such-heading" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "1 built, 1 failed" in result.stdout
+    catalogue = (out / "opds" / "all.xml").read_text(encoding="utf-8")
+    assert "Briefing 002 on the Sahel" in catalogue           # its last good entry stays
+    assert (out / "briefing-002-on-the-sahel" / "briefing-002-on-the-sahel.epub").is_file()
+    assert "rainfall" in (out / "briefing-003-on-the-sahel" / "index.html").read_text(encoding="utf-8")
+    # A manifest that cannot be read at all: the same.
+    (source / "b001" / "briefing.yml").write_text("title: [unclosed\n")
+    result = run_build("library", "--source", source, "--out", out)
+    assert result.returncode == 1 and "b001/briefing.yml:" in result.stderr
+    assert "Briefing 001 on the Sahel" in (out / "opds" / "all.xml").read_text(encoding="utf-8")
+
+
+def one_line_error(source: Path, out: Path, code: str, where: str) -> None:
+    before = tree(out) if out.exists() else None
+    result = run_build("library", "--source", source, "--out", out)
+    assert result.returncode == 1, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f": {code}: " in lines[0] and where in lines[0], lines[0]
+    if before is not None:
+        assert tree(out) == before
+
+
+@pytest.mark.parametrize("case", ["missing", "yaml", "base_url", "http", "duplicate", "translation_of", "same-language",
+                                  "reserved"])
+def test_bad_input_is_one_line_with_a_code(case, tmp_path):
+    source = make_library(tmp_path / "lib", count=2, translations=1)
+    out = tmp_path / "out"
+    yml = source / "library.yml"
+    if case == "missing":
+        yml.unlink()
+        return one_line_error(source, out, "E801", "library.yml")
+    if case == "yaml":
+        yml.write_text("title: [unclosed\n")
+        return one_line_error(source, out, "E801", "library.yml:")
+    if case in ("base_url", "http"):
+        url = "briefings.example.org" if case == "base_url" else "http://briefings.example.org/"
+        yml.write_text(yml.read_text().replace("https://briefings.example.org/library/", url))
+        line = next(i for i, l in enumerate(yml.read_text().splitlines(), 1) if l.startswith("base_url"))
+        return one_line_error(source, out, "E803", f"library.yml:{line}")
+    if case == "duplicate":
+        write_briefing(source / "b009", 9, slug="briefing-000-on-the-sahel")
+        return one_line_error(source, out, "E805", "b009/briefing.yml:")
+    if case == "translation_of":
+        write_briefing(source / "b009", 9, language="fr", translation_of="no-such-briefing")
+        return one_line_error(source, out, "E806", "b009/briefing.yml:")
+    if case == "same-language":
+        write_briefing(source / "b009", 9, language="en", translation_of="briefing-000-on-the-sahel")
+        return one_line_error(source, out, "E807", "briefing.yml:")
+    if case == "reserved":
+        write_briefing(source / "b009", 9, slug="opds")
+        return one_line_error(source, out, "E805", "b009/briefing.yml:")
+
+
+def test_codes_are_documented():
+    from press import checks
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807"):
+        assert code in checks.CODES and f"`{code}`" in readme, code
+
+
+def test_shard_partition_is_stable_and_complete():
+    from press import shards
+
+    slugs = [f"briefing-{n}" for n in range(300)]
+    for count in (1, 2, 3, 7):
+        parts = [[s for s in slugs if shards.shard_of(s, count) == k] for k in range(count)]
+        assert sorted(sum(parts, [])) == sorted(slugs)
+        assert all(parts) or count > len(slugs)
+    assert shards.shard_of("briefing-1", 3) == shards.shard_of("briefing-1", 3)
+    result = run_build("library", "--shard", "4/3")
+    assert result.returncode != 0 and "K/N" in (result.stderr + result.stdout)
