@@ -24,7 +24,7 @@ SITE        ?= site
 OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch library test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub html example serve watch library test check bench clean distclean deps deps-test help
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
 
 html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
 	$(BUILD) html --source $(SOURCE) --out $(OUT)
+
+example: $(VENV)/.installed deps ## Build every edition of the example briefing (examples/sahel-water) into $(OUT)/example/
+	$(BUILD) all --source examples/sahel-water --out $(OUT)/example
 
 serve: $(VENV)/.installed deps ## Build if needed and serve $(OUT)/html on 127.0.0.1:$(PORT)
 	$(BUILD) serve --source $(SOURCE) --out $(OUT) --port $(PORT)

@@ -40,16 +40,19 @@ class SectionCache:
         self._parsed[path] = (key, parsed)
         return parsed
 
-    def rendered(self, manifest, parsed: list, index: int, targets, styles):
+    def rendered(self, manifest, parsed: list, index: int, targets, styles, citations: str = ""):
+        """`citations`: a digest of every citation's rendering (they number and disambiguate
+        across sections, and change with the bibliography)."""
         hit = self._rendered.get(parsed[index].path)
-        if hit and hit[0] == self._key(manifest, parsed, index, targets, styles) \
+        if hit and hit[0] == self._key(manifest, parsed, index, targets, styles) + (citations,) \
                 and all(a.path.is_file() for a in hit[1].assets):
             self.reused_now.append(parsed[index].path)
             return hit[1]
         return None
 
-    def keep(self, manifest, parsed: list, index: int, targets, styles, section) -> None:
-        self._rendered[parsed[index].path] = (self._key(manifest, parsed, index, targets, styles), section)
+    def keep(self, manifest, parsed: list, index: int, targets, styles, section, citations: str = "") -> None:
+        self._rendered[parsed[index].path] = (self._key(manifest, parsed, index, targets, styles) + (citations,),
+                                              section)
         self.rendered_now.append(parsed[index].path)
 
     @staticmethod

@@ -31,6 +31,12 @@ CODES = {
     "E107": "a section path leaves the source folder",
     "E108": "SOURCE_DATE_EPOCH is not a whole number of seconds up to the end of year 9999",
     "W101": "unknown manifest key (ignored)",
+    "E111": "an author's ORCID iD is malformed or its check digit is wrong",
+    "E112": "the series' ISSN is malformed or its check digit is wrong",
+    "E113": "an ISBN is not an ISBN-13, its check digit is wrong, or two editions share it",
+    "E114": "the DOI is not of the form 10.NNNN/suffix",
+    "E115": "the licence is not an SPDX id the tool knows",
+    "E116": "a file the manifest names (logo, bibliography, .csl) is missing, outside the folder or of the wrong kind",
     "W102": "a Markdown file in the source folder is not listed in the manifest",
     "E201": "a section is not UTF-8 text",
     "E202": "a section is empty",
@@ -75,6 +81,10 @@ CODES = {
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
     "E510": "a link or image address longer than the limit",
+    "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice)",
+    "E902": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
+    "E903": "the citation style is unknown or cannot be read",
+    "W901": "a bibliography entry is never cited",
     "W601": "an edition has not been built yet",
     "W801": "an image prints below 300 dpi in the press PDF",
     "E601": "an output cannot be read",
@@ -161,6 +171,7 @@ def check_sources(source_dir: Path) -> list[Problem]:
         found += _lint_disclaimer(md, manifest)
         found += _lint_cover(manifest)
         found += _lint_timestamp(manifest)
+        found += _lint_citations(manifest, parsed)
     found += _lint_glyphs(manifest_path, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
 
@@ -347,6 +358,12 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
     except PressError as exc:
         return from_error(exc, "E321")
     return []
+
+
+def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    from . import citations
+
+    return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E902")]
 
 
 def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:

@@ -28,6 +28,7 @@ from .model import Briefing
 from .source import UNDATED
 from .subset import subset_font
 from .targets import PAGE_IDS
+from .people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
 from .templating import FURTHER_READING_ID, STYLES_DIR
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -43,6 +44,7 @@ ZIP_LAST = dt.datetime(2107, 12, 31, 23, 59, 58, tzinfo=dt.timezone.utc)  # the 
 # Documents of our own, named after ids no heading can take (see targets.RESERVED_IDS).
 COVER, TITLEPAGE, DISCLAIMER, NAV, FURTHER = (
     "cover.xhtml", "titlepage.xhtml", "disclaimer.xhtml", "nav.xhtml", f"{FURTHER_READING_ID}.xhtml")
+IMPRINT, REFERENCES, ABOUT = "imprint.xhtml", f"{REFERENCES_ID}.xhtml", "about.xhtml"
 # The faces the stylesheet declares: (family, file stem), subset to the book's characters.
 EMBEDDED_FACES = (
     ("Charis SIL", "CharisSIL-Regular"), ("Charis SIL", "CharisSIL-Italic"),
@@ -100,7 +102,8 @@ def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
 def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
     words = templating.labels(briefing.language)
     page = dict(briefing=briefing, stylesheet=STYLESHEET)
-    where = {FURTHER_READING_ID: FURTHER}
+    where = {FURTHER_READING_ID: FURTHER, REFERENCES_ID: REFERENCES, ABOUT_AUTHORS_ID: ABOUT,
+             ABOUT_PUBLISHER_ID: ABOUT}
     for section in briefing.sections:
         for entry in (section.toc, *section.toc.children):
             where[entry.anchor] = section.document
@@ -115,6 +118,10 @@ def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
             "epub/cover.xhtml.j2", cover_href=cover_href, cover_alt=_cover_alt(briefing), **page)),
         Document(TITLEPAGE, words["title_page"], templating.render("epub/titlepage.xhtml.j2", **page)),
         Document(DISCLAIMER, words["disclaimer"], templating.render("epub/disclaimer.xhtml.j2", **page)),
+    ]
+    if briefing.imprint.has_imprint:
+        docs.append(Document(IMPRINT, words["imprint"], templating.render("epub/imprint.xhtml.j2", **page)))
+    docs += [
         Document(NAV, words["contents"], templating.render(
             "epub/nav.xhtml.j2", toc=toc, landmarks=landmarks,
             href=lambda entry: f"{where[entry.anchor]}#{entry.anchor}", **page), ("nav",)),
@@ -124,6 +131,13 @@ def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
     if briefing.manifest.related:
         docs.append(Document(FURTHER, words["further_reading"],
                              templating.render("epub/further-reading.xhtml.j2", **page)))
+    if briefing.citations.entries:
+        docs.append(Document(REFERENCES, words["references"],
+                             templating.render("epub/references.xhtml.j2", **page)))
+    if briefing.imprint.has_about_authors or briefing.imprint.has_about_publisher:
+        docs.append(Document(ABOUT, words["about_authors" if briefing.imprint.has_about_authors
+                                          else "about_publisher"],
+                             templating.render("epub/about.xhtml.j2", **page)))
     return [Document(d.name, d.title, d.html.lstrip(), d.properties) for d in docs]
 
 
@@ -299,17 +313,37 @@ class _Emoji:
 
 def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_href: str, stylesheet: bytes):
     m = briefing.manifest
+    imp = briefing.imprint
     book = epub.EpubBook()
     if direction(briefing.language) == "rtl":
         book.set_direction("rtl")  # the spine's page-progression-direction
-    book.set_identifier(m.identifier)
+    book.set_identifier(imp.isbn_urn("epub") or (f"doi:{imp.doi}" if imp.doi else m.identifier))
     book.set_title(briefing.title)
     book.set_language(briefing.language)
     for n, author in enumerate(m.authors, 1):
         # Not add_author(): ebooklib 0.20 gives every creator the same id.
         book.add_metadata("DC", "creator", author, {"id": f"creator-{n}"})
+        book.add_metadata(None, "meta", "aut", {"refines": f"#creator-{n}", "property": "role",
+                                                "scheme": "marc:relators"})
+        person = imp.authors[n - 1] if n <= len(imp.authors) else None
+        if person and person.orcid:
+            book.add_metadata(None, "meta", person.orcid_url, {"refines": f"#creator-{n}",
+                                                               "property": "dcterms:identifier"})
     if m.publisher:
         book.add_metadata("DC", "publisher", m.publisher)
+    if imp.doi and imp.isbn.get("epub"):   # the DOI as a second identifier
+        book.add_metadata("DC", "identifier", f"doi:{imp.doi}", {"id": "doi"})
+    if imp.licence:
+        book.add_metadata("DC", "rights", f"{imp.licence.name} ({imp.licence.spdx}). {imp.licence.text}")
+        book.add_metadata(None, "link", "", {"rel": "dcterms:license", "href": imp.licence.url})
+    if imp.series:
+        book.add_metadata(None, "meta", imp.series.name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if imp.series.number:
+            book.add_metadata(None, "meta", imp.series.number, {"refines": "#series", "property": "group-position"})
+        if imp.series.issn:
+            book.add_metadata(None, "meta", f"urn:issn:{imp.series.issn}",
+                              {"refines": "#series", "property": "dcterms:identifier"})
     if briefing.edition_date:
         book.add_metadata("DC", "date", briefing.edition_date.isoformat())
     if briefing.subtitle:
@@ -374,6 +408,9 @@ def _ncx_entries(briefing: Briefing, documents: list[Document]) -> list:
     if briefing.manifest.related:
         label = templating.labels(briefing.language)["further_reading"]
         entries.append(epub.Link(f"{FURTHER}#{FURTHER_READING_ID}", label, f"ncx-{FURTHER_READING_ID}"))
+    documents = {ABOUT_AUTHORS_ID: ABOUT, ABOUT_PUBLISHER_ID: ABOUT, REFERENCES_ID: REFERENCES}
+    for entry in templating.back_matter(briefing):
+        entries.append(epub.Link(f"{documents[entry.anchor]}#{entry.anchor}", entry.title, f"ncx-{entry.anchor}"))
     return entries
 
 

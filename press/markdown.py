@@ -35,6 +35,9 @@ def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin).use(blocks.blocks_plugin)
+    from .citations import citation_plugin  # here: citations imports this module's helpers
+
+    md.use(citation_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
     md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
@@ -365,6 +368,8 @@ class RenderContext:
     # None where cross-references are not allowed (the disclaimer)
     resolve_ref: Callable[[str, int], object] | None = None
     words: dict = field(default_factory=dict)   # press.templating.labels of the briefing's language
+    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations)
+    cite: Callable[[Token, Callable], str] | None = None
 
 
 def render(md: MarkdownIt, section: ParsedSection, style: Style, ctx: RenderContext) -> str:
@@ -637,6 +642,11 @@ class _Renderer(RendererHTML):
         alt = token.attrGet("fig-alt") or self.renderInlineAsText(token.children or [], options, env)
         return f'<img src="{escape(src)}" alt="{escape(str(alt))}" />'
 
+    def citation(self, tokens, idx, options, env):
+        if self.ctx.cite is None:
+            return escape(tokens[idx].content)
+        return self.ctx.cite(tokens[idx], self.href)
+
     # Footnotes: a numbered list of notes at the section's end, a landmark of its own.
     def footnote_ref(self, tokens, idx, options, env):
         n, sub = tokens[idx].meta["id"], tokens[idx].meta.get("subId", 0)
@@ -675,7 +685,8 @@ class ScreenRenderer(_Renderer):
         return _Replaced(tokens, idx, tokens[idx].copy(tag=f"h{min(int(tokens[idx].tag[1]) + 1, 6)}"))
 
     def table_open(self, tokens, idx, options, env):
-        return f'<div class="table-scroll">{super().table_open(tokens, idx, options, env)}'
+        # Focusable, so that a keyboard can scroll a table wider than the screen (axe: scrollable-region-focusable).
+        return f'<div class="table-scroll" tabindex="0">{super().table_open(tokens, idx, options, env)}'
 
     def table_close(self, tokens, idx, options, env):
         return f"{self.renderToken(tokens, idx, options, env)}</div>\n"

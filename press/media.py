@@ -17,6 +17,8 @@ MEDIA_TYPES = {
     ".ttf": "font/ttf",
     ".otf": "font/otf",
     ".woff2": "font/woff2",
+    ".bib": "application/x-bibtex",
+    ".ris": "application/x-research-info-systems",
 }
 # The pictures a section may show.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")

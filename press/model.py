@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .manifest import Manifest
 from .targets import TargetIndex
+
+if TYPE_CHECKING:
+    from .citations import Citations
+    from .people import Imprint
+
+
+def _no_citations():
+    from .citations import Citations
+
+    return Citations()
+
+
+def _no_imprint():
+    from .people import Imprint
+
+    return Imprint()
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,11 @@ class Briefing:
     edition_date: dt.date | None
     summary: Fragments | None = None   # the briefing's `::: summary`, printed up front in every edition
 
+    # The references and every citation's rendering (a record of its own, with ids `ref-<key>`
+    # kept apart from heading ids at load time), and the people and identifiers.
+    citations: "Citations" = field(default_factory=_no_citations, compare=False)
+    imprint: "Imprint" = field(default_factory=_no_imprint, compare=False)
+
     @property
     def toc(self) -> tuple[TocEntry, ...]:
         return tuple(section.toc for section in self.sections)
@@ -92,6 +114,8 @@ class Briefing:
     @property
     def assets(self) -> tuple[Asset, ...]:
         seen: dict[str, Asset] = {}
+        if self.imprint.logo is not None:
+            seen[self.imprint.logo.href] = self.imprint.logo
         for section in self.sections:
             for asset in section.assets:
                 seen.setdefault(asset.href, asset)

@@ -83,9 +83,12 @@ def _font_config():
 
 
 def render_html(briefing: Briefing) -> str:
+    m = briefing.manifest
+    cover_href = m.cover.resolve().relative_to(m.root.resolve()).as_posix() if m.cover else ""
     html = templating.render(
         "print.html.j2", briefing=briefing,
-        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}")
+        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}",
+        cover_href=cover_href, cover_alt=". ".join(p for p in (briefing.title, briefing.subtitle) if p))
     if direction(briefing.language) == "rtl":
         # Code reads left to right inside right-to-left text. WeasyPrint lays out each box on its
         # own and knows no unicode-bidi: Unicode's isolates (LRI ... PDI) inside the box do it.
@@ -133,7 +136,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
             document.fonts = _MappedFonts(document.fonts)
             data = document.write_pdf(
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
-                **options)
+                finisher=_metadata_finisher(briefing, document, writes_xmp=bool(kind.weasyprint)), **options)
         except ForbiddenResource as exc:
             raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
@@ -149,45 +152,97 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     return data
 
 
-class _MappedFonts(dict):
-    """The document's fonts, each glyph mapped to some text when WeasyPrint writes its ToUnicode CMap.
-
-    WeasyPrint 70 maps a glyph that shares its cluster with another (a Devanagari vowel sign
-    drawn before its consonant) to the empty string, which makes the CMap malformed for PDF/UA-1
-    (7.21.7) and PDF/A. The cluster's text is already on the other glyph: this one gets U+2060
-    WORD JOINER, invisible and no word break. The fonts are drawn before they are written, so
-    `values()`, which the writer calls, is the moment to do it.
-    """
-
-    def values(self):
-        for font in super().values():
-            for glyph, text in font.to_unicode.items():
-                if not text:
-                    font.to_unicode[glyph] = "\u2060"
-        return super().values()
+XMP_NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
+    "prism": "http://prismstandard.org/namespaces/basic/3.0/", "xmpRights": "http://ns.adobe.com/xap/1.0/rights/",
+}
 
 
-def _declare_pdfua(metadata) -> None:
-    """Add `pdfuaid:part="1"` to the XMP packet WeasyPrint writes for another variant (PDF/A,
-    PDF/X), in the same rdf:Description where validators look; PDF/A also wants the schema
-    declared as an extension, and the packet uncompressed (a rule of PDF/A-1 some checkers
-    apply to every part)."""
-    from xml.etree.ElementTree import fromstring, register_namespace, tostring
+def xmp_extra(briefing: Briefing) -> bytes | None:
+    """The identifiers and rights WeasyPrint does not write: DOI, ISBN, ISSN, publisher, licence."""
+    from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
-    generate, include = metadata.generate_rdf_metadata, metadata.include_in_pdf
+    imp = briefing.imprint
+    if not (imp.doi or imp.isbn or imp.licence or imp.publisher or imp.series):
+        return None
+    for prefix, uri in XMP_NS.items():
+        register_namespace(prefix, uri)
+    rdf = Element(f"{{{XMP_NS['rdf']}}}RDF")
+    desc = SubElement(rdf, f"{{{XMP_NS['rdf']}}}Description", {f"{{{XMP_NS['rdf']}}}about": ""})
 
-    def with_pdfua(variant, version, conformance):
-        for prefix, uri in XMP_NAMESPACES.items():
-            register_namespace(prefix, uri)
-        rdf = fromstring(generate(variant, version, conformance))
-        rdf[0].set(f"{{{XMP_NAMESPACES['pdfuaid']}}}part", "1")
-        if variant == "a":
-            rdf.append(fromstring(PDFUA_EXTENSION_SCHEMA))
-        return tostring(rdf)
+    def add(ns: str, name: str, text: str, container: str | None = None) -> None:
+        element = SubElement(desc, f"{{{XMP_NS[ns]}}}{name}")
+        if container:
+            inner = SubElement(element, f"{{{XMP_NS['rdf']}}}{container}")
+            item = SubElement(inner, f"{{{XMP_NS['rdf']}}}li")
+            if container == "Alt":
+                item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
+            item.text = text
+        else:
+            element.text = text
 
-    metadata.generate_rdf_metadata = with_pdfua
-    metadata.include_in_pdf = lambda pdf, variant, version, conformance, compress: include(
-        pdf, variant, version, conformance, False)
+    identifiers = []
+    if imp.isbn.get("pdf"):
+        add("prism", "isbn", imp.isbn_for("pdf"))
+        identifiers.append(imp.isbn_urn("pdf"))
+    if imp.doi:
+        add("prism", "doi", imp.doi)
+        add("prism", "url", imp.doi_url)
+        identifiers.append(f"doi:{imp.doi}")
+    if imp.series:
+        add("prism", "seriesTitle", imp.series.name)
+        if imp.series.number:
+            add("prism", "number", imp.series.number)
+        if imp.series.issn:
+            add("prism", "issn", imp.series.issn)
+    if identifiers:
+        element = SubElement(desc, f"{{{XMP_NS['dc']}}}identifier")
+        element.text = identifiers[0]
+    if imp.publisher:
+        add("dc", "publisher", imp.publisher, "Bag")
+    if imp.licence:
+        add("dc", "rights", f"{imp.licence.name} ({imp.licence.spdx}). {imp.licence.text}", "Alt")
+        add("xmpRights", "Marked", "True")
+        add("xmpRights", "WebStatement", imp.licence.url)
+    return tostring(rdf, encoding="unicode").encode("utf-8")
+
+
+def _metadata_finisher(briefing: Briefing, rendered, writes_xmp: bool):
+    """Our identifiers and rights in the XMP packet, in the same rdf:RDF as WeasyPrint's own
+    description (title, creators, dates); WeasyPrint writes the packet itself for PDF/A, /UA
+    and /X, else the finisher does. The same in the document information dictionary. Nothing
+    in it comes from the clock (no uuid, dates from the edition)."""
+    from xml.etree.ElementTree import fromstring, tostring
+
+    extra = xmp_extra(briefing)
+    own = rendered.metadata.generate_rdf_metadata
+
+    def with_ours(*args) -> bytes:
+        rdf = fromstring(own(*args))
+        if extra is not None:
+            rdf.extend(list(fromstring(extra)))
+        return tostring(rdf, encoding="utf-8", xml_declaration=False)
+
+    rendered.metadata.generate_rdf_metadata = with_ours   # this document's metadata only
+
+    def finish(document, pdf) -> None:
+        import pydyf
+
+        imp = briefing.imprint
+        if not writes_xmp:
+            packet = (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+                      + document.metadata.generate_rdf_metadata(None, None, None)
+                      + b'</x:xmpmeta>\n<?xpacket end="r"?>')
+            stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=True)
+            pdf.add_object(stream)
+            pdf.catalog["Metadata"] = stream.reference
+        if imp.licence:
+            pdf.info["Rights"] = pydyf.String(imp.licence.name)
+        if imp.doi:
+            pdf.info["DOI"] = pydyf.String(imp.doi)
+        if imp.isbn.get("pdf"):
+            pdf.info["ISBN"] = pydyf.String(imp.isbn_for("pdf"))
+    return finish
 
 
 @contextlib.contextmanager
@@ -260,3 +315,44 @@ def _locate_url(briefing: Briefing, url: str) -> Location | None:
                 if needle in line:
                     return Location(asset.path, number)
     return None
+
+
+class _MappedFonts(dict):
+    """The document's fonts, each glyph mapped to some text when WeasyPrint writes its ToUnicode CMap.
+
+    WeasyPrint 70 maps a glyph that shares its cluster with another (a Devanagari vowel sign
+    drawn before its consonant) to the empty string, which makes the CMap malformed for PDF/UA-1
+    (7.21.7) and PDF/A. The cluster's text is already on the other glyph: this one gets U+2060
+    WORD JOINER, invisible and no word break. The fonts are drawn before they are written, so
+    `values()`, which the writer calls, is the moment to do it.
+    """
+
+    def values(self):
+        for font in super().values():
+            for glyph, text in font.to_unicode.items():
+                if not text:
+                    font.to_unicode[glyph] = "\u2060"
+        return super().values()
+
+
+def _declare_pdfua(metadata) -> None:
+    """Add `pdfuaid:part="1"` to the XMP packet WeasyPrint writes for another variant (PDF/A,
+    PDF/X), in the same rdf:Description where validators look; PDF/A also wants the schema
+    declared as an extension, and the packet uncompressed (a rule of PDF/A-1 some checkers
+    apply to every part)."""
+    from xml.etree.ElementTree import fromstring, register_namespace, tostring
+
+    generate, include = metadata.generate_rdf_metadata, metadata.include_in_pdf
+
+    def with_pdfua(variant, version, conformance):
+        for prefix, uri in XMP_NAMESPACES.items():
+            register_namespace(prefix, uri)
+        rdf = fromstring(generate(variant, version, conformance))
+        rdf[0].set(f"{{{XMP_NAMESPACES['pdfuaid']}}}part", "1")
+        if variant == "a":
+            rdf.append(fromstring(PDFUA_EXTENSION_SCHEMA))
+        return tostring(rdf)
+
+    metadata.generate_rdf_metadata = with_pdfua
+    metadata.include_in_pdf = lambda pdf, variant, version, conformance, compress: include(
+        pdf, variant, version, conformance, False)

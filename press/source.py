@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import cover, images, limits, markdown, targets
+from . import citations, cover, images, limits, markdown, people, targets
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
@@ -38,7 +38,9 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     md = markdown.make_parser(manifest.language)
     parsed = _parse_all(md, manifest, cache)
     index = target_index(parsed)
-    sections = _render_all(md, manifest, parsed, index, styles, cache)
+    cited = citations.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
+    citations.add_targets(index, cited, len(parsed))
+    sections = _render_all(md, manifest, parsed, index, styles, cache, cited)
     timestamp = edition_timestamp(manifest)
     return Briefing(
         manifest=manifest,
@@ -51,7 +53,27 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
         summary=next((s.summary for s in sections if s.summary), None),
         timestamp=timestamp,
         edition_date=manifest.date or (timestamp.date() if timestamp != UNDATED else None),
+        citations=cited,
+        imprint=people.imprint(md, manifest, _logo(manifest)),
     )
+
+
+def _logo(manifest: Manifest) -> Asset | None:
+    info = manifest.publisher_info
+    if info is None or info.logo is None:
+        return None
+    root = manifest.root.resolve()
+    asset = image_asset(root, manifest.path, info.logo.relative_to(manifest.root).as_posix(),
+                        manifest.lines.get("publisher.logo") or 1)
+    return asset
+
+
+def cite_renderer(cited: citations.Citations, index: targets.TargetIndex):
+    """A citation's HTML; `href` is the renderer's address of a target (its entry in the
+    references, which in the EPUB are a document of their own)."""
+    def cite(token, href) -> str:
+        return cited.html(token, lambda anchor: href(index.get(anchor)))
+    return cite
 
 
 def edition_timestamp(manifest: Manifest) -> dt.datetime:
@@ -109,12 +131,15 @@ def confine_section(root: Path, path: Path, listed_at: Location) -> None:
 
 
 def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
-                index: targets.TargetIndex, styles, cache=None) -> tuple[Section, ...]:
+                index: targets.TargetIndex, styles, cache=None,
+                cited: citations.Citations | None = None) -> tuple[Section, ...]:
+    cited = cited or citations.Citations()
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
     for number, section in enumerate(parsed):
-        if cache is not None and (reused := cache.rendered(manifest, parsed, number, index, styles)) is not None:
+        if cache is not None and (reused := cache.rendered(manifest, parsed, number, index, styles,
+                                                           cited.digest)) is not None:
             sections.append(reused)
             continue
         assets: dict[str, Asset] = {}
@@ -133,7 +158,8 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         words = labels(manifest.language)
         ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
                                      f"{words['notes']}: {section.title.title}",
-                                     f"{section.title.anchor}.xhtml", ref_for, words)
+                                     f"{section.title.anchor}.xhtml", ref_for, words,
+                                     cite=cite_renderer(cited, index))
         # The summary stands apart from its section (after the disclaimer): links from it
         # always name their document in the EPUB.
         apart = dataclasses.replace(ctx, document=SUMMARY_DOCUMENT)
@@ -154,7 +180,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             summary=Fragments(**summary) if any(summary.values()) else None,
         ))
         if cache is not None:
-            cache.keep(manifest, parsed, number, index, styles, sections[-1])
+            cache.keep(manifest, parsed, number, index, styles, sections[-1], cited.digest)
     if problems:
         raise Problems(problems)
     return tuple(sections)

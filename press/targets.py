@@ -34,10 +34,17 @@ PAGE_IDS = {
     "main": "main",                      # web page: the skip link's target
     "top": "top",                        # web page: the masthead, target of "Beginning"
     "downloads_title": "downloads-title",
+    "imprint": "imprint",                # the imprint page (print), colophon (EPUB)
+    "references": "references",          # the references' heading, in every edition
+    "references_section": "references-section",
+    "about_authors": "about-authors",
+    "about_publisher": "about-publisher",
+    "cite": "cite",                      # web page: "Cite this briefing"
+    "cite_title": "cite-title",
 }
 # Names of the EPUB's own documents (`cover.xhtml`, `nav.xhtml`): a section's document is named
 # after its id, so no section may have these either.
-DOCUMENT_IDS = ("cover", "nav")
+DOCUMENT_IDS = ("cover", "nav", "about")
 RESERVED_IDS = frozenset(PAGE_IDS.values()) | frozenset(DOCUMENT_IDS)
 
 # Kinds of target. A new kind (a citation) is one more constant and the code that finds it.
@@ -45,6 +52,8 @@ SECTION, SUBSECTION, HEADING, FOOTNOTE = "section", "subsection", "heading", "fo
 FIGURE, TABLE, BOX = "figure", "table", "box"
 # What each cross-reference prefix may name (press.blocks.CROSSREF_PREFIXES).
 REFERABLE = {"fig": (FIGURE,), "tbl": (TABLE,), "box": (BOX,), "sec": (SECTION, SUBSECTION, HEADING)}
+
+REFERENCE = "reference"   # an entry of the references (`ref-<key>`), see press/citations
 
 
 # Named tuples rather than frozen dataclasses: immutable too, and a briefing may hold tens of

@@ -32,14 +32,26 @@ LABELS = {
            "skip": "Skip to the text", "start": "Beginning",
            "figure": "Figure", "table": "Table", "box": "Box", "page_abbr": "p.", "label_sep": ": ",
            "summary": "Summary", "recommendations": "Recommendations", "note": "Note", "tip": "Tip",
-           "important": "Important", "warning": "Warning", "caution": "Caution"},
+           "important": "Important", "warning": "Warning", "caution": "Caution",
+           "references": "References", "about_authors": "About the authors",
+           "about_publisher": "About the publisher", "imprint": "Imprint", "how_to_cite": "How to cite",
+           "cite_this": "Cite this briefing", "licence": "Licence", "series": "Series", "isbn": "ISBN",
+           "doi": "DOI", "issn": "ISSN", "published_by": "Published by", "published": "Published",
+           "pdf_edition": "PDF edition", "epub_edition": "EPUB edition", "bibtex": "BibTeX", "ris": "RIS",
+           "for_reference_managers": "for reference managers"},
     "fr": {"contents": "Table des matières", "disclaimer": "Avertissement", "further_reading": "Pour aller plus loin",
            "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
            "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
            "skip": "Aller au texte", "start": "Début",
            "figure": "Figure", "table": "Tableau", "box": "Encadré", "page_abbr": "p.", "label_sep": "\u00a0: ",
            "summary": "Résumé", "recommendations": "Recommandations", "note": "Note", "tip": "Astuce",
-           "important": "Important", "warning": "Avertissement", "caution": "Attention"},
+           "important": "Important", "warning": "Avertissement", "caution": "Attention",
+           "references": "Références", "about_authors": "À propos des auteurs",
+           "about_publisher": "À propos de l’éditeur", "imprint": "Mentions", "how_to_cite": "Pour citer",
+           "cite_this": "Citer cette note", "licence": "Licence", "series": "Collection", "isbn": "ISBN",
+           "doi": "DOI", "issn": "ISSN", "published_by": "Publié par", "published": "Publié le",
+           "pdf_edition": "édition PDF", "epub_edition": "édition EPUB", "bibtex": "BibTeX", "ris": "RIS",
+           "for_reference_managers": "pour les logiciels de références"},
     "de": {"contents": "Inhalt", "disclaimer": "Hinweis", "further_reading": "Weiterführende Literatur",
            "notes": "Anmerkungen", "edition": "Ausgabe vom", "cover": "Umschlag", "title_page": "Titelseite",
            "download": "Herunterladen", "for_ereaders": "für E-Reader", "for_print": "für den Druck",
@@ -62,7 +74,8 @@ MONTHS = {
 
 
 def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language.split("-")[0].lower(), LABELS["en"])
+    # English for any word a language does not have yet, never a template error.
+    return {**LABELS["en"], **LABELS.get(language.split("-")[0].lower(), {})}
 
 
 def long_date(value: dt.date | None, language: str) -> str:
@@ -103,7 +116,21 @@ def table_of_contents(briefing) -> tuple:
     from .model import TocEntry  # local: the model module does not depend on templating
 
     entries = briefing.toc
+    words = labels(briefing.language)
     if briefing.manifest.related:
-        label = labels(briefing.language)["further_reading"]
+        label = words["further_reading"]
         entries += (TocEntry(label, jinja2.utils.markupsafe.escape(label), FURTHER_READING_ID, 1),)
-    return entries
+    return entries + back_matter(briefing)
+
+
+def back_matter(briefing) -> tuple:
+    """After the sections and further reading: the references, about the authors and the publisher."""
+    from .model import TocEntry
+    from .people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
+
+    words = labels(briefing.language)
+    wanted = ((briefing.citations.entries, "references", REFERENCES_ID),
+              (briefing.imprint.has_about_authors, "about_authors", ABOUT_AUTHORS_ID),
+              (briefing.imprint.has_about_publisher, "about_publisher", ABOUT_PUBLISHER_ID))
+    return tuple(TocEntry(words[key], jinja2.utils.markupsafe.escape(words[key]), anchor, 1)
+                 for present, key, anchor in wanted if present)

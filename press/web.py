@@ -9,8 +9,9 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import fonts, images, templating
+from . import fonts, images, people, templating
 from .model import Briefing
+from .media import media_type
 from .sizes import human_size
 from .templating import STYLES_DIR
 
@@ -25,8 +26,52 @@ def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     for download in downloads:
         files[download.name] = download.data
+    for name, text in citation_files(briefing).items():
+        files[name] = text.encode("utf-8")
     files[PAGE] = render_page(briefing, downloads).encode("utf-8")
     return files
+
+
+def citation_files(briefing: Briefing) -> dict[str, str]:
+    """The briefing's own reference for reference managers, beside the page."""
+    if not briefing.imprint.bibtex:
+        return {}
+    return {f"{briefing.slug}.bib": briefing.imprint.bibtex, f"{briefing.slug}.ris": briefing.imprint.ris}
+
+
+def highwire_tags(briefing: Briefing, downloads) -> list[tuple[str, str]]:
+    """Google Scholar's `citation_*` meta tags (Zotero reads them too)."""
+    m, imp = briefing.manifest, briefing.imprint
+    tags = [("citation_title", briefing.title)]
+    for person in imp.authors:
+        tags.append(("citation_author", person.name))
+        if person.affiliation:
+            tags.append(("citation_author_institution", person.affiliation))
+        if person.orcid:
+            tags.append(("citation_author_orcid", person.orcid_url))
+    if briefing.edition_date:
+        tags += [("citation_publication_date", briefing.edition_date.strftime("%Y/%m/%d")),
+                 ("citation_date", briefing.edition_date.strftime("%Y/%m/%d"))]
+    if imp.publisher:
+        tags += [("citation_publisher", imp.publisher), ("citation_technical_report_institution", imp.publisher)]
+    if imp.series:
+        tags.append(("citation_series_title", imp.series.name))
+        if imp.series.number:
+            tags.append(("citation_technical_report_number", imp.series.number))
+        if imp.series.issn:
+            tags.append(("citation_issn", imp.series.issn))
+    for edition in ("pdf", "epub"):
+        if imp.isbn_for(edition):
+            tags.append(("citation_isbn", imp.isbn_for(edition)))
+    if imp.doi:
+        tags.append(("citation_doi", imp.doi))
+    tags.append(("citation_language", briefing.language))
+    if m.keywords:
+        tags.append(("citation_keywords", "; ".join(m.keywords)))
+    for download in downloads:
+        if download.edition == "pdf":
+            tags.append(("citation_pdf_url", download.name))
+    return tags
 
 
 def render_page(briefing: Briefing, downloads) -> str:
@@ -39,9 +84,13 @@ def render_page(briefing: Briefing, downloads) -> str:
             "purpose": words[purpose] if purpose else "", "size": human_size(len(download.data)),
             "edition": download.edition,
         })
+    cite_files = [{"href": name, "type": media_type(name), "format": words["bibtex" if name.endswith(".bib") else "ris"],
+                   "purpose": words["for_reference_managers"]} for name in citation_files(briefing)]
+    pdf = next((d.name for d in downloads if d.edition == "pdf"), None)
     css = (STYLES_DIR / "web.css").read_text(encoding="utf-8")
     page = dict(briefing=briefing, toc=templating.table_of_contents(briefing),
-                href=lambda entry: f"#{entry.anchor}", downloads=offers)
+                href=lambda entry: f"#{entry.anchor}", downloads=offers,
+                highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
     html = templating.render("web.html.j2", css=css, **page)
     families = fonts.script_families(html)  # name the faces for scripts the edition fonts lack
     return templating.render("web.html.j2", css=fonts.with_script_fonts(css, families), **page) if families else html

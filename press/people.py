@@ -1,0 +1,161 @@
+"""The briefing's people and identifiers, ready for the templates: one record, every edition.
+
+The title page, the imprint, "About the authors", the OPF, the web page's meta tags and
+JSON-LD are all renderings of `Imprint`; nothing else reads these manifest keys.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from . import citations, identifiers, markdown
+from .errors import SourceError
+from .manifest import Manifest, Series
+from .model import Asset
+
+IMPRINT_ID, ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, CITE_ID = "imprint", "about-authors", "about-publisher", "cite"
+REFERENCES_ID = "references"
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    affiliation: str | None
+    bio_html: str | None
+    orcid: str | None
+
+    @property
+    def orcid_url(self) -> str | None:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else None
+
+
+@dataclass(frozen=True)
+class Imprint:
+    authors: tuple[Person, ...] = ()
+    publisher: str | None = None
+    publisher_url: str | None = None
+    publisher_about_html: str | None = None
+    logo: Asset | None = None
+    series: Series | None = None
+    isbn: dict = field(default_factory=dict, hash=False)      # edition -> ISBN-13 as written
+    doi: str | None = None
+    licence: identifiers.Licence | None = None
+    how_to_cite_html: str = ""
+    bibtex: str = ""
+    ris: str = ""
+
+    @property
+    def doi_url(self) -> str | None:
+        return identifiers.doi_url(self.doi) if self.doi else None
+
+    @property
+    def has_imprint(self) -> bool:
+        """A page of its own only for briefings that name a series, identifiers or a licence."""
+        return bool(self.series or self.isbn or self.doi or self.licence or self.publisher_url)
+
+    @property
+    def has_about_authors(self) -> bool:
+        return any(p.bio_html or p.affiliation for p in self.authors)
+
+    @property
+    def has_about_publisher(self) -> bool:
+        return bool(self.publisher_about_html)
+
+    def isbn_for(self, edition: str) -> str | None:
+        return self.isbn.get(edition)
+
+    def isbn_urn(self, edition: str) -> str | None:
+        value = self.isbn.get(edition)
+        return f"urn:isbn:{identifiers.isbn_digits(value)}" if value else None
+
+
+def _markdown(md, manifest: Manifest, key: str, text: str | None) -> str | None:
+    """A bio or an 'about' in Markdown: web links only, no images (like the disclaimer)."""
+    if not text:
+        return None
+    at = manifest.at(key.split(".")[0].split("[")[0])
+    where = manifest.lines.get(key)
+    if where:
+        at = type(at)(at.file, where)
+
+    def web_links_only(href: str, line: int) -> str:
+        if urlsplit(href).scheme.lower() in ("http", "https", "mailto"):
+            return href
+        raise SourceError(f"'{key}' may link only to web addresses", at, "E321")
+
+    def no_images(src: str, line: int) -> str:
+        raise SourceError(f"'{key}' may not contain images", at, "E321")
+
+    env: dict = {}
+    parsed = markdown.ParsedSection(manifest.path, text, md.parse(text, env), env, [])
+    return markdown.render(md, parsed, "screen", markdown.RenderContext(key.replace(".", "-"), web_links_only,
+                                                                          no_images))
+
+
+def imprint(md, manifest: Manifest, logo: Asset | None) -> Imprint:
+    authors = tuple(
+        Person(p.name, p.affiliation, _markdown(md, manifest, f"authors[{i}].bio", p.bio), p.orcid)
+        for i, p in enumerate(manifest.people))
+    info = manifest.publisher_info
+    has_cite = bool(manifest.people or manifest.publisher or manifest.doi or manifest.series)
+    return Imprint(
+        authors=authors,
+        publisher=manifest.publisher,
+        publisher_url=info.url if info else None,
+        publisher_about_html=_markdown(md, manifest, "publisher.about", info.about if info else None),
+        logo=logo,
+        series=manifest.series,
+        isbn=dict(manifest.isbn),
+        doi=manifest.doi,
+        licence=manifest.license,
+        how_to_cite_html=citations.how_to_cite(manifest) if has_cite else "",
+        bibtex=citations.bibtex(manifest) if has_cite else "",
+        ris=citations.ris(manifest) if has_cite else "",
+    )
+
+
+def json_ld(briefing, pdf_name: str | None = None) -> str:
+    """schema.org `Report` for the web page; '<' escaped so the data block cannot close its tag."""
+    m, imp = briefing.manifest, briefing.imprint
+    data: dict = {"@context": "https://schema.org", "@type": "Report", "name": briefing.title,
+                  "inLanguage": briefing.language}
+    if briefing.subtitle:
+        data["alternativeHeadline"] = briefing.subtitle
+    if imp.authors:
+        data["author"] = [_person_ld(p) for p in imp.authors]
+    if imp.publisher:
+        data["publisher"] = {"@type": "Organization", "name": imp.publisher,
+                             **({"url": imp.publisher_url} if imp.publisher_url else {})}
+    if briefing.edition_date:
+        data["datePublished"] = briefing.edition_date.isoformat()
+    if imp.series:
+        data["isPartOf"] = {"@type": "Periodical" if imp.series.issn else "CreativeWorkSeries",
+                            "name": imp.series.name, **({"issn": imp.series.issn} if imp.series.issn else {})}
+        if imp.series.number:
+            data["reportNumber"] = imp.series.number
+    if imp.doi:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": imp.doi}
+        data["sameAs"] = imp.doi_url
+    if imp.isbn:
+        data["isbn"] = imp.isbn.get("pdf") or imp.isbn.get("epub")
+    if imp.licence:
+        data["license"] = imp.licence.url
+    if m.keywords:
+        data["keywords"] = list(m.keywords)
+    if pdf_name:
+        data["encoding"] = {"@type": "MediaObject", "contentUrl": pdf_name, "encodingFormat": "application/pdf"}
+    if briefing.citations.entries:
+        data["citation"] = [e.text for e in briefing.citations.entries]
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _person_ld(person: Person) -> dict:
+    out: dict = {"@type": "Person", "name": person.name}
+    if person.affiliation:
+        out["affiliation"] = {"@type": "Organization", "name": person.affiliation}
+    if person.orcid_url:
+        out["sameAs"] = person.orcid_url
+    return out
