@@ -12,10 +12,9 @@ import math
 from html import escape
 
 WIDTH, HEIGHT = 980, 420
-COLOURS = {"PDF cold": "#1f5f8b", "PDF warm": "#5b9bd5", "EPUB cold": "#8b4a1f", "EPUB warm": "#d59b5b",
-           "memory": "#4a7d3a"}
-LINES = {"pipeline PDF": ("#1f5f8b", "pdf_warm", "pipeline"), "bare weasyprint": ("#1f5f8b", "pdf_warm", "peer"),
-         "pipeline EPUB": ("#8b4a1f", "epub_warm", "pipeline"), "Pandoc EPUB": ("#8b4a1f", "epub_warm", "peer")}
+COLOURS = {"PDF": "#1f5f8b", "EPUB": "#8b4a1f", "memory": "#4a7d3a"}
+LINES = {"pipeline PDF": ("#1f5f8b", "pdf", "pipeline"), "bare weasyprint": ("#1f5f8b", "pdf", "peer"),
+         "pipeline EPUB": ("#8b4a1f", "epub", "pipeline"), "Pandoc EPUB": ("#8b4a1f", "epub", "peer")}
 
 
 def _ratios(results: dict) -> dict[str, dict[str, tuple[float, float]]]:
@@ -26,11 +25,9 @@ def _ratios(results: dict) -> dict[str, dict[str, tuple[float, float]]]:
     for scale_name, r in results["scales"].items():
         scale = int(scale_name.rstrip("x"))
         out[scale_name] = {
-            "PDF cold": (r["pdf_cold"]["ratio"], verdict("pdf", scale, 0)[0]),
-            "PDF warm": (r["pdf_warm"]["ratio"], verdict("pdf", scale, 0)[0]),
-            "EPUB cold": (r["epub_cold"]["ratio"], verdict("epub", scale, 0)[0]),
-            "EPUB warm": (r["epub_warm"]["ratio"], verdict("epub", scale, 0)[0]),
-            "memory": (r["pdf_warm"]["pipeline_mib"] / r["pdf_warm"]["peer_mib"], verdict("memory", scale, 0)[0]),
+            "PDF": (r["pdf"]["ratio"], verdict("pdf", scale, 0)[0]),
+            "EPUB": (r["epub"]["ratio"], verdict("epub", scale, 0)[0]),
+            "memory": (r["pdf"]["pipeline_mib"] / r["pdf"]["peer_mib"], verdict("memory", scale, 0)[0]),
         }
     return out
 
@@ -93,7 +90,7 @@ def _growth(results: dict) -> list[str]:
                      f'<text x="{left + (i % 2) * 180 + 30}" y="{top + height + 40 + (i // 2) * 16}" '
                      f'class="axis">{escape(label)}</text>')
     # Linear growth from the smallest scale's pipeline PDF time, for comparison.
-    base = results["scales"][f"{scales[0]}x"]["pdf_warm"]["pipeline"]
+    base = results["scales"][f"{scales[0]}x"]["pdf"]["pipeline"]
     parts.append(f'<polyline fill="none" stroke="#888" stroke-dasharray="2 3" points="'
                  + " ".join(f"{x(s):.1f},{y(base * s / scales[0]):.1f}" for s in scales
                             if lo <= math.log10(base * s / scales[0]) <= hi) + '"><title>linear growth</title></polyline>')

@@ -14,8 +14,7 @@ For generated briefings at 1x, 10x and 40x the length of the Mali briefing in so
              saved HTML (warm, same process kind);
   memory     peak resident memory of the pipeline's PDF build vs bare WeasyPrint.
 
-Cold figures run with `--no-cache` (empty caches), warm ones with the caches the previous
-build left. Prints one table of medians and ratios, writes bench/results.json and draws
+Prints one table of medians and ratios, writes bench/results.json and draws
 bench/results.svg (ratios per scale, and growth with length per edition).
 
     .venv/bin/python tests/benchmarks/engines.py [--runs N] [--scales 1,10,40] [--quick]
@@ -123,17 +122,16 @@ def build(project: Path, *args) -> list[str]:
     return [PYTHON, str(project / "build.py"), *map(str, args)]
 
 
-def pdf_vs_weasyprint(project: Path, source: Path, out: Path, runs: int, cold: bool) -> dict:
+def pdf_vs_weasyprint(project: Path, source: Path, out: Path, runs: int) -> dict:
     saved = out.parent / f"{out.name}-saved" / "index.html"
     subprocess.run(build(project, "pdf", "--force", "--source", source, "--out", out, "--save-html", saved),
                    cwd=project, check=True, capture_output=True)
-    extra = ["--no-cache"] if cold else []
-    return paired(build(project, "pdf", "--force", *extra, "-q", "--source", source, "--out", out),
+    return paired(build(project, "pdf", "--force", "-q", "--source", source, "--out", out),
                   [WEASYPRINT, "--pdf-tags", str(saved), str(out.parent / "bare.pdf")], project, runs) | {
         "saved_html": str(saved)}
 
 
-def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int, cold: bool) -> dict:
+def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int) -> dict:
     import pypandoc
     import yaml
 
@@ -142,8 +140,7 @@ def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int, cold: bool
               "--metadata", f"title={manifest['title']}", "--metadata", f"lang={manifest['language']}",
               "--resource-path", str(source), "-o", str(out.parent / "pandoc.epub"),
               *[str(source / rel) for rel in manifest["sections"]]]
-    extra = ["--no-cache"] if cold else []
-    return paired(build(project, "epub", "--force", *extra, "-q", "--source", source, "--out", out),
+    return paired(build(project, "epub", "--force", "-q", "--source", source, "--out", out),
                   pandoc, project, runs)
 
 
@@ -219,13 +216,11 @@ def rows(results: dict) -> list[dict]:
     out = []
     for scale_name, r in results["scales"].items():
         scale = int(scale_name.rstrip("x"))
-        for warmth in ("cold", "warm"):
-            pdf = r[f"pdf_{warmth}"]
-            out.append(dict(scale=scale_name, what=f"PDF vs bare weasyprint ({warmth})", now=pdf["pipeline"],
-                            peer=pdf["peer"], ratio=pdf["ratio"], key="pdf"))
-            epub = r[f"epub_{warmth}"]
-            out.append(dict(scale=scale_name, what=f"EPUB vs Pandoc ({warmth})", now=epub["pipeline"],
-                            peer=epub["peer"], ratio=epub["ratio"], key="epub"))
+        pdf, epub = r["pdf"], r["epub"]
+        out.append(dict(scale=scale_name, what="PDF vs bare weasyprint", now=pdf["pipeline"],
+                        peer=pdf["peer"], ratio=pdf["ratio"], key="pdf"))
+        out.append(dict(scale=scale_name, what="EPUB vs Pandoc", now=epub["pipeline"],
+                        peer=epub["peer"], ratio=epub["ratio"], key="epub"))
         out.append(dict(scale=scale_name, what="all, nothing changed", now=r["no_change"]["pipeline"],
                         peer=None, ratio=None, key="no-change"))
         w = r["watch"]
@@ -237,7 +232,6 @@ def rows(results: dict) -> list[dict]:
         out.append(dict(scale=scale_name, what="watch: save -> all current vs PDF render",
                         now=w["total"], peer=w.get("pdf"), ratio=w["total"] / w["pdf"] if w.get("pdf") else None,
                         key="watch-total"))
-        pdf = r["pdf_warm"]
         out.append(dict(scale=scale_name, what="peak memory MiB, PDF vs weasyprint", now=pdf["pipeline_mib"],
                         peer=pdf["peer_mib"], ratio=pdf["pipeline_mib"] / pdf["peer_mib"], key="memory"))
     for row in out:
@@ -275,13 +269,10 @@ def main() -> None:
             runs = args.runs if scale < 40 else max(2, args.runs - 1)
             print(f"bench: {scale}x ...", file=sys.stderr, flush=True)
             r: dict = {}
-            r["pdf_cold"] = pdf_vs_weasyprint(project, source, out, runs, cold=True)
-            r["pdf_warm"] = pdf_vs_weasyprint(project, source, out, runs, cold=False)
-            r["epub_cold"] = epub_vs_pandoc(project, source, out, runs, cold=True)
-            r["epub_warm"] = epub_vs_pandoc(project, source, out, runs, cold=False)
+            r["pdf"] = pdf_vs_weasyprint(project, source, out, runs)
+            r["epub"] = epub_vs_pandoc(project, source, out, runs)
             r["no_change"] = no_change(project, source, out, max(runs, 5))
-            r["weasyprint_in_process"] = in_process_weasyprint(r["pdf_warm"].pop("saved_html"), runs)
-            r["pdf_cold"].pop("saved_html", None)
+            r["weasyprint_in_process"] = in_process_weasyprint(r["pdf"].pop("saved_html"), runs)
             r["watch"] = watch_edits(project, source, out, runs)
             results["scales"][f"{scale}x"] = r
     table = rows(results)
