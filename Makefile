@@ -56,8 +56,8 @@ library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE
 test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) ## Run the test suite
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed deps ## Time the editor's loop (median of 5) and a 200-briefing library build
-	$(PY) tests/benchmarks/editor_loop.py 5
+bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 1x/10x/40x (bench/results.*), and a 200-briefing library build
+	$(PY) tests/benchmarks/engines.py
 	$(PY) tests/benchmarks/library_bench.py 200
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)

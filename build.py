@@ -87,17 +87,24 @@ VARIANT = click.option("--variant", type=click.Choice(list(editions.PDF_VARIANTS
                        show_default=True, help="default: PDF/UA-1 (<slug>.pdf); archival: PDF/A-3u "
                        "(<slug>-archival.pdf); press: PDF/X-4 with bleed and crop marks (<slug>-press.pdf).")
 
+# `pdf --save-html PATH`: the yardstick of the PDF's overhead (see tests/benchmarks/engines.py).
+SAVE_HTML = click.option("--save-html", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                         help="Also write the exact HTML the PDF was typeset from to PATH, with its stylesheets "
+                              "and pictures beside it: `weasyprint --pdf-tags PATH out.pdf` gives the same pages.")
+
 
 def _edition_command(edition: editions.Edition) -> click.Command:
     takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
 
-    def command(source: Path, out: Path, force: bool, **options) -> None:
+    def command(source: Path, out: Path, force: bool, save_html: Path | None = None, **options) -> None:
         name = editions.PDF_VARIANTS[options["variant"]] if "variant" in options else edition.name
         _build(source, out, [name], options.get("paper"), force)
+        if save_html:
+            pipeline.save_print_html(source, save_html, options.get("paper"), options["variant"])
 
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
-    variant = [VARIANT] if edition.name == "pdf" else []
+    variant = [VARIANT, SAVE_HTML] if edition.name == "pdf" else []
     for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import re
+from pathlib import Path
 from dataclasses import dataclass
 
 from . import fonts, templating
@@ -96,6 +97,48 @@ def render_html(briefing: Briefing) -> str:
     return break_long_words(html)  # WeasyPrint's time grows with the square of a word's length
 
 
+@dataclass(frozen=True)
+class Typesetting:
+    """What WeasyPrint typesets: the HTML and the stylesheets, in order, by name."""
+
+    html: str
+    stylesheets: tuple[tuple[str, str], ...]   # (file name, CSS text)
+
+
+def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "default") -> Typesetting:
+    kind = VARIANTS[variant]
+    html_text = render_html(briefing)
+    css = (STYLES_DIR / "print.css").read_text(encoding="utf-8")
+    # Faces for the scripts Charis SIL and Noto Sans lack, page-number digits included.
+    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(briefing.manifest.digits, ""))
+    if families:
+        css = fonts.with_script_fonts(css, families)
+    sheets = [("print.css", css), ("page-size.css", f"@page {{ size: {PAPER[paper or briefing.manifest.paper]} }}")]
+    if briefing.manifest.digits != "latin":
+        sheets.append(("digits.css", DIGITS_CSS.replace("DIGITS", briefing.manifest.digits)))
+    if kind.css:
+        sheets.append((f"{kind.name}.css", kind.css))
+    return Typesetting(html_text, tuple(sheets))
+
+
+def save_html(briefing: Briefing, target: Path, paper: str | None = None, variant: str = "default") -> list[Path]:
+    """Write the exact HTML the PDF is typeset from, its stylesheets beside it and linked, and the
+    pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages."""
+    from . import images, output
+
+    ready = typesetting(briefing, paper, variant)
+    links = "".join(f'<link rel="stylesheet" href="{name}"/>' for name, _ in ready.stylesheets)
+    html = ready.html.replace("</head>", links + "</head>", 1)
+    folder = Path(target).parent
+    files = {Path(target).name: html.encode("utf-8"), **{name: css.encode("utf-8") for name, css in ready.stylesheets}}
+    for asset in briefing.assets:
+        files[asset.href] = images.for_asset(asset, briefing.manifest.root.resolve()).data
+    written = []
+    for rel, data in files.items():
+        written.append(output.write_bytes(folder / rel, data))
+    return written
+
+
 def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "default") -> bytes:
     """Typeset the briefing as the given variant (see VARIANTS); fail on any character drawn as
     an empty box or any forbidden fetch."""
@@ -105,24 +148,12 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
 
     from .resources import ConfinedFetcher, ForbiddenResource
 
-    size = PAPER[paper or briefing.manifest.paper]
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()
-    html_text = render_html(briefing)
-    # Faces for the scripts Charis SIL and Noto Sans lack, page-number digits included.
-    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(briefing.manifest.digits, ""))
-    if families:
-        css = fonts.with_script_fonts((STYLES_DIR / "print.css").read_text(encoding="utf-8"), families)
-        sheet = weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
-                               font_config=font_config)
-    else:
-        sheet = weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config)
-    stylesheets = [sheet, weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config)]
-    if briefing.manifest.digits != "latin":
-        stylesheets.append(weasyprint.CSS(string=DIGITS_CSS.replace("DIGITS", briefing.manifest.digits),
-                                          font_config=font_config))
-    if kind.css:
-        stylesheets.append(weasyprint.CSS(string=kind.css, font_config=font_config))
+    ready = typesetting(briefing, paper, variant)
+    html_text = ready.html
+    stylesheets = [weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
+                                  font_config=font_config) for _, css in ready.stylesheets]
     options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}
     if kind.output_intent:
         options["output_intent"] = kind.output_intent

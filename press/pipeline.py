@@ -393,3 +393,13 @@ def _is_sha(value: object) -> bool:
 
 def _state_bytes(briefings: dict[str, dict]) -> bytes:
     return json.dumps({"format": STATE_FORMAT, "briefings": briefings}, indent=1, sort_keys=True).encode()
+
+
+def save_print_html(source: Path, target: Path, paper: str | None = None, variant: str = "default") -> None:
+    """Write the HTML, stylesheets and pictures the PDF is typeset from (press.pdf.save_html)."""
+    from .pdf import save_html
+    from .source import load_briefing
+
+    manifest = load_manifest(Path(source))
+    briefing = load_briefing(source, manifest=manifest, styles={"print"})
+    save_html(briefing, Path(target), paper or manifest.paper, variant)

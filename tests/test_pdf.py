@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -160,3 +161,20 @@ def test_pdffonts_reports_every_font_embedded(article_pdf):
     listing = subprocess.run(["pdffonts", str(article_pdf)], capture_output=True, text=True, check=True).stdout
     rows = listing.splitlines()[2:]
     assert rows and all(row.split()[-5] == "yes" for row in rows), listing
+
+
+def test_save_html_gives_what_weasyprint_typesets_into_the_same_pages(tmp_path):
+    """`pdf --save-html`: the HTML, its stylesheets and pictures, from which bare WeasyPrint
+    makes a PDF with the same pages as the pipeline's (the bench's yardstick)."""
+    import sys
+
+    out, saved = tmp_path / "out", tmp_path / "saved" / "index.html"
+    build_ok("pdf", "--force", "--source", FIXTURES / "features", "--out", out, "--save-html", saved)
+    html = saved.read_text(encoding="utf-8")
+    assert '<link rel="stylesheet" href="print.css"/>' in html and (saved.parent / "print.css").is_file()
+    assert (saved.parent / "images" / "chart.png").is_file()  # the figure, as the PDF embeds it
+    bare = tmp_path / "bare.pdf"
+    weasyprint = Path(sys.executable).with_name("weasyprint")
+    subprocess.run([str(weasyprint), "--pdf-tags", str(saved), str(bare)], check=True, capture_output=True,
+                   cwd=tmp_path, timeout=300)
+    assert page_texts(bare) == page_texts(next(out.glob("*.pdf")))
