@@ -150,17 +150,10 @@ def _open(data: bytes, kind: str):
                                f"(scale it down to, say, {SCREEN_LONG_SIDE * 3} px on its long side)")
         if width == 0 or height == 0:
             raise _Bad("E317", "is 0 pixels wide or high")
-        from PIL import ImageFile
-
-        # WeasyPrint's import sets LOAD_TRUNCATED_IMAGES for the whole process (it would then
-        # draw a cut picture half grey): a picture is checked whole, whatever was imported first.
-        lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
         try:
             _load_whole(image)
         except Exception as exc:  # truncated, damaged, a bomb in a later chunk, ...
             raise _Bad("E317", f"cannot be decoded: it is damaged or truncated ({_reason(exc)})") from None
-        finally:
-            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return image
 
 
