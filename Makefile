@@ -18,7 +18,7 @@ RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libh
 TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help init
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ bench: $(VENV)/.installed deps ## Time a no-change build and edit-to-rebuilt ins
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
+
+init: $(VENV)/.installed ## Start a new briefing: make init DIR=my-briefing
+	@test -n "$(DIR)" || { echo "name the new folder: make init DIR=my-briefing"; exit 1; }
+	$(BUILD) init "$(DIR)"
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi

@@ -15,10 +15,23 @@ except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
     sys.exit(1)
 
-SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("source"),
-                      show_default=True, help="Folder holding briefing.yml and the section files.")
-OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-                   show_default=True, help="Folder the editions are written to.")
+DEFAULT_FOLDERS = {"source": Path("source"), "out": Path("build")}
+
+
+def _folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """--source / --out, accepted before or after the command: the group keeps what it was given
+    in the root context's meta, and a command's own option, when given, wins."""
+    meta = ctx.find_root().meta
+    if value is not None:
+        meta[param.name] = value
+        return value
+    return meta.get(param.name, DEFAULT_FOLDERS[param.name])
+
+
+SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      callback=_folder, help="Folder holding briefing.yml and the section files  [default: source]")
+OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                   callback=_folder, help="Folder the editions are written to  [default: build]")
 PAPER = click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
@@ -44,15 +57,18 @@ def verbosity() -> int:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@SOURCE
+@OUT
 @VERBOSITY
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, source: Path, out: Path) -> None:
     """Turn the briefing in SOURCE into print (PDF), EPUB and web (HTML) editions in OUT.
 
-    Without a command, builds every edition (the same as `all`).
+    Without a command, builds every edition (the same as `all`). `--source` and `--out` may
+    come before or after the command.
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(all_editions)
+        ctx.invoke(all_editions, source=source, out=out, paper=None, force=False)
 
 
 def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
@@ -146,6 +162,21 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
     errors = sum(p.severity == checks.ERROR for p in problems)
     click.echo(f"check: {errors} error(s), {len(problems) - errors} warning(s)", err=True)
     ctx.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--title", default="A New Briefing", show_default=True, help="The new briefing's title.")
+def init(folder: Path, title: str) -> None:
+    """Start a briefing in FOLDER: a commented briefing.yml, two example sections, an image.
+
+    Refuses to write into a folder that exists and is not empty.
+    """
+    from press import starter
+
+    starter.create(folder, title)
+    click.echo(f"created {folder}: edit {folder / 'briefing.yml'}, then run "
+               f"`make pdf SOURCE={folder}` (or `python build.py pdf --source {folder}`)")
 
 
 @cli.command()

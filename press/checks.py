@@ -84,6 +84,7 @@ CODES = {
     "E854": "the render needed more memory than its budget",
     "E855": "the render took longer than its budget",
     "E856": "the render failed unexpectedly (a bug: --verbose shows the traceback)",
+    "E801": "init: the folder exists and is not empty (nothing is overwritten)",
 }
 
 
