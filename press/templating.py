@@ -20,10 +20,12 @@ LABELS = {
     "en": {"contents": "Contents", "disclaimer": "Disclaimer", "further_reading": "Further reading",
            "notes": "Notes", "edition": "Edition of", "cover": "Cover", "title_page": "Title page",
            "download": "Download", "for_ereaders": "for e-readers", "for_print": "for print",
+           "for_review": "for reviewers (Word)",
            "skip": "Skip to the text", "start": "Beginning"},
     "fr": {"contents": "Table des matières", "disclaimer": "Avertissement", "further_reading": "Pour aller plus loin",
            "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
            "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
+           "for_review": "pour la relecture (Word)",
            "skip": "Aller au texte", "start": "Début"},
 }
 MONTHS = {

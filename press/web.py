@@ -16,7 +16,8 @@ from .templating import STYLES_DIR
 
 PAGE = "index.html"
 # The label of each downloadable edition, by edition name: (format, key of its purpose label).
-DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print")}
+DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print"),
+                   "docx": ("DOCX", "for_review")}
 
 
 def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[str, bytes]:
