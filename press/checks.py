@@ -68,6 +68,7 @@ CODES = {
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
     "W601": "an edition has not been built yet",
+    "W602": "an edition is older than its sources: rebuild it (its contents are not compared with them)",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
     "E603": "the PDF's bookmarks differ from the table of contents",
@@ -137,7 +138,8 @@ def check_sources(source_dir: Path) -> list[Problem]:
     root = manifest_path.parent
     md = markdown.make_parser(language)
     parsed = _lint_files(md, root, manifest_path, refs, found)
-    found += _lint_unlisted(root, refs)
+    if manifest is not None or refs:  # without a section list every file would look unlisted
+        found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
@@ -321,7 +323,12 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
     pdf = out_dir / f"{manifest.slug}.pdf"
-    if pdf.is_file():
+    if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
+        # Its bookmarks and disclaimer would be compared with sources it was not built from.
+        found.append(problem("W602", pdf, None, "the PDF is older than its sources: run `make pdf` "
+                             "(or `python build.py pdf`), then check again"))
+        found += check_pdf(pdf, None)
+    elif pdf.is_file():
         found += check_pdf(pdf, briefing)
     else:
         found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
@@ -329,6 +336,21 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
     if epub.is_file():
         found += check_epub(epub)
     return sorted(found, key=lambda p: p.sort_key)
+
+
+def is_outdated(output: Path, source_dir: Path) -> bool:
+    """Whether a file in the source folder was changed after `output` was written."""
+    built = output.stat().st_mtime_ns
+    root = source_dir.resolve()
+    for path in root.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime_ns > built:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def check_pdf(path: Path, briefing=None) -> list[Problem]:

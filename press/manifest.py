@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import limits, yamlload
+from . import hints, limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -117,16 +117,20 @@ def load_manifest(source_dir: Path) -> Manifest:
         raise Problems([PressError(f"{MANIFEST_NAME} is larger than {human_size(limits.MAX_MANIFEST_BYTES)}",
                                    Location(path), "E501")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise Problems([PressError(f"not UTF-8 text (byte {exc.start}): {hints.encoding_advice(data)}",
+                                   Location(path, line), "E101")]) from None
     try:
         data = yamlload.load(text)
         lines = key_lines(text)
     except yaml.YAMLError as exc:
         line, problem = yamlload.problem_line(exc)
         line = line + 1 if line is not None else None
-        raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
+        raise Problems([PressError(f"invalid YAML: {problem}" + hints.yaml_quote_hint(text, line, problem),
+                                   Location(path, line), "E101")]) from None
     return dataclasses.replace(_validate(path, data, lines), text=text)
 
 
@@ -210,7 +214,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
             f"must be a mapping of keys (title, language, ...), not {_kind(data)}", Location(path, 1), "E101")])
     for key in data:
         if key not in REQUIRED + OPTIONAL:
-            c.warn(str(key), f"unknown key '{key}' is ignored")
+            hint = hints.did_you_mean(str(key), REQUIRED + OPTIONAL)
+            c.warn(str(key), f"unknown key `{key}`" + (hint or " is ignored"))
 
     title = _text(c, data, "title", required=True)
     language = _text(c, data, "language", required=True)
@@ -256,7 +261,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         keywords=_text_list(c, data, "keywords"),
     )
     if c.errors:
-        raise Problems(c.errors)
+        # A misspelt key often explains an error ('disclamer' and a missing 'disclaimer'): show both.
+        raise Problems(c.errors + [w for w in c.warnings if "did you mean" in w.bare_message])
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
@@ -286,6 +292,11 @@ def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
             c.error(key, f"each section must be a file path, not {_kind(item)}")
             continue
         rel = Path(item.strip())
+        if rel.is_absolute() and rel.resolve().is_relative_to(c.path.parent):
+            inside = rel.resolve().relative_to(c.path.parent).as_posix()
+            c.error(key, f"section '{item}' is an absolute path: write it relative to {MANIFEST_NAME}, "
+                         f"as `{inside}`, so that the folder can move", "E107")
+            continue
         if rel.is_absolute() or ".." in rel.parts:
             c.error(key, f"section '{item}' must be a path inside the source folder", "E107")
             continue

@@ -7,6 +7,7 @@ ids (see `source.py`), then `render` it once per kind of edition.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -83,7 +84,12 @@ class ParsedSection:
 def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
-        raise SourceError(f"section file '{path.name}' does not exist", listed_at, "E106")
+        from .hints import case_mismatch
+
+        base = listed_at.file.parent
+        written = os.path.relpath(path, base) if path.is_absolute() else str(path)
+        raise SourceError(f"section file '{Path(written).as_posix()}' does not exist"
+                          + case_mismatch(path, base), listed_at, "E106")
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
         raise SourceError(f"section is {human_size(size)}; the limit is "
@@ -94,8 +100,10 @@ def read_section(path: Path, listed_at: Location) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line),
-                          "E201") from None
+        from .hints import encoding_advice
+
+        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x}): {encoding_advice(data)}",
+                          Location(path, line), "E201") from None
     if not text.strip():
         raise SourceError("section is empty", Location(path, 1), "E202")
     forbidden = limits.FORBIDDEN_CHARS.search(text)
