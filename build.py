@@ -35,6 +35,7 @@ OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), de
 PAPER = click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+STRICT = click.option("--strict", is_flag=True, help="Count warnings (W codes) as errors, as `check --strict` does.")
 PORT = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
                     help="Port on 127.0.0.1 (0: any free port).")
 
@@ -68,13 +69,14 @@ def cli(ctx: click.Context, source: Path, out: Path) -> None:
     come before or after the command.
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(all_editions, source=source, out=out, paper=None, force=False)
+        ctx.invoke(all_editions, source=source, out=out, paper=None, force=False, strict=False)
 
 
-def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
+def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool,
+           strict: bool = False) -> None:
     level = verbosity()
     try:
-        results = pipeline.build(source, out, formats, paper=paper, force=force,
+        results = pipeline.build(source, out, formats, paper=paper, force=force, strict=strict,
                                  on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
                                  progress=cli_output.Reporter(level))
     except budget.RenderFailed as exc:  # a bug, not the sources: its traceback on request
@@ -89,10 +91,11 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @OUT
 @PAPER
 @FORCE
+@STRICT
 @VERBOSITY
-def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
+def all_editions(source: Path, out: Path, paper: str | None, force: bool, strict: bool) -> None:
     """Build every edition."""
-    _build(source, out, list(pipeline.EDITIONS), paper, force)
+    _build(source, out, list(pipeline.EDITIONS), paper, force, strict)
 
 
 # One command per edition of the registry, with the options it and the editions it links
@@ -103,12 +106,12 @@ OPTIONS = {"paper": PAPER}
 def _edition_command(edition: editions.Edition) -> click.Command:
     takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
 
-    def command(source: Path, out: Path, force: bool, **options) -> None:
-        _build(source, out, [edition.name], options.get("paper"), force)
+    def command(source: Path, out: Path, force: bool, strict: bool, **options) -> None:
+        _build(source, out, [edition.name], options.get("paper"), force, strict)
 
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
-    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), FORCE, VERBOSITY]):
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), FORCE, STRICT, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)
 

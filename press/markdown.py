@@ -22,8 +22,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import limits, yamlload
-from .errors import Location, SourceError
+from . import limits, rules, syntax, yamlload
+from .errors import Location, Problems, SourceError
 from .sizes import human_size
 
 # Typographer quotes by primary language subtag; English curly quotes otherwise.
@@ -37,10 +37,11 @@ Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
 
 
 def make_parser(language: str) -> MarkdownIt:
-    """CommonMark plus tables, footnotes and front matter; raw HTML is shown as text."""
+    """CommonMark plus tables, footnotes, front matter and press.syntax (strikethrough, sub- and
+    superscript, comments dropped); raw HTML is shown as text."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
-    md.use(front_matter_plugin).use(footnote_plugin)
+    md.use(front_matter_plugin).use(footnote_plugin).use(syntax.extensions)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
     md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
@@ -312,14 +313,16 @@ def structure_problems(section: ParsedSection) -> list[SourceError]:
             found.append(SourceError(f"heading level {heading.level} follows level {previous}: "
                                      f"use {'#' * (previous + 1)} for '{heading.title}'", at, "E205"))
         previous = heading.level
-    return found
+    return found + rules.section_problems(section)
 
 
 def _check_structure(section: ParsedSection) -> None:
-    """Stop the build on the first structural error; a skipped level is only a lint finding."""
-    for problem in structure_problems(section):
-        if problem.code != "E205":
-            raise problem
+    """Stop the build on the section's structural errors: the same rules as `check`."""
+    found = structure_problems(section)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise Problems(found)
 
 
 def plain_text(children: Sequence[Token]) -> str:

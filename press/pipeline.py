@@ -30,7 +30,7 @@ from pathlib import Path
 from . import __version__, budget, fonts, output
 from . import editions
 from .editions import EDITIONS, Edition, ordered
-from .errors import Location, PressError, display_path
+from .errors import Location, PressError, Problems, display_path
 from .manifest import Manifest, load_manifest
 from .media import media_type
 from .templating import STYLES_DIR, TEMPLATES_DIR
@@ -66,6 +66,7 @@ class Progress:
     def stage(self, name: str, seconds: float) -> None: ...
     def rendering(self, edition: str) -> None: ...
     def rendered(self, edition: str, seconds: float) -> None: ...
+    def warning(self, problem) -> None: ...  # a W finding of the rules (press.checks.Problem)
 
 
 @dataclass
@@ -80,12 +81,12 @@ class _Plan:
 
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
-          cache=None) -> list[Result]:
+          cache=None, strict: bool = False) -> list[Result]:
     """Build the requested editions (and those they link to); raise PressError before writing
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
     between builds of one process."""
     try:
-        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache)
+        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
         raise PressError(exc.strerror or str(exc), where) from None
@@ -110,7 +111,7 @@ def output_folder(source: Path, out: Path) -> Path:
     return real_out
 
 
-def _build(source, out, formats, options, force, on_wait, progress, cache) -> list[Result]:
+def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False) -> list[Result]:
     source, shown = Path(source), Path(out)  # results name the folder as the user did
     out = output_folder(source, out)
     progress = progress or Progress()
@@ -130,6 +131,9 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
 
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
+            t = time.perf_counter()
+            _apply_rules(source, progress, strict)
+            progress.stage("rules", time.perf_counter() - t)
             styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
             plans = _render(source, manifest, options, replan, progress, cache, out, styles,
                             [name for name, p in plans.items() if p.rebuild])
@@ -253,6 +257,20 @@ def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
     """The files of folder edition `name` that other briefings' builds wrote."""
     return {rel for other, editions in briefings.items() if other != slug
             for rel in ((editions.get(name) or {}).get("files") or {})}
+
+
+def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
+    """The rules `check` applies to the sources, applied by the build too (one rule set): an
+    E finding stops it, a W finding is reported as a warning, or stops it when `strict`."""
+    from .checks import ERROR, check_sources
+
+    found = check_sources(source)
+    stopping = [p for p in found if p.severity == ERROR or strict]
+    if stopping:
+        raise Problems([PressError(p.message, Location(p.file, p.line) if p.file else None,
+                                   p.code) for p in stopping])
+    for p in found:
+        progress.warning(p)
 
 
 def _load(source: Path, manifest: Manifest, cache, styles):
