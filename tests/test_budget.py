@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from conftest import FIXTURES, ROOT, build_ok, run_build
+from conftest import ARTICLE_SOURCE, FIXTURES, ROOT, build_ok, run_build
 from live import Command, serving_address
 
 INJECT = ROOT / "tests" / "inject.py"
@@ -64,7 +64,7 @@ def test_an_unexpected_error_in_the_render_is_one_line_and_verbose_shows_where(c
 def test_the_render_dies_with_its_build(tmp_path):
     """SIGKILL the build mid-render: its forked render goes too (it would only burn the CPU)."""
     out = tmp_path / "out-killed"
-    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--source", str(ROOT / "source"),
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--source", str(ARTICLE_SOURCE),
                                 "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(_builds_of(out)) < 2:  # the build and its render
