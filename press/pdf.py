@@ -40,12 +40,17 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
 
     from .resources import ConfinedFetcher, ForbiddenResource
 
-    size = PAPER[paper or briefing.manifest.paper]
+    from . import theme
+
+    m = briefing.manifest
+    size = PAPER.get(paper or m.paper) or m.page_size or PAPER["a4"]
+    page = f"size: {size};" + (f" margin: {m.margins};" if m.margins else "")
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()
     stylesheets = [
-        weasyprint.CSS(filename=str(STYLES_DIR / "print.css"), url_fetcher=fetcher, font_config=font_config),
-        weasyprint.CSS(string=f"@page {{ size: {size} }}", font_config=font_config),
+        weasyprint.CSS(filename=str(theme.stylesheet("print.css", m.root)), url_fetcher=fetcher,
+                       font_config=font_config),
+        weasyprint.CSS(string=f"@page {{ {page} }}\n{theme.css(m.theme)}", font_config=font_config),
     ]
     html = weasyprint.HTML(string=render_html(briefing), base_url=briefing.manifest.root.as_uri() + "/",
                            url_fetcher=fetcher)

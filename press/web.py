@@ -24,6 +24,12 @@ def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[
     files: dict[str, bytes] = {}
     for asset in briefing.assets:  # checked, sanitized, scaled for a screen
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
+    logo = briefing.manifest.theme and briefing.manifest.theme.logo
+    if logo:  # checked by content when the manifest was read (press.theme)
+        from .errors import Location
+
+        files[briefing.manifest.theme.logo_href] = images.scaled(
+            images.load(logo, briefing.manifest.root.resolve(), Location(briefing.manifest.path)))
     for download in downloads:
         files[download.name] = download.data
     files[PAGE] = render_page(briefing, downloads).encode("utf-8")
@@ -43,4 +49,12 @@ def render_page(briefing: Briefing, downloads) -> str:
     return templating.render(
         "web.html.j2", briefing=briefing, toc=templating.table_of_contents(briefing),
         href=lambda entry: f"#{entry.anchor}",
-        downloads=offers, css=(STYLES_DIR / "web.css").read_text(encoding="utf-8"))
+        downloads=offers, css=_css(briefing))
+
+
+def _css(briefing: Briefing) -> str:
+    """The web stylesheet (the theme's, when it has one), then the manifest's theme."""
+    from . import theme
+
+    m = briefing.manifest
+    return theme.stylesheet("web.css", m.root).read_text(encoding="utf-8") + theme.css(m.theme)
