@@ -350,7 +350,9 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         briefing = load_briefing(Path(source_dir))
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
-    pdf = out_dir / f"{manifest.slug}.pdf"
+    from .editions import EDITIONS
+
+    pdf = out_dir / EDITIONS["pdf"].relative_target(manifest.slug, {"paper": manifest.paper})
     if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
         # Its bookmarks and disclaimer would be compared with sources it was not built from.
         found.append(problem("W602", pdf, None, "the PDF is older than its sources: run `make pdf` "

@@ -33,6 +33,8 @@ class Edition:
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
+    variant: str | None = None         # the option whose value names a variant's file (paper)
+    variant_default: str | None = None # ... except for this value
     help: str = ""                     # its command's help
     # Imports its writer and fills its per-process caches: called in the building process
     # before the render is forked (press.budget), so later builds of that process start warm.
@@ -42,9 +44,14 @@ class Edition:
     def is_folder(self) -> bool:
         return self.folder is not None
 
-    def relative_target(self, slug: str) -> str:
-        """Its output, relative to the output folder, with '/' separators."""
-        return f"{self.folder}/{self.page}" if self.is_folder else f"{slug}{self.suffix}"
+    def relative_target(self, slug: str, options: dict | None = None) -> str:
+        """Its output, relative to the output folder, with '/' separators. A variant (a paper
+        size other than the default) is a name of its own, so variants never overwrite each other:
+        `<slug>.pdf` for A4, `<slug>-letter.pdf` for Letter."""
+        if self.is_folder:
+            return f"{self.folder}/{self.page}"
+        value = (options or {}).get(self.variant) if self.variant else None
+        return f"{slug}-{value}{self.suffix}" if value and value != self.variant_default else f"{slug}{self.suffix}"
 
     def target(self, out: Path, slug: str) -> Path:
         return Path(out) / self.relative_target(slug)
@@ -87,7 +94,8 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/further-reading.xhtml.j2")
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",), warm=_warm_pdf,
+    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
+            variant="paper", variant_default="a4", warm=_warm_pdf,
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",

@@ -77,6 +77,7 @@ class _Plan:
     data: bytes | None = None                      # a file edition, rendered
     files: dict[str, bytes] = field(default_factory=dict)  # a folder edition, rendered
     seconds: float = 0.0
+    rel: str = ""                                  # its output, relative to the output folder
 
 
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
@@ -143,7 +144,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
         with output.Batch(out) as batch:
             for name in names:
                 plan, edition = plans[name], plans[name].edition
-                rel = _target(edition, manifest.slug)
+                rel = plan.rel
                 if plan.rebuild:
                     state[name] = _stage(batch, edition, plan, manifest.slug, state.get(name),
                                          _claimed(everything, manifest.slug, name))
@@ -162,9 +163,9 @@ def _bound(edition: Edition, options: dict) -> dict:
     return {key: options.get(key) for key in edition.options}
 
 
-def _target(edition: Edition, slug: str) -> str:
+def _target(edition: Edition, slug: str, options: dict | None = None) -> str:
     """The edition's output, relative to the output folder; a file edition is one file in it."""
-    rel = edition.relative_target(slug)
+    rel = edition.relative_target(slug, options)
     if output.relative(rel) is None or (not edition.is_folder and "/" in rel):
         raise output.UnsafePath(f"the {edition.name} edition's output '{rel[:200]}' is not a file name")
     return rel
@@ -177,10 +178,10 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
     plans: dict[str, _Plan] = {}
     for name in names:
         edition = EDITIONS[name]
-        plan = plans[name] = _Plan(edition)
+        plan = plans[name] = _Plan(edition, rel=_target(edition, manifest.slug, options))
         plan.digest = _inputs_digest(edition, common, _bound(edition, options),
                                      {d: _output_hash(plans[d], state, d) for d in edition.dependencies()})
-        plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
+        plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, plan.rel)
         if plan.rebuild and render is not None:
             render(plan, plans)
     return plans
@@ -223,7 +224,7 @@ def _largest_input(manifest: Manifest, out: Path) -> Path | None:
 def _stage(batch: output.Batch, edition: Edition, plan: _Plan, slug: str, recorded: dict | None,
            claimed: set[str]) -> dict:
     """Write the edition's files to temporaries; return its new state entry."""
-    rel = _target(edition, slug)
+    rel = plan.rel
     if not edition.is_folder:
         batch.write(rel, plan.data)
         return {"inputs": plan.digest, "output": _sha(plan.data), "path": rel}
@@ -297,21 +298,21 @@ def _output_hash(plan: _Plan, state: dict, name: str) -> str:
 
 def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
     edition = plan.edition
-    target = out / _target(edition, manifest.slug)
+    target = out / plan.rel
     data = plan.data if plan.data is not None else output.read_file(target)
     if data is None:
         raise output.UnsafePath("is not a regular file: build it again with --force", target)
     return Download(edition.name, target.name, data, media_type(target))
 
 
-def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, manifest: Manifest) -> bool:
+def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, rel: str) -> bool:
     if not recorded or recorded.get("inputs") != digest:
         return False
     if edition.is_folder:
         files = recorded.get("files") or {}
         return edition.page in files and all(
             _file_sha(out_of_folder(out, edition.folder, rel)) == sha for rel, sha in files.items())
-    return _file_sha(out / _target(edition, manifest.slug)) == recorded.get("output")
+    return _file_sha(out / rel) == recorded.get("output")
 
 
 def out_of_folder(out: Path, folder: str, rel: str) -> Path | None:

@@ -39,7 +39,7 @@ def close(colour, wanted, tolerance=12):
 
 def test_theme_keys_colour_logo_fonts_paper_and_margins(themed):
     out = themed / "themed-keys"
-    pdf = out / "a-themed-briefing.pdf"
+    pdf = out / "a-themed-briefing-a5.pdf"  # paper: a5, a name of its own
     reader = PdfReader(pdf)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (420, 595)  # A5
@@ -59,7 +59,7 @@ def test_theme_keys_colour_logo_fonts_paper_and_margins(themed):
 
 def test_a_theme_folder_overrides_templates_and_stylesheets_by_name(themed):
     out = themed / "themed-folder"
-    pdf = out / "a-briefing-with-its-own-theme-folder.pdf"
+    pdf = out / "a-briefing-with-its-own-theme-folder-letter.pdf"  # paper: letter, a name of its own
     reader = PdfReader(pdf)
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)  # letter
