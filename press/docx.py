@@ -26,7 +26,7 @@ from . import templating
 from .errors import PressError
 from .model import Briefing
 
-DISCLAIMER_ID = "press-disclaimer"
+DISCLAIMER_ID = "disclaimer"  # templating's ids.disclaimer: the block moved into the abstract
 TIMEOUT = 120  # seconds: Pandoc on a briefing at the bounds takes a few
 
 
@@ -59,7 +59,9 @@ def restamp(data: bytes, when) -> bytes:
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(),
                                  content)
-            entry = zipfile.ZipInfo(info.filename, date_time=max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0)))
+            # A zip entry holds the years 1980 to 2107: clamp, as the EPUB does.
+            stamp_time = min(max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0)), (2107, 12, 31, 23, 59, 58))
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp_time)
             entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
