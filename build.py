@@ -15,13 +15,27 @@ except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
     sys.exit(1)
 
-SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("source"),
-                      show_default=True, help="Folder holding briefing.yml and the section files.")
-OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
-                   show_default=True, help="Folder the editions are written to.")
+DEFAULT_FOLDERS = {"source": Path("source"), "out": Path("build")}
+
+
+def _folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    """--source / --out, accepted before or after the command: the group keeps what it was given
+    in the root context's meta, and a command's own option, when given, wins."""
+    meta = ctx.find_root().meta
+    if value is not None:
+        meta[param.name] = value
+        return value
+    return meta.get(param.name, DEFAULT_FOLDERS[param.name])
+
+
+SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      callback=_folder, help="Folder holding briefing.yml and the section files  [default: source]")
+OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                   callback=_folder, help="Folder the editions are written to  [default: build]")
 PAPER = click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+STRICT = click.option("--strict", is_flag=True, help="Count warnings (W codes) as errors, as `check --strict` does.")
 PORT = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
                     help="Port on 127.0.0.1 (0: any free port).")
 
@@ -44,21 +58,25 @@ def verbosity() -> int:
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@SOURCE
+@OUT
 @VERBOSITY
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, source: Path, out: Path) -> None:
     """Turn the briefing in SOURCE into print (PDF), EPUB and web (HTML) editions in OUT.
 
-    Without a command, builds every edition (the same as `all`).
+    Without a command, builds every edition (the same as `all`). `--source` and `--out` may
+    come before or after the command.
     """
     if ctx.invoked_subcommand is None:
-        ctx.invoke(all_editions)
+        ctx.invoke(all_editions, source=source, out=out, paper=None, force=False, strict=False)
 
 
-def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool) -> None:
+def _build(source: Path, out: Path, formats: list[str], paper: str | None, force: bool,
+           strict: bool = False) -> None:
     level = verbosity()
     try:
-        results = pipeline.build(source, out, formats, paper=paper, force=force,
+        results = pipeline.build(source, out, formats, paper=paper, force=force, strict=strict,
                                  on_wait=lambda: click.echo(f"waiting for another build in {out} ...", err=True),
                                  progress=cli_output.Reporter(level))
     except budget.RenderFailed as exc:  # a bug, not the sources: its traceback on request
@@ -73,10 +91,11 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @OUT
 @PAPER
 @FORCE
+@STRICT
 @VERBOSITY
-def all_editions(source: Path, out: Path, paper: str | None, force: bool) -> None:
+def all_editions(source: Path, out: Path, paper: str | None, force: bool, strict: bool) -> None:
     """Build every edition."""
-    _build(source, out, list(editions.ALL), paper, force)
+    _build(source, out, list(editions.ALL), paper, force, strict)
 
 
 # One command per edition of the registry, with the options it and the editions it links
@@ -96,16 +115,17 @@ SAVE_HTML = click.option("--save-html", type=click.Path(dir_okay=False, path_typ
 def _edition_command(edition: editions.Edition) -> click.Command:
     takes = sorted({key for name in editions.ordered([edition.name]) for key in editions.EDITIONS[name].options})
 
-    def command(source: Path, out: Path, force: bool, save_html: Path | None = None, **options) -> None:
+    def command(source: Path, out: Path, force: bool, strict: bool, save_html: Path | None = None,
+                **options) -> None:
         name = editions.PDF_VARIANTS[options["variant"]] if "variant" in options else edition.name
-        _build(source, out, [name], options.get("paper"), force)
+        _build(source, out, [name], options.get("paper"), force, strict)
         if save_html:
             pipeline.save_print_html(source, save_html, options.get("paper"), options["variant"])
 
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
     variant = [VARIANT, SAVE_HTML] if edition.name == "pdf" else []
-    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, VERBOSITY]):
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, STRICT, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)
 
@@ -203,6 +223,21 @@ def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard
                                              force=force, progress=library_output.LibraryReporter(level), on_wait=wait)
     library_output.report(result, level)
     ctx.exit(1 if result.failed else 0)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--title", default="A New Briefing", show_default=True, help="The new briefing's title.")
+def init(folder: Path, title: str) -> None:
+    """Start a briefing in FOLDER: a commented briefing.yml, two example sections, an image.
+
+    Refuses to write into a folder that exists and is not empty.
+    """
+    from press import starter
+
+    starter.create(folder, title)
+    click.echo(f"created {folder}: edit {folder / 'briefing.yml'}, then run "
+               f"`make pdf SOURCE={folder}` (or `python build.py pdf --source {folder}`)")
 
 
 @cli.command()

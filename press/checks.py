@@ -54,6 +54,9 @@ CODES = {
     "E213": "a second summary in the briefing, or a footnote in the summary",
     "E214": "an id on a figure, table, box or heading is malformed or lacks its prefix (fig-, tbl-, box-)",
     "E215": "a marked passage's lang is not a language tag",
+    "E216": "a footnote call has no footnote text ([^missing])",
+    "E217": "a code block (```) is never closed",
+    "E218": "TeX math ($...$, $$...$$), which no edition typesets",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
@@ -71,6 +74,7 @@ CODES = {
     "E321": "the disclaimer has a link to a section or an image",
     "E401": "a character no edition font can draw",
     "E402": "an edition font is not installed",
+    "W403": "a theme's font has no glyph for a character the text uses (another face draws it)",
     "E501": "a file is larger than the limit",
     "E502": "more sections than the limit",
     "E503": "lists and quotes nested deeper than the limit",
@@ -87,6 +91,7 @@ CODES = {
     "W901": "a bibliography entry is never cited",
     "W601": "an edition has not been built yet",
     "W801": "an image prints below 300 dpi in the press PDF",
+    "W602": "an edition is older than its sources: rebuild it (its contents are not compared with them)",
     "E601": "an output cannot be read",
     "E602": "a font is not embedded in the PDF",
     "E603": "the PDF's bookmarks differ from the table of contents",
@@ -111,6 +116,7 @@ CODES = {
     "E805": "two briefings have the same slug, or a slug is one of the catalogue's own names",
     "E806": "translation_of names no briefing of the library",
     "E807": "two briefings of one translation set have the same language (or one names itself)",
+    "E857": "init: the folder exists and is not empty (nothing is overwritten)",
 }
 
 
@@ -163,7 +169,8 @@ def check_sources(source_dir: Path) -> list[Problem]:
     root = manifest_path.parent
     md = markdown.make_parser(language)
     parsed = _lint_files(md, root, manifest_path, refs, found)
-    found += _lint_unlisted(root, refs)
+    if manifest is not None or refs:  # without a section list every file would look unlisted
+        found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)
     if manifest is not None and "press" in manifest.pdf_variant:
         found += _lint_print_resolution(root, parsed, manifest.paper)
@@ -173,7 +180,31 @@ def check_sources(source_dir: Path) -> list[Problem]:
         found += _lint_timestamp(manifest)
         found += _lint_citations(manifest, parsed)
     found += _lint_glyphs(manifest_path, parsed)
+    if manifest is not None and manifest.theme is not None:
+        found += _lint_theme_fonts(manifest, parsed)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
+    """A theme's face that lacks a character the text uses: it is drawn from the edition faces
+    instead (never an empty box: E401 covers those), which a reader may notice."""
+    from . import theme
+
+    found = []
+    for key in ("body_font", "heading_font"):
+        family = getattr(manifest.theme, key)
+        if not family:
+            continue
+        covered = theme.font_coverage(family)
+        for section in parsed:
+            missing = sorted({ch for ch in section.text if fonts.needs_glyph(ch) and ord(ch) not in covered})
+            if missing:
+                shown = ", ".join(f"{fonts.describe(ch)}" for ch in missing[:5])
+                found.append(problem("W403", section.path, None,
+                                     f"theme {key} '{family}' has no glyph for {shown}"
+                                     f"{' and more' if len(missing) > 5 else ''}: "
+                                     "those characters are drawn in the edition faces"))
+    return found
 
 
 def _lint_timestamp(manifest: Manifest) -> list[Problem]:
@@ -399,8 +430,15 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         briefing = load_briefing(Path(source_dir))
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
-    pdf = out_dir / f"{manifest.slug}.pdf"
-    if pdf.is_file():
+    from .editions import EDITIONS
+
+    pdf = out_dir / EDITIONS["pdf"].relative_target(manifest.slug, {"paper": manifest.paper})
+    if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
+        # Its bookmarks and disclaimer would be compared with sources it was not built from.
+        found.append(problem("W602", pdf, None, "the PDF is older than its sources: run `make pdf` "
+                             "(or `python build.py pdf`), then check again"))
+        found += check_pdf(pdf, None)
+    elif pdf.is_file():
         found += check_pdf(pdf, briefing)
     else:
         found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
@@ -408,6 +446,21 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
     if epub.is_file():
         found += check_epub(epub)
     return sorted(found, key=lambda p: p.sort_key)
+
+
+def is_outdated(output: Path, source_dir: Path) -> bool:
+    """Whether a file in the source folder was changed after `output` was written."""
+    built = output.stat().st_mtime_ns
+    root = source_dir.resolve()
+    for path in root.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue
+        try:
+            if path.is_file() and path.stat().st_mtime_ns > built:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def check_pdf(path: Path, briefing=None) -> list[Problem]:

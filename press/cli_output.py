@@ -69,6 +69,10 @@ class Reporter(Progress):
         self._thread = threading.Thread(target=tick, daemon=True)
         self._thread.start()
 
+    def warning(self, problem) -> None:
+        """Printed even with --quiet: a finding is never dropped silently (--strict makes it fatal)."""
+        click.echo(f"warning: {problem}", err=True)
+
     def rendered(self, edition: str, seconds: float) -> None:
         if self._stop is not None:
             self._stop.set()

@@ -33,6 +33,8 @@ class Edition:
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
+    variant: str | None = None         # the option whose value names a variant's file (paper)
+    variant_default: str | None = None # ... except for this value
     help: str = ""                     # its command's help
     # Imports its writer and fills its per-process caches: called in the building process
     # before the render is forked (press.budget), so later builds of that process start warm.
@@ -43,9 +45,14 @@ class Edition:
     def is_folder(self) -> bool:
         return self.folder is not None
 
-    def relative_target(self, slug: str) -> str:
-        """Its output, relative to the output folder, with '/' separators."""
-        return f"{self.folder}/{self.page}" if self.is_folder else f"{slug}{self.suffix}"
+    def relative_target(self, slug: str, options: dict | None = None) -> str:
+        """Its output, relative to the output folder, with '/' separators. A variant (a paper
+        size other than the default) is a name of its own, so variants never overwrite each other:
+        `<slug>.pdf` for A4, `<slug>-letter.pdf` for Letter."""
+        if self.is_folder:
+            return f"{self.folder}/{self.page}"
+        value = (options or {}).get(self.variant) if self.variant else None
+        return f"{slug}-{value}{self.suffix}" if value and value != self.variant_default else f"{slug}{self.suffix}"
 
     def target(self, out: Path, slug: str) -> Path:
         return Path(out) / self.relative_target(slug)
@@ -71,6 +78,11 @@ def _epub(briefing, **options) -> bytes:
     return epub_bytes(briefing, **options)
 
 
+def _docx(briefing, **options) -> bytes:
+    from .docx import docx_bytes
+    return docx_bytes(briefing, **options)
+
+
 def _web(briefing, downloads, **options) -> dict[str, bytes]:
     from .web import html_files
     return html_files(briefing, downloads, **options)
@@ -85,7 +97,8 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/about.xhtml.j2")
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",), warm=_warm_pdf,
+    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
+            variant="paper", variant_default="a4", warm=_warm_pdf,
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
     # The PDF variants (press.pdf.VARIANTS): `pdf --variant NAME`, or the manifest's `pdf_variant`.
@@ -98,8 +111,11 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
             templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css", "epub-rtl.css"),
             help="Build the EPUB edition: OUT/<slug>.epub."),
-    Edition("html", partial(_web), folder="html", page="index.html", style="screen", after=("epub", "pdf"),
-            fonts=False,
+    Edition("docx", partial(_docx), suffix=".docx", style="screen", fonts=False,
+            templates=("docx.html.j2", "_further_reading.html.j2"),
+            help="Build the DOCX edition for reviewers (Word, LibreOffice): OUT/<slug>.docx."),
+    Edition("html", partial(_web), folder="html", page="index.html", style="screen",
+            after=("epub", "pdf", "docx"), fonts=False,
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),
 )}

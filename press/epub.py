@@ -197,16 +197,21 @@ def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
 def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
     """epub.css, with the script faces the book needs named and declared, and mirrored in a
     right-to-left book; epub.css as it is when neither applies."""
+    from . import theme
+
+    m = briefing.manifest
+    base = theme.stylesheet("epub.css", m.root)  # the theme's, when it has one
+    accent = theme.css(m.theme, fonts=False)    # the theme's fonts are not embedded: edition faces only
     if not families and direction(briefing.language) == "ltr":
-        return (STYLES_DIR / "epub.css").read_bytes()
-    css = fonts.with_script_fonts((STYLES_DIR / "epub.css").read_text(encoding="utf-8"), families)
+        return base.read_bytes() + accent.encode()
+    css = fonts.with_script_fonts(base.read_text(encoding="utf-8"), families)
     for family, path in _script_faces(families):
         weight = "bold" if path.stem.endswith("-Bold") else "normal"
         css += (f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight};\n'
                 f'             src: url("../fonts/{path.stem}.ttf"); }}\n')
     if direction(briefing.language) == "rtl":
-        css += "\n" + (STYLES_DIR / "epub-rtl.css").read_text(encoding="utf-8")
-    return css.encode("utf-8")
+        css += "\n" + theme.stylesheet("epub-rtl.css", m.root).read_text(encoding="utf-8")
+    return (css + accent).encode("utf-8")
 
 
 class _Emoji:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import identifiers, limits, yamlload
+from . import hints, identifiers, limits, yamlload
 from .paper import SIZES as _PAPER_SIZES
 from .errors import Location, Problems, PressError
 from .sizes import human_size
@@ -21,7 +21,7 @@ MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
-    "related", "slug", "keywords", "paper", "cover", "digits", "pdf_variant",
+    "related", "slug", "keywords", "paper", "margins", "theme", "cover", "digits", "pdf_variant",
     "translation_of", "series", "number", "summary",  # read by the library (press/library.py)
     "isbn", "doi", "license", "bibliography", "csl",
 )
@@ -89,6 +89,9 @@ class Manifest:
     slug: str = ""
     keywords: tuple[str, ...] = ()
     paper: str = "a4"
+    page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
+    margins: str | None = None       # CSS `margin` of the PDF's pages
+    theme: object = None             # press.theme.Theme, or None
     cover: Path | None = None
     digits: str = "latin"
     pdf_variant: tuple[str, ...] = ()
@@ -157,16 +160,20 @@ def load_manifest(source_dir: Path) -> Manifest:
         raise Problems([PressError(f"{MANIFEST_NAME} is larger than {human_size(limits.MAX_MANIFEST_BYTES)}",
                                    Location(path), "E501")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Problems([PressError(f"not UTF-8 text (byte {exc.start})", Location(path), "E101")]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise Problems([PressError(f"not UTF-8 text (byte {exc.start}): {hints.encoding_advice(data)}",
+                                   Location(path, line), "E101")]) from None
     try:
         data = yamlload.load(text)
         lines = {**nested_lines(text), **key_lines(text)}
     except yaml.YAMLError as exc:
         line, problem = yamlload.problem_line(exc)
         line = line + 1 if line is not None else None
-        raise Problems([PressError(f"invalid YAML: {problem}", Location(path, line), "E101")]) from None
+        raise Problems([PressError(f"invalid YAML: {problem}" + hints.yaml_quote_hint(text, line, problem),
+                                   Location(path, line), "E101")]) from None
     return dataclasses.replace(_validate(path, data, lines), text=text)
 
 
@@ -250,7 +257,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
             f"must be a mapping of keys (title, language, ...), not {_kind(data)}", Location(path, 1), "E101")])
     for key in data:
         if key not in REQUIRED + OPTIONAL:
-            c.warn(str(key), f"unknown key '{key}' is ignored")
+            hint = hints.did_you_mean(str(key), REQUIRED + OPTIONAL)
+            c.warn(str(key), f"unknown key `{key}`" + (hint or " is ignored"))
 
     title = _text(c, data, "title", required=True)
     language = _text(c, data, "language", required=True)
@@ -277,9 +285,11 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         c.error("slug", f"'slug' may hold only a-z, 0-9, '.', '_' and '-', not '{slug[:80]}'")
     elif slug and len(slug) > limits.MAX_SLUG:
         c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
-    paper = (_text(c, data, "paper") or "a4").lower()
-    if paper not in PAPER_SIZES:
-        c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)}, not '{paper}'")
+    paper, page_size = _paper(c, data)
+    margins = _length(c, data, "margins")
+    from . import theme as theming
+
+    theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
     for variant in pdf_variant:
         if variant not in PDF_VARIANTS:
@@ -302,14 +312,50 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         **_people_and_identifiers(c, data),
     )
     if c.errors:
-        raise Problems(c.errors)
+        # A misspelt key often explains an error ('disclamer' and a missing 'disclaimer'): show both.
+        raise Problems(c.errors + [w for w in c.warnings if "did you mean" in w.bare_message])
     return Manifest(
         path=path, title=title, language=language, disclaimer=disclaimer, sections=sections,
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
+        page_size=page_size, margins=margins, theme=theme,
         cover=(path.parent / cover) if cover else None, digits=digits, pdf_variant=pdf_variant,
         warnings=tuple(c.warnings), lines=lines,
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )
+
+
+LENGTH_RE = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")
+
+
+def _length(c: _Collector, data: dict, key: str, value=None) -> str | None:
+    """A CSS length, or up to four ('20mm', '20mm 15mm'), in mm, cm, in or pt."""
+    value = data.get(key) if value is None else value
+    if value is None:
+        return None
+    parts = str(value).split()
+    if not 1 <= len(parts) <= 4 or not all(LENGTH_RE.match(p) for p in parts):
+        c.error(key, f"'{key}' must be a length such as 20mm (or up to four: top right bottom left), not '{value}'")
+        return None
+    return " ".join(parts)
+
+
+def _paper(c: _Collector, data: dict) -> tuple[str, str | None]:
+    """`a4` (default), `letter`, `a5`, `b5`, or `{width: 170mm, height: 240mm}`."""
+    from .paper import CUSTOM
+
+    value = data.get("paper")
+    if isinstance(value, dict):
+        if set(value) != {"width", "height"}:
+            c.error("paper", "a custom 'paper' is {width: ..., height: ...}, such as {width: 170mm, height: 240mm}")
+            return "a4", None
+        width, height = (_length(c, {"paper": value[k]}, "paper") for k in ("width", "height"))
+        return (CUSTOM, f"{width} {height}") if width and height else ("a4", None)
+    paper = (_text(c, data, "paper") or "a4").lower()
+    if paper not in PAPER_SIZES:
+        c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)} or {{width: ..., height: ...}}, "
+                         f"not '{paper}'")
+        return "a4", None
+    return paper, None
 
 
 def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
@@ -332,6 +378,11 @@ def _sections(c: _Collector, data: dict) -> tuple[SectionRef, ...]:
             c.error(key, f"each section must be a file path, not {_kind(item)}")
             continue
         rel = Path(item.strip())
+        if rel.is_absolute() and rel.resolve().is_relative_to(c.path.parent):
+            inside = rel.resolve().relative_to(c.path.parent).as_posix()
+            c.error(key, f"section '{item}' is an absolute path: write it relative to {MANIFEST_NAME}, "
+                         f"as `{inside}`, so that the folder can move", "E107")
+            continue
         if rel.is_absolute() or ".." in rel.parts:
             c.error(key, f"section '{item}' must be a path inside the source folder", "E107")
             continue

@@ -7,6 +7,7 @@ ids (see `source.py`), then `render` it once per kind of edition.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from html import escape, unescape
@@ -21,8 +22,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import blocks, lang, limits, yamlload
-from .errors import Location, SourceError
+from . import blocks, lang, limits, rules, syntax, yamlload
+from .errors import Location, Problems, SourceError
 from .sizes import human_size
 
 FRONT_MATTER_KEYS = ("id",)
@@ -31,10 +32,11 @@ Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
 
 
 def make_parser(language: str) -> MarkdownIt:
-    """CommonMark plus tables, footnotes and front matter; raw HTML is shown as text."""
+    """CommonMark plus tables, footnotes, front matter and press.syntax (strikethrough, sub- and
+    superscript, comments dropped); raw HTML is shown as text."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
-    md.use(front_matter_plugin).use(footnote_plugin).use(blocks.blocks_plugin)
+    md.use(front_matter_plugin).use(footnote_plugin).use(syntax.extensions).use(blocks.blocks_plugin)
     from .citations import citation_plugin  # here: citations imports this module's helpers
 
     md.use(citation_plugin)
@@ -81,7 +83,12 @@ class ParsedSection:
 def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
-        raise SourceError(f"section file '{path.name}' does not exist", listed_at, "E106")
+        from .hints import case_mismatch
+
+        base = listed_at.file.parent
+        written = os.path.relpath(path, base) if path.is_absolute() else str(path)
+        raise SourceError(f"section file '{Path(written).as_posix()}' does not exist"
+                          + case_mismatch(path, base), listed_at, "E106")
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
         raise SourceError(f"section is {human_size(size)}; the limit is "
@@ -92,8 +99,10 @@ def read_section(path: Path, listed_at: Location) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x})", Location(path, line),
-                          "E201") from None
+        from .hints import encoding_advice
+
+        raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x}): {encoding_advice(data)}",
+                          Location(path, line), "E201") from None
     if not text.strip():
         raise SourceError("section is empty", Location(path, 1), "E202")
     forbidden = limits.FORBIDDEN_CHARS.search(text)
@@ -321,14 +330,16 @@ def structure_problems(section: ParsedSection) -> list[SourceError]:
             found.append(SourceError(f"heading level {heading.level} follows level {previous}: "
                                      f"use {'#' * (previous + 1)} for '{heading.title}'", at, "E205"))
         previous = heading.level
-    return found + blocks.problems(section.path, section.tokens)
+    return found + blocks.problems(section.path, section.tokens) + rules.section_problems(section)
 
 
 def _check_structure(section: ParsedSection) -> None:
-    """Stop the build on the first structural error; a skipped level is only a lint finding."""
-    for problem in structure_problems(section):
-        if problem.code != "E205":
-            raise problem
+    """Stop the build on the section's structural errors: the same rules as `check`."""
+    found = structure_problems(section)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise Problems(found)
 
 
 def plain_text(children: Sequence[Token]) -> str:

@@ -10,6 +10,7 @@ MEDIA_TYPES = {
     ".css": "text/css",
     ".pdf": "application/pdf",
     ".epub": "application/epub+zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",

@@ -103,22 +103,28 @@ class Typesetting:
 
     html: str
     stylesheets: tuple[tuple[str, str], ...]   # (file name, CSS text)
+    base: Path                                 # the folder print.css comes from (the theme's, or styles/)
 
 
 def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "default") -> Typesetting:
-    kind = VARIANTS[variant]
+    from . import theme
+
+    kind, m = VARIANTS[variant], briefing.manifest
     html_text = render_html(briefing)
-    css = (STYLES_DIR / "print.css").read_text(encoding="utf-8")
+    sheet = theme.stylesheet("print.css", m.root)  # the theme's, when it has one
+    css = sheet.read_text(encoding="utf-8")
     # Faces for the scripts Charis SIL and Noto Sans lack, page-number digits included.
-    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(briefing.manifest.digits, ""))
+    families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(m.digits, ""))
     if families:
         css = fonts.with_script_fonts(css, families)
-    sheets = [("print.css", css), ("page-size.css", f"@page {{ size: {PAPER[paper or briefing.manifest.paper]} }}")]
-    if briefing.manifest.digits != "latin":
-        sheets.append(("digits.css", DIGITS_CSS.replace("DIGITS", briefing.manifest.digits)))
+    size = PAPER.get(paper or m.paper) or m.page_size or PAPER["a4"]
+    page = f"size: {size};" + (f" margin: {m.margins};" if m.margins else "")
+    sheets = [("print.css", css), ("page-size.css", f"@page {{ {page} }}\n{theme.css(m.theme)}")]
+    if m.digits != "latin":
+        sheets.append(("digits.css", DIGITS_CSS.replace("DIGITS", m.digits)))
     if kind.css:
         sheets.append((f"{kind.name}.css", kind.css))
-    return Typesetting(html_text, tuple(sheets))
+    return Typesetting(html_text, tuple(sheets), sheet.parent)
 
 
 def save_html(briefing: Briefing, target: Path, paper: str | None = None, variant: str = "default") -> list[Path]:
@@ -152,7 +158,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     font_config = _font_config()
     ready = typesetting(briefing, paper, variant)
     html_text = ready.html
-    stylesheets = [weasyprint.CSS(string=css, base_url=STYLES_DIR.as_uri() + "/", url_fetcher=fetcher,
+    stylesheets = [weasyprint.CSS(string=css, base_url=ready.base.as_uri() + "/", url_fetcher=fetcher,
                                   font_config=font_config) for _, css in ready.stylesheets]
     options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}
     if kind.output_intent:

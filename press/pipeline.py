@@ -30,7 +30,7 @@ from pathlib import Path
 from . import __version__, budget, fonts, output
 from . import editions
 from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
-from .errors import Location, PressError, display_path
+from .errors import Location, PressError, Problems, display_path
 from .manifest import Manifest, load_manifest
 from .media import media_type
 from .templating import STYLES_DIR, TEMPLATES_DIR
@@ -66,6 +66,7 @@ class Progress:
     def stage(self, name: str, seconds: float) -> None: ...
     def rendering(self, edition: str) -> None: ...
     def rendered(self, edition: str, seconds: float) -> None: ...
+    def warning(self, problem) -> None: ...  # a W finding of the rules (press.checks.Problem)
 
 
 @dataclass
@@ -76,16 +77,17 @@ class _Plan:
     data: bytes | None = None                      # a file edition, rendered
     files: dict[str, bytes] = field(default_factory=dict)  # a folder edition, rendered
     seconds: float = 0.0
+    rel: str = ""                                  # its output, relative to the output folder
 
 
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
-          cache=None) -> list[Result]:
+          cache=None, strict: bool = False) -> list[Result]:
     """Build the requested editions (and those they link to); raise PressError before writing
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
     between builds of one process."""
     try:
-        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache)
+        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
         raise PressError(exc.strerror or str(exc), where) from None
@@ -110,7 +112,7 @@ def output_folder(source: Path, out: Path) -> Path:
     return real_out
 
 
-def _build(source, out, formats, options, force, on_wait, progress, cache) -> list[Result]:
+def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False) -> list[Result]:
     source, shown = Path(source), Path(out)  # results name the folder as the user did
     out = output_folder(source, out)
     progress = progress or Progress()
@@ -132,6 +134,9 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
 
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
+            t = time.perf_counter()
+            _apply_rules(source, progress, strict)
+            progress.stage("rules", time.perf_counter() - t)
             styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
             plans = _render(source, manifest, options, replan, progress, cache, out, styles,
                             [name for name, p in plans.items() if p.rebuild])
@@ -141,7 +146,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache) -> li
         with output.Batch(out) as batch:
             for name in names:
                 plan, edition = plans[name], plans[name].edition
-                rel = _target(edition, manifest.slug)
+                rel = plan.rel
                 if plan.rebuild:
                     state[name] = _stage(batch, edition, plan, manifest.slug, state.get(name),
                                          _claimed(everything, manifest.slug, name))
@@ -160,9 +165,9 @@ def _bound(edition: Edition, options: dict) -> dict:
     return {key: options.get(key) for key in edition.options}
 
 
-def _target(edition: Edition, slug: str) -> str:
+def _target(edition: Edition, slug: str, options: dict | None = None) -> str:
     """The edition's output, relative to the output folder; a file edition is one file in it."""
-    rel = edition.relative_target(slug)
+    rel = edition.relative_target(slug, options)
     if output.relative(rel) is None or (not edition.is_folder and "/" in rel):
         raise output.UnsafePath(f"the {edition.name} edition's output '{rel[:200]}' is not a file name")
     return rel
@@ -175,10 +180,10 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
     plans: dict[str, _Plan] = {}
     for name in names:
         edition = EDITIONS[name]
-        plan = plans[name] = _Plan(edition)
+        plan = plans[name] = _Plan(edition, rel=_target(edition, manifest.slug, options))
         plan.digest = _inputs_digest(edition, common, _bound(edition, options),
                                      {d: _output_hash(plans[d], state, d) for d in edition.dependencies()})
-        plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, manifest)
+        plan.rebuild = force or not _up_to_date(edition, state.get(name), plan.digest, out, plan.rel)
         if plan.rebuild and render is not None:
             render(plan, plans)
     return plans
@@ -221,7 +226,7 @@ def _largest_input(manifest: Manifest, out: Path) -> Path | None:
 def _stage(batch: output.Batch, edition: Edition, plan: _Plan, slug: str, recorded: dict | None,
            claimed: set[str]) -> dict:
     """Write the edition's files to temporaries; return its new state entry."""
-    rel = _target(edition, slug)
+    rel = plan.rel
     if not edition.is_folder:
         batch.write(rel, plan.data)
         return {"inputs": plan.digest, "output": _sha(plan.data), "path": rel}
@@ -257,6 +262,20 @@ def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
             for rel in ((editions.get(name) or {}).get("files") or {})}
 
 
+def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
+    """The rules `check` applies to the sources, applied by the build too (one rule set): an
+    E finding stops it, a W finding is reported as a warning, or stops it when `strict`."""
+    from .checks import ERROR, check_sources
+
+    found = check_sources(source)
+    stopping = [p for p in found if p.severity == ERROR or strict]
+    if stopping:
+        raise Problems([PressError(p.message, Location(p.file, p.line) if p.file else None,
+                                   p.code) for p in stopping])
+    for p in found:
+        progress.warning(p)
+
+
 def _load(source: Path, manifest: Manifest, cache, styles):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
@@ -281,21 +300,21 @@ def _output_hash(plan: _Plan, state: dict, name: str) -> str:
 
 def _download(plan: _Plan, out: Path, manifest: Manifest) -> Download:
     edition = plan.edition
-    target = out / _target(edition, manifest.slug)
+    target = out / plan.rel
     data = plan.data if plan.data is not None else output.read_file(target)
     if data is None:
         raise output.UnsafePath("is not a regular file: build it again with --force", target)
     return Download(edition.name, target.name, data, media_type(target))
 
 
-def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, manifest: Manifest) -> bool:
+def _up_to_date(edition: Edition, recorded: dict | None, digest: str, out: Path, rel: str) -> bool:
     if not recorded or recorded.get("inputs") != digest:
         return False
     if edition.is_folder:
         files = recorded.get("files") or {}
         return edition.page in files and all(
             _file_sha(out_of_folder(out, edition.folder, rel)) == sha for rel, sha in files.items())
-    return _file_sha(out / _target(edition, manifest.slug)) == recorded.get("output")
+    return _file_sha(out / rel) == recorded.get("output")
 
 
 def out_of_folder(out: Path, folder: str, rel: str) -> Path | None:

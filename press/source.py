@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import citations, cover, images, limits, markdown, people, targets
+from . import citations, cover, hints, images, limits, markdown, people, targets
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
@@ -203,7 +203,8 @@ def resolve_link(href: str, at: Location, number: int, parsed: list[markdown.Par
     if parts.path:
         target_path = (parsed[number].path.parent / unquote(parts.path)).resolve()
         if target_path not in by_path:
-            raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing", at,
+            raise SourceError(f"link to '{unquote(parts.path)}', which is not a section of this briefing"
+                              + hints.case_mismatch(target_path, parsed[number].path.parent.resolve()), at,
                               "E302")
         section = by_path[target_path]
         anchor = unquote(parts.fragment) or parsed[section].title.anchor
@@ -218,15 +219,19 @@ def image_asset(root: Path, section_path: Path, src: str, line: int, check_conte
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or not parts.path:
         raise SourceError(f"image '{src[:80]}' must be a file inside the source folder", at, "E311")
-    path = (section_path.parent / unquote(parts.path)).resolve()
+    written = unquote(parts.path)
+    path = (section_path.parent / written).resolve()
     try:
         href = path.relative_to(root).as_posix()
     except ValueError:
-        raise SourceError(f"image '{unquote(parts.path)}' is outside the source folder", at, "E311") from None
+        raise SourceError(f"image '{written}' is outside the source folder"
+                          + hints.relative_to_section(section_path, written, root), at, "E311") from None
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         raise SourceError(f"image '{href}' must be PNG, JPEG or SVG", at, "E312")
     if not path.is_file():
-        raise SourceError(f"image '{unquote(parts.path)}' does not exist", at, "E313")
+        hint = hints.case_mismatch(path, section_path.parent.resolve()) \
+            or hints.relative_to_section(section_path, written, root)
+        raise SourceError(f"image '{written}' does not exist" + hint, at, "E313")
     if check_content:
         images.load(path, root, at, href)
     return Asset(href=href, path=path, media_type=media_type(path))

@@ -208,6 +208,11 @@ class TargetIndex:
                 else f"link to '#{anchor}': no heading has that id"
             if expected and target is None:
                 message += f" ({expected[0].what} at {expected[0].location} has the id '{expected[1]}')"
+            else:  # a renamed heading: the ids it may have now
+                from .hints import closest_ids
+
+                message += closest_ids(anchor, [t.id for t in self.targets.values() if t.kind != FOOTNOTE
+                                                and (section is None or t.section == section)])
             raise SourceError(message, at, "E303")
         return target
 

@@ -29,7 +29,7 @@ LABELS = {
     "en": {"contents": "Contents", "disclaimer": "Disclaimer", "further_reading": "Further reading",
            "notes": "Notes", "edition": "Edition of", "cover": "Cover", "title_page": "Title page",
            "download": "Download", "for_ereaders": "for e-readers", "for_print": "for print",
-           "skip": "Skip to the text", "start": "Beginning",
+           "for_review": "for reviewers (Word)", "skip": "Skip to the text", "start": "Beginning",
            "figure": "Figure", "table": "Table", "box": "Box", "page_abbr": "p.", "label_sep": ": ",
            "summary": "Summary", "recommendations": "Recommendations", "note": "Note", "tip": "Tip",
            "important": "Important", "warning": "Warning", "caution": "Caution",
@@ -42,7 +42,7 @@ LABELS = {
     "fr": {"contents": "Table des matières", "disclaimer": "Avertissement", "further_reading": "Pour aller plus loin",
            "notes": "Notes", "edition": "Édition du", "cover": "Couverture", "title_page": "Page de titre",
            "download": "Télécharger", "for_ereaders": "pour liseuses", "for_print": "pour l’impression",
-           "skip": "Aller au texte", "start": "Début",
+           "for_review": "pour la relecture (Word)", "skip": "Aller au texte", "start": "Début",
            "figure": "Figure", "table": "Tableau", "box": "Encadré", "page_abbr": "p.", "label_sep": "\u00a0: ",
            "summary": "Résumé", "recommendations": "Recommandations", "note": "Note", "tip": "Astuce",
            "important": "Important", "warning": "Avertissement", "caution": "Attention",
@@ -86,10 +86,32 @@ def long_date(value: dt.date | None, language: str) -> str:
     return f"{value.day} {months[value.month - 1]} {value.year}" if months else value.isoformat()
 
 
+class _ThemeLoader(jinja2.FileSystemLoader):
+    """A briefing's theme/ folder: only files really inside the source folder (no symlink out)."""
+
+    def __init__(self, folder: str, root: str):
+        super().__init__(folder)
+        self.root = Path(root).resolve()
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 @lru_cache(maxsize=None)
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+def environment(theme: str | None = None, root: str | None = None) -> jinja2.Environment:
+    """The tool's templates; with a briefing's theme folder, its templates first (by name), in a
+    sandboxed environment (a theme comes with the sources, which are untrusted)."""
+    tool = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
+    kind = jinja2.Environment
+    if theme is not None:
+        from jinja2.sandbox import SandboxedEnvironment
+
+        kind = SandboxedEnvironment
+    env = kind(
+        loader=jinja2.ChoiceLoader([_ThemeLoader(theme, root), tool]) if theme else tool,
         autoescape=True,  # every template, whatever its extension
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -105,7 +127,13 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context) -> str:
-    return environment().get_template(template).render(**context)
+    from .theme import folder
+
+    briefing = context.get("briefing")
+    root = briefing.manifest.root if briefing is not None else None
+    themed = folder(root) if root is not None else None
+    env = environment(str(themed), str(root)) if themed is not None else environment()
+    return env.get_template(template).render(**context)
 
 
 FURTHER_READING_ID = PAGE_IDS["further_reading"]

@@ -19,14 +19,13 @@ from pathlib import Path
 
 import click
 
-from . import cli_output, editions, pipeline, server
+from . import cli_output, editions, hints, pipeline, server
 from .cache import SectionCache
 from .errors import PressError, display_path
 from .sizes import human_size
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
 QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".kate-swp")
 
 
 def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool = True,
@@ -49,7 +48,8 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
         try:
             httpd = server.start(out / "html", port, live, log=log)
         except OSError as exc:
-            raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+            raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}"
+                             + _busy_port_hint(exc, port, watch)) from None
         if error and live is not None:
             live.failed(error)
         # Printed even with --quiet: it is what the user came for.
@@ -69,6 +69,16 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
             httpd.shutdown()
             httpd.server_close()
     click.echo("stopped")
+
+
+def _busy_port_hint(exc: OSError, port: int, watch: bool) -> str:
+    import errno
+
+    if exc.errno != errno.EADDRINUSE:
+        return ""
+    other = port + 1 if port < 65535 else 8001
+    return (f" (another server, or another `make {'watch' if watch else 'serve'}`, is using it): "
+            f"try `PORT={other} make {'watch' if watch else 'serve'}` (or `--port {other}`)")
 
 
 def _interrupt(signum, frame) -> None:
@@ -168,8 +178,7 @@ def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload
 
 
 def _relevant(path: Path, out_dir: Path) -> bool:
-    name = path.name
-    if name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES) or name == "4913" or "__pycache__" in path.parts:
+    if hints.editor_temporary(path.name) or "__pycache__" in path.parts:
         return False
     try:
         path.resolve().relative_to(out_dir)

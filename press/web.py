@@ -17,13 +17,20 @@ from .templating import STYLES_DIR
 
 PAGE = "index.html"
 # The label of each downloadable edition, by edition name: (format, key of its purpose label).
-DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print")}
+DOWNLOAD_LABELS = {"epub": ("EPUB", "for_ereaders"), "pdf": ("PDF", "for_print"),
+                   "docx": ("DOCX", "for_review")}
 
 
 def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for asset in briefing.assets:  # checked, sanitized, scaled for a screen
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
+    logo = briefing.manifest.theme and briefing.manifest.theme.logo
+    if logo:  # checked by content when the manifest was read (press.theme)
+        from .errors import Location
+
+        files[briefing.manifest.theme.logo_href] = images.scaled(
+            images.load(logo, briefing.manifest.root.resolve(), Location(briefing.manifest.path)))
     for download in downloads:
         files[download.name] = download.data
     for name, text in citation_files(briefing).items():
@@ -87,10 +94,18 @@ def render_page(briefing: Briefing, downloads) -> str:
     cite_files = [{"href": name, "type": media_type(name), "format": words["bibtex" if name.endswith(".bib") else "ris"],
                    "purpose": words["for_reference_managers"]} for name in citation_files(briefing)]
     pdf = next((d.name for d in downloads if d.edition == "pdf"), None)
-    css = (STYLES_DIR / "web.css").read_text(encoding="utf-8")
+    css = _css(briefing)
     page = dict(briefing=briefing, toc=templating.table_of_contents(briefing),
                 href=lambda entry: f"#{entry.anchor}", downloads=offers,
                 highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
     html = templating.render("web.html.j2", css=css, **page)
     families = fonts.script_families(html)  # name the faces for scripts the edition fonts lack
     return templating.render("web.html.j2", css=fonts.with_script_fonts(css, families), **page) if families else html
+
+
+def _css(briefing: Briefing) -> str:
+    """The web stylesheet (the theme's, when it has one), then the manifest's theme."""
+    from . import theme
+
+    m = briefing.manifest
+    return theme.stylesheet("web.css", m.root).read_text(encoding="utf-8") + theme.css(m.theme)

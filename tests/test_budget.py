@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from conftest import FIXTURES, ROOT, build_ok, run_build
+from conftest import ARTICLE_SOURCE, FIXTURES, ROOT, build_ok, run_build
 from live import Command, serving_address
 
 INJECT = ROOT / "tests" / "inject.py"
@@ -121,7 +121,7 @@ def test_watch_and_serve_survive_any_error_and_recover(copy_fixture, tmp_path):
         (source / "FAIL").unlink()
         section = source / "sections" / "01-first.md"
         section.write_text(section.read_text(encoding="utf-8") + "\nRecovered.\n", encoding="utf-8")
-        command.wait_for(r"^rebuilt pdf, epub, html in ", 120, since=mark)
+        command.wait_for(r"^rebuilt pdf, epub, docx, html in ", 120, since=mark)
         assert b"Recovered." in page()
 
 

@@ -46,7 +46,7 @@ def test_unknown_manifest_key_is_a_warning(tmp_path):
     make_briefing(tmp_path, {"a.md": "# A\n"}, extra="colour: blue\n")
     [p] = checks.check_sources(tmp_path)
     assert (p.code, p.severity, p.file.name, p.line) == ("W101", "warning", "briefing.yml", 4)
-    assert "unknown key 'colour'" in p.message
+    assert "unknown key `colour` is ignored" in p.message
 
 
 def test_missing_key_and_wrong_type(tmp_path):
@@ -199,10 +199,19 @@ def test_missing_output_is_a_warning(tmp_path):
     assert p.code == "W601" and p.file.name == "tiny.pdf" and "not built yet" in p.message
 
 
+def backdate(path, out):
+    """Make an edited source look older than the PDF: the PDF then really differs from it."""
+    import os
+
+    pdf = next(out.glob("*.pdf")).stat().st_mtime
+    os.utime(path, (pdf - 60, pdf - 60))
+
+
 def test_bookmarks_must_equal_the_toc(built_features):
     source, out = built_features
     path = source / "sections" / "02-second.md"
     path.write_text(path.read_text() + "\n## A heading added after the build\n")
+    backdate(path, out)
     [p] = checks.check_outputs(source, out)
     assert p.code == "E603" and "A heading added after the build" in p.message
 
@@ -211,7 +220,17 @@ def test_disclaimer_must_be_printed(built_features):
     source, out = built_features
     manifest = source / "briefing.yml"
     manifest.write_text(manifest.read_text().replace("Fixture disclaimer", "Another disclaimer"))
+    backdate(manifest, out)
     assert codes(checks.check_outputs(source, out)) == ["E604"]
+
+
+def test_an_outdated_pdf_is_named_as_such_not_blamed_on_the_disclaimer(built_features):
+    source, out = built_features
+    manifest = source / "briefing.yml"
+    manifest.write_text(manifest.read_text().replace("Fixture disclaimer", "Another disclaimer"))
+    [p] = checks.check_outputs(source, out)
+    assert p.code == "W602"
+    assert p.message.startswith("the PDF is older than its sources: run `make pdf`")
 
 
 def test_fonts_must_be_embedded_and_no_active_content(tmp_path):
@@ -289,7 +308,7 @@ def test_command_prints_sorted_findings_and_exits_1_on_errors(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(": ")[1] for line in lines] == ["W101", "W601", "E205", "E303"]
-    assert lines[0].endswith("briefing.yml:4: W101: unknown key 'colour' is ignored")
+    assert lines[0].endswith("briefing.yml:4: W101: unknown key `colour` is ignored")
     assert "a.md:3: E205: " in lines[2] and "b.md:3: E303: link to '#gone'" in lines[3]
     assert "2 error(s), 2 warning(s)" in result.stderr
 

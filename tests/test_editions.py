@@ -36,8 +36,11 @@ def test_paper_rebuilds_only_the_editions_that_use_it(tmp_path):
     epub = next(out.glob("*.epub"))
     mtime = epub.stat().st_mtime_ns
     again = status(build_ok("all", "--source", source, "--out", out, "--paper", "letter"))
-    assert again == {"pdf": "rebuilt", "epub": "up to date", "html": "rebuilt"}
+    assert again == {"pdf": "rebuilt", "epub": "up to date", "docx": "up to date", "html": "rebuilt"}
     assert epub.stat().st_mtime_ns == mtime
+    # Each paper size is a file of its own: the Letter build did not overwrite the A4 one.
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["features-edge-cases-letter.pdf",
+                                                         "features-edge-cases.pdf"]
     # The manifest's paper given on the command line is no change at all.
     same = status(build_ok("all", "--source", source, "--out", out, "--paper", "letter"))
     assert set(same.values()) == {"up to date"}

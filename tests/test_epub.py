@@ -402,7 +402,7 @@ def test_epubcheck_reports_nothing(name, request, tmp_path):
 
 def test_all_builds_the_epub_too(tmp_path):
     result = build_ok("all", "--source", FEATURES, "--out", tmp_path)
-    assert sorted(p.suffix for p in tmp_path.glob("features-edge-cases.*")) == [".epub", ".pdf"]
+    assert sorted(p.suffix for p in tmp_path.glob("features-edge-cases.*")) == [".docx", ".epub", ".pdf"]
     assert "epub" in result.stdout and "pdf" in result.stdout
     again = build_ok("epub", "--source", FEATURES, "--out", tmp_path)
     assert "up to date" in again.stdout

@@ -120,6 +120,7 @@ def test_two_builds_are_byte_identical_whatever_the_time_zone(tmp_path, article_
 
 def test_letter_paper_by_option(tmp_path):
     build_ok("pdf", "--source", FIXTURES / "features", "--out", tmp_path, "--paper", "letter")
+    assert [p.name for p in tmp_path.glob("*.pdf")] == ["features-edge-cases-letter.pdf"]  # its own name
     box = PdfReader(next(tmp_path.glob("*.pdf"))).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
 

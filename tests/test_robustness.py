@@ -162,7 +162,7 @@ def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
     result = run_build("pdf", "--source", source, "--out", tmp_path / "out")
     assert time.monotonic() - started < 30
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().endswith("briefing.yml:7: section file 's0001.md' does not exist")
+    assert "briefing.yml:7: section file 'sections/s0001.md' does not exist\n" in result.stderr
     (source / "sections" / "s0001.md").unlink()
     (source / "sections" / "s0001.md").write_text("# Two\n\n![zero](../zero.png)\n")
     result = run_build("pdf", "--source", source, "--out", tmp_path / "out")

@@ -10,8 +10,10 @@ import pytest
 
 from conftest import run_build
 from live import Command, serving_address
+from press import pipeline
 
 SLUG = "features-edge-cases"
+EVERY_EDITION = ", ".join(pipeline.ordered(list(pipeline.EDITIONS)))  # "pdf, epub, ..., html"
 
 
 def _snapshot(out):
@@ -30,7 +32,7 @@ def test_watch_rebuilds_reports_errors_and_keeps_the_last_good_build(copy_fixtur
         section = source / "sections" / "02-second.md"
         section.write_text(section.read_text(encoding="utf-8") + "\nAn edit made while watching.\n",
                            encoding="utf-8")
-        command.wait_for(r"^rebuilt pdf, epub, html in [\d.]+ s", 60, since=mark)
+        command.wait_for(rf"^rebuilt {EVERY_EDITION} in [\d.]+ s", 60, since=mark)
         assert "sections re-rendered: 02-second.md (1 reused)" in command.output
         for edition in ("pdf", "epub", "html"):
             command.wait_for(rf"^  rebuilt {edition} .* [\d.]+ s$", 1, since=mark)
@@ -51,7 +53,7 @@ def test_watch_rebuilds_reports_errors_and_keeps_the_last_good_build(copy_fixtur
         # Fixed: rebuilt again.
         mark = command.mark()
         manifest.write_text(good.replace("subtitle: A fixture", "subtitle: Fixed, a fixture", 1), encoding="utf-8")
-        command.wait_for(r"^rebuilt pdf, epub, html in ", 60, since=mark)
+        command.wait_for(rf"^rebuilt {EVERY_EDITION} in ", 60, since=mark)
         assert "Fixed, a fixture briefing" in (out / "html" / "index.html").read_text(encoding="utf-8")
         assert _snapshot(out)[f"{SLUG}.pdf"][0] != edited[f"{SLUG}.pdf"][0]
 

@@ -14,8 +14,9 @@ from press import pipeline
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PURPOSE = {"pdf": "for print", "epub": "for e-readers"}
-MEDIA_TYPE = {"pdf": "application/pdf", "epub": "application/epub+zip"}
+PURPOSE = {"pdf": "for print", "epub": "for e-readers", "docx": "for reviewers (Word)"}
+MEDIA_TYPE = {"pdf": "application/pdf", "epub": "application/epub+zip",
+              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 SHOTS = ROOT / "tests" / "_out"
 FILE_EDITIONS = [pipeline.EDITIONS[name] for name in pipeline.EDITIONS["html"].after]  # what it offers
 
