@@ -131,6 +131,7 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C stops it without a traceback
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _die_with_parent()
+        inherited_peak, start_size = _vm_mb("VmPeak"), _vm_mb("VmSize")  # the parent's, as forked
         if memory_mb:  # never above a cap the process was started under (a test's, a container's)
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             limit = memory_mb * 1024 * 1024
@@ -142,12 +143,14 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
             outcome = ("ok", work())
         except MemoryError:
             outcome = ("memory",)
-        except PressError as exc:  # sent as plain values: exceptions do not pickle faithfully
-            outcome = ("press", exc.bare_message, exc.location, exc.code,
-                       [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()])
         except Exception as exc:
-            if memory_mb and _peak_mb() >= memory_mb - 64:  # failed at the cap: C code out of memory
+            if memory_mb and _at_cap(memory_mb, inherited_peak, start_size):
+                # Failed at the cap: out of memory, whatever the error says (C code, or a
+                # library that reports a failed allocation as a bad file).
                 outcome = ("memory",)
+            elif isinstance(exc, PressError):  # sent as plain values: exceptions do not pickle faithfully
+                outcome = ("press", exc.bare_message, exc.location, exc.code,
+                           [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()])
             else:
                 outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}", traceback.format_exc())
         sys.stdout.flush()
@@ -165,16 +168,24 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
         os._exit(status)  # no atexit handlers, no flushing of the parent's buffers twice
 
 
-def _peak_mb() -> int:
-    """The most address space this process has held, in MB (Linux's VmPeak)."""
+def _vm_mb(field: str) -> int:
+    """A figure of this process's address space in MB (Linux's VmPeak: the most it held)."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmPeak:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) // 1024
     except (OSError, ValueError, IndexError):
         pass
     return 0
+
+
+def _at_cap(memory_mb: int, inherited_peak: int, start_size: int) -> bool:
+    """Whether the render reached its address-space cap: it started there, or grew to it (the
+    peak is inherited from the parent at fork, so it must have grown past that)."""
+    near = memory_mb - 64
+    peak = _vm_mb("VmPeak")
+    return start_size >= near or (peak >= near and peak > inherited_peak)
 
 
 def _die_with_parent() -> None:
