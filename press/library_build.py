@@ -357,7 +357,10 @@ def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:
         return []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     results: dict[str, dict] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+    # One process per briefing: since the PDF writer keeps state between builds in one process
+    # (fonts, subsets), a warm worker can give other bytes than a fresh one; a fresh process per
+    # briefing keeps --jobs 1, --jobs 2 and every shard byte-identical.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), max_tasks_per_child=1) as pool:
         futures = {pool.submit(build_one, task): task for task in tasks}
         for future in as_completed(futures):
             outcome = future.result()
