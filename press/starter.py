@@ -45,6 +45,17 @@ sections:                    # the section files, in reading order, relative to 
 #   logo: images/logo.svg                 # printed on the title page
 #   body_font: Charis SIL                 # an installed font family for the text
 #   heading_font: Noto Sans               # ... and for headings
+# pdf_variant: [archival, press]          # also PDF/A-3u (<slug>-archival.pdf), PDF/X-4 (<slug>-press.pdf)
+# digits: latin                           # page-number digits: latin, arabic-indic, persian, devanagari...
+# series: {{name: Policy Brief, number: 17, issn: 2708-1990}}   # the series, its number, its ISSN
+# number: 17                              # the number in the series (when series is a name)
+# isbn: {{pdf: 978-0-00-000000-2, epub: 978-0-00-000000-9}}    # one ISBN-13 per edition
+# doi: 10.1234/example.17                 # the briefing's DOI
+# license: CC-BY-4.0                      # an SPDX licence id: its name, link and summary are printed
+# bibliography: references.bib            # BibTeX or CSL-JSON, for [@key] citations
+# csl: apa                                # the citation style (default: Chicago author-date)
+# summary: "One paragraph for the library page and the catalogue."
+# translation_of: other-briefing-slug     # in a library: the briefing this one translates
 """
 
 INTRODUCTION = """\

@@ -398,7 +398,7 @@ def test_every_manifest_problem_at_once(tmp_path):
 
 
 def test_an_existing_manifest_keeps_working():
-    manifest = load_manifest(ROOT / "source")
+    manifest = load_manifest(FIXTURES / "mali")  # the Mali briefing, as the sample in source/ was
     assert manifest.authors == () and manifest.publisher is None and manifest.bibliography is None
     features = load_manifest(FIXTURES / "features")
     assert features.authors == ("Ada Editor", "Bo Writer") and features.publisher == "Fixture Press"
