@@ -28,6 +28,7 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError, parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 
+from . import lang
 from .errors import Location, SourceError
 
 CALLOUTS = ("callout-note", "callout-tip", "callout-important", "callout-warning", "callout-caution")
@@ -43,7 +44,9 @@ _FENCE = re.compile(r"\s*(:{3,})\s*$")
 
 
 def blocks_plugin(md: MarkdownIt) -> None:
-    container_plugin(md, "div", validate=lambda params, *_: bool(params.strip()))
+    # A passage marked only with its language (`::: {lang=ar}`) is press.lang's, not a block.
+    container_plugin(md, "div", validate=lambda params, *_: bool(params.strip())
+                     and not lang.DIV_PARAMS.fullmatch(params.strip()))
     attrs_plugin(md, after=("image",), allowed=("id", "class", "fig-alt"))
     md.inline.ruler.push("crossref", _crossref)
     md.core.ruler.push("press_blocks", _annotate)
@@ -115,17 +118,19 @@ def _open_block(token: Token) -> None:
     params = token.info.strip()
     attrs = _attrs(params) if params.startswith("{") else {"class": params} if re.fullmatch(r"[\w-]+", params) \
         else None
-    if attrs is None:
+    if attrs is None:  # one finding for the fence: its class and title cannot be judged
         _problem(token, "E210", f"cannot read the block's attributes '{params[:80]}': write "
                                 "'::: {.box #box-id}' or '::: summary'")
-        attrs = {}
+        token.meta["kind"], token.meta["unknown"] = "box", True
+        return
     classes = str(attrs.get("class", "")).split()
     kinds = [c for c in classes if c in BLOCKS]
     if not kinds:
         known = ", ".join(f".{b}" for b in BLOCKS)
         _problem(token, "E210", f"unknown block class '{' '.join('.' + c for c in classes) or params[:80]}': "
                                 f"use one of {known}")
-    token.meta["kind"] = kinds[0] if kinds else "box"
+    token.meta["kind"] = kinds[0] if kinds else "box"  # rendered as a box; its error is the class
+    token.meta["unknown"] = not kinds
     if "id" in attrs:
         token.meta["id"] = str(attrs["id"])
         if not re.fullmatch(ID, token.meta["id"]):
@@ -247,7 +252,8 @@ def problems(path, tokens: list[Token]) -> list[SourceError]:
             found.append(SourceError(message, Location(path, line), code))
         if token.type == "container_div_open":
             kind = token.meta.get("kind")
-            if kind == "box" and not token.meta.get("title") and not token.meta.get("title_heading"):
+            if kind == "box" and not token.meta.get("unknown") and not token.meta.get("title") \
+                    and not token.meta.get("title_heading"):
                 found.append(SourceError("a box needs a title: its first heading, or title=\"...\"",
                                          Location(path, line), "E212"))
     return found

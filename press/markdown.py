@@ -708,6 +708,7 @@ class PrintRenderer(_Renderer):
 
     def render_section(self, md: MarkdownIt, tokens: list[Token]) -> str:
         self.md = md
+        self.notes = None  # while the notes' own texts are rendered: a note cannot float inside a note
         self.notes = _footnote_bodies(self, self.section.tokens, md, self.section.env)
         return self.render(_without_footnote_block(tokens), md.options, self.section.env)
 
@@ -716,6 +717,8 @@ class PrintRenderer(_Renderer):
         return f' data-page-label="{escape(self.words("page_abbr"))}"'
 
     def footnote_ref(self, tokens, idx, options, env):
+        if self.notes is None:  # a call inside a note's text: printed nowhere, as Pandoc's LaTeX does
+            return ""
         n, sub = tokens[idx].meta["id"], tokens[idx].meta.get("subId", 0)
         note_id, _ = self._fn_ids(n)
         # A note called twice is printed twice; only the first carries its id.

@@ -31,7 +31,7 @@ from . import __version__, budget, fonts, output
 from . import editions
 from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
 from .errors import Location, PressError, Problems, display_path
-from .manifest import Manifest, load_manifest
+from .manifest import MANIFEST_NAME, Manifest, load_manifest
 from .media import media_type
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
@@ -268,7 +268,12 @@ def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
     from .checks import ERROR, check_sources
 
     found = check_sources(source)
-    stopping = [p for p in found if p.severity == ERROR or strict]
+    stopping, files = [], set()
+    for p in found:  # sorted by file and line: every manifest problem, the first of each other file
+        if (p.severity == ERROR or strict) and (p.file is None or p.file.name == MANIFEST_NAME
+                                                 or p.file not in files):
+            stopping.append(p)
+            files.add(p.file)
     if stopping:
         raise Problems([PressError(p.message, Location(p.file, p.line) if p.file else None,
                                    p.code) for p in stopping])

@@ -74,8 +74,9 @@ def test_missing_section_file_names_the_manifest_line(built):
     (source / "sections" / "02-second.md").unlink()
     message = fails_cleanly(source, out, good)
     assert "briefing.yml:12: section file 'sections/02-second.md' does not exist\n" in message
-    # The build applies check's rules, so the link to the missing section is reported too.
-    assert message.endswith("01-first.md:7: link to '02-second.md', which is not a section of this briefing")
+    # The build applies check's rules, so the link to the missing section is reported too (the
+    # first problem of each section file; `check` lists them all).
+    assert message.endswith("01-first.md:6: link to '02-second.md', which is not a section of this briefing")
 
 
 def test_section_that_is_not_utf8(built):
