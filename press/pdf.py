@@ -23,7 +23,7 @@ from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 # The manifest's `digits` (a counter style) for every number the PDF prints itself.
 DIGITS_CSS = """
 @page { @bottom-center { content: counter(page, DIGITS) } }
-nav.toc a::before { content: target-counter(attr(href), page, DIGITS) }
+nav.toc p.toc-entry::before { content: target-counter(attr(data-target), page, DIGITS) }
 ::footnote-call { content: counter(footnote, DIGITS) }
 ::footnote-marker { content: counter(footnote, DIGITS) ".\\2002" }
 """
