@@ -23,6 +23,8 @@ LIBRARY     ?= library
 SITE        ?= site
 # Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.
 OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
+# Ace by DAISY, run on Debian's Chromium: its own browser and Electron downloads are skipped.
+ACE         := tests/ace/node_modules/.bin/ace-puppeteer
 
 .DEFAULT_GOAL := all
 .PHONY: all pdf epub docx html example serve watch library test check bench clean distclean deps deps-test help init
@@ -57,7 +59,7 @@ watch: $(VENV)/.installed deps ## Rebuild on every change, serve with live reloa
 library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE)/ (JOBS=N, SHARD=K/N)
 	$(BUILD) library --source $(LIBRARY) --out $(SITE) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
 
-test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) ## Run the test suite
+test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) $(ACE) ## Run the test suite
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 1x/10x/40x (bench/results.*), and a 200-briefing library build
@@ -79,6 +81,12 @@ distclean: clean ## Also delete the virtualenv
 
 $(OPDS_CLIENT): tests/opds_client/package.json
 	cd tests/opds_client && npm install --ignore-scripts --no-audit --no-fund --silent
+
+$(ACE): tests/ace/package.json
+	@echo "installing Ace by DAISY (npm @daisy/ace) for the EPUB accessibility tests ..."
+	cd tests/ace && PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 \
+		npm install --no-audit --no-fund --silent
+	@touch $@
 	@touch $@
 
 # The virtualenv, reinstalled whenever pyproject.toml changes.
