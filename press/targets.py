@@ -232,7 +232,10 @@ def build_index(parsed: list) -> TargetIndex:
         for n, heading in enumerate(section.headings):
             wanted = (str(section.front_matter.get("id", "")) if n == 0 else "") or heading.explicit_id
             at = Location(section.path, heading.line)
-            claims.append(Claim(wanted or heading_base(heading.title, f"section-{s + 1}"), bool(wanted), at,
+            # A title with no Latin letters to slug (Arabic, N'Ko...): an id by its place, one per
+            # heading, so that headings in such a script are not taken for repeats (W207).
+            fallback = f"section-{s + 1}" if n == 0 else f"section-{s + 1}-{n}"
+            claims.append(Claim(wanted or heading_base(heading.title, fallback), bool(wanted), at,
                                 heading.title))
             headings.append((s, n, heading))
     numbered = _numbered(parsed, index)  # figures, tables, boxes: their ids are explicit

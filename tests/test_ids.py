@@ -220,3 +220,12 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
     pipeline.build(tmp_path, tmp_path / "out", formats)
     assert asked == [styles]
     assert {edition.style for edition in pipeline.EDITIONS.values()} == set(markdown.STYLES)
+
+
+def test_headings_with_no_latin_letters_get_ids_by_place_and_no_repeat_warning(tmp_path):
+    """An Arabic briefing's headings slug to nothing: each gets its own id, none is a 'repeat'."""
+    make_briefing(tmp_path, {"a.md": "# مقدمة\n\nنص.\n\n## السياق\n\nنص.\n\n## التنسيق\n\nنص.\n"})
+    briefing = load_briefing(tmp_path)
+    assert [e.anchor for e in (briefing.toc[0], *briefing.toc[0].children)] == \
+        ["section-1", "section-1-1", "section-1-2"]
+    assert [p.code for p in checks.check_sources(tmp_path) if p.code == "W207"] == []
