@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from live import Command  # noqa: E402
 
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+RUNS = 5  # `editor_loop.py N` sets it (read in main, so that engines.py can import this module)
 
 
 def copy_project(into: Path) -> Path:
@@ -76,6 +76,8 @@ def edits(project: Path) -> dict[str, dict[str, list[float]]]:
 
 
 def main() -> None:
+    global RUNS
+    RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
     with tempfile.TemporaryDirectory() as scratch:
         project = copy_project(Path(scratch))
         times = no_change(project)

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chart import draw_chart  # noqa: E402
+from editor_loop import copy_project  # noqa: E402  (the tool and the Mali briefing, copied)
 from live import Command  # noqa: E402
 
 BENCH_DIR = ROOT / "bench"
@@ -46,16 +47,6 @@ WEASYPRINT = str(Path(sys.executable).with_name("weasyprint"))
 
 
 # --- the briefings ----------------------------------------------------------------------
-
-
-def copy_project(into: Path) -> Path:
-    """The tool and the Mali briefing, copied: the worktree is never touched."""
-    project = into / "project"
-    project.mkdir()
-    shutil.copy2(ROOT / "build.py", project)
-    for folder in ("press", "templates", "styles", "source"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    return project
 
 
 def scaled_source(project: Path, scale: int) -> Path:
