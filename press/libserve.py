@@ -76,20 +76,8 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
             live.failed(error)
         click.echo(f"serving {out} at {server.address(httpd)}  (Ctrl-C to stop); "
                    f"OPDS catalogue: {server.address(httpd)}opds/index.xml")
-    try:
-        if watch:
-            _watch(source, out, live, verbosity, jobs)
-        else:
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if live is not None:
-            live.close()
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
+    server.run_until_interrupted((lambda: _watch(source, out, live, verbosity, jobs)) if watch else None,
+                                 live, httpd)
     click.echo("stopped")
 
 

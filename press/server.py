@@ -15,6 +15,7 @@ import os
 import re
 import stat
 import threading
+import time
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
@@ -241,3 +242,22 @@ def start(folder: Path, port: int, live: LiveReload | None = None, log=None) -> 
 def address(server: Server) -> str:
     host, port = server.server_address[:2]
     return f"http://{host}:{port}/"
+
+
+def run_until_interrupted(loop, live: LiveReload | None, httpd: Server | None) -> None:
+    """Run `loop` (watching; None: only serving) until Ctrl-C, then close the reload stream and
+    the server: what `serve` and `watch` do, for a briefing and for a library alike."""
+    try:
+        if loop is not None:
+            loop()
+        else:
+            while True:
+                time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if live is not None:
+            live.close()
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()

@@ -54,20 +54,8 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
             live.failed(error)
         # Printed even with --quiet: it is what the user came for.
         click.echo(f"serving {out / 'html'} at {server.address(httpd)}  (Ctrl-C to stop)")
-    try:
-        if watch:
-            _watch(source, out, cache, live, verbosity)
-        else:
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if live is not None:
-            live.close()
-        if httpd is not None:
-            httpd.shutdown()
-            httpd.server_close()
+    server.run_until_interrupted((lambda: _watch(source, out, cache, live, verbosity)) if watch else None,
+                                 live, httpd)
     click.echo("stopped")
 
 
