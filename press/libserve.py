@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import queue
 import signal
-import time
 from functools import partial
 from pathlib import Path
 
 import click
 
 from . import cli_output, server
+from .watch import settled_changes
 from .errors import PressError, display_path
 from .library import LIBRARY_NAME
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
-QUIET_PERIOD = 0.1
 # The OPDS 1.2 feeds' media types, by file name under opds/: navigation feeds, else acquisition.
 NAVIGATION_FEEDS = ("index.xml", "series.xml", "languages.xml")
 OPDS_TYPES = {".json": "application/opds+json", ".atom": "application/atom+xml",
@@ -124,17 +123,7 @@ def _watch(source: Path, out: Path, live, verbosity: int, jobs: int | None) -> N
         click.echo(f"watching {display_path(root)}, templates and styles")
     try:
         while True:
-            try:
-                changed = {changes.get(timeout=0.5)}
-            except queue.Empty:
-                continue
-            deadline = time.monotonic() + QUIET_PERIOD
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    changed.add(changes.get(timeout=left))
-                    deadline = time.monotonic() + QUIET_PERIOD
-                except queue.Empty:
-                    break
+            changed = settled_changes(changes)
             if verbosity > cli_output.QUIET:
                 click.echo("changed: " + ", ".join(sorted(display_path(p) for p in changed)))
             error = _build(source, out, verbosity, jobs, _briefing_folders(root, changed))

@@ -199,19 +199,16 @@ def _check_limits(section: ParsedSection) -> None:
             raise SourceError(f"lists and quotes are nested more than {limits.MAX_NESTING} levels deep",
                               Location(section.path, line), "E503")
         if token.type == "table_open":
-            columns = 0
-            for cell in section.tokens[i + 1:]:
-                if cell.type == "tr_close":
-                    break
-                columns += cell.type in ("th_open", "td_open")
-            if columns > limits.MAX_TABLE_COLUMNS:
-                raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
-                                  Location(section.path, line), "E504")
-            cells = 0
+            columns = cells = 0  # in the first row, and in the whole table: one pass
             for cell in section.tokens[i + 1:]:
                 if cell.type == "table_close":
                     break
+                if cell.type == "tr_close" and not columns:
+                    columns = cells
                 cells += cell.type in ("th_open", "td_open")
+            if columns > limits.MAX_TABLE_COLUMNS:
+                raise SourceError(f"table has {columns} columns; the limit is {limits.MAX_TABLE_COLUMNS}",
+                                  Location(section.path, line), "E504")
             if cells > limits.MAX_TABLE_CELLS:
                 raise SourceError(f"table has {cells} cells; the limit is {limits.MAX_TABLE_CELLS}: split it",
                                   Location(section.path, line), "E507")

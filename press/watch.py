@@ -142,18 +142,7 @@ def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload
         click.echo("watching " + ", ".join(display_path(f) for f in folders if f.is_dir()))
     try:
         while True:
-            try:
-                first = changes.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            changed = {first}
-            deadline = time.monotonic() + QUIET_PERIOD
-            while (left := deadline - time.monotonic()) > 0:  # let a burst of saves settle
-                try:
-                    changed.add(changes.get(timeout=left))
-                    deadline = time.monotonic() + QUIET_PERIOD
-                except queue.Empty:
-                    break
+            changed = settled_changes(changes)
             if verbosity > cli_output.QUIET:
                 click.echo("changed: " + ", ".join(sorted(display_path(p) for p in changed)))
             error = _build(source, out, cache, verbosity, changed=sorted(changed))
@@ -163,6 +152,24 @@ def _watch(source: Path, out: Path, cache: SectionCache, live: server.LiveReload
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def settled_changes(changes: queue.Queue) -> set:
+    """Wait for a change, then for a quiet moment: a burst of saves is one rebuild."""
+    while True:  # woken twice a second, as Ctrl-C needs
+        try:
+            changed = {changes.get(timeout=0.5)}
+            break
+        except queue.Empty:
+            continue
+    deadline = time.monotonic() + QUIET_PERIOD
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            changed.add(changes.get(timeout=left))
+            deadline = time.monotonic() + QUIET_PERIOD
+        except queue.Empty:
+            break
+    return changed
 
 
 def _relevant(path: Path, out_dir: Path) -> bool:
