@@ -59,7 +59,7 @@ def limits() -> tuple[int, float]:
         try:
             return max(float(raw), 0.0) if raw else default
         except ValueError:
-            raise PressError(f"{name} must be a number, not '{raw[:40]}'") from None
+            raise PressError(f"{name} must be a number, not '{raw[:40]}'", code="E862") from None
     return int(number(MEMORY_VARIABLE, MEMORY_MB)), number(SECONDS_VARIABLE, SECONDS)
 
 

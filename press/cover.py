@@ -80,7 +80,7 @@ def _font_path(family: str, style: str) -> Path:
     for path in files:
         if path.stem.lower() == wanted:
             return path
-    raise PressError(f"font file {wanted} of {family} is missing: run `make deps`")
+    raise PressError(f"font file {wanted} of {family} is missing: run `make deps`", code="E402")
 
 
 def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:

@@ -73,10 +73,11 @@ def _pandoc(args: list[str], data: bytes) -> bytes:
         done = subprocess.run([pandoc_path(), "--sandbox", *args], input=data, capture_output=True,
                               env=env, timeout=TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PressError(f"the DOCX edition: Pandoc could not run: {exc}") from None
+        raise PressError(f"the DOCX edition: Pandoc could not run: {exc}", code="E861") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise PressError(f"the DOCX edition: Pandoc failed: {message[-1] if message else done.returncode}")
+        raise PressError(f"the DOCX edition: Pandoc failed: {message[-1] if message else done.returncode}",
+                         code="E861")
     return done.stdout
 
 

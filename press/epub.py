@@ -164,7 +164,7 @@ def _refuse_clashes(briefing: Briefing, generated: dict) -> None:
         for asset in section.assets:
             if asset.href in generated:
                 raise PressError(f"image '{asset.href}' has the name of a file the EPUB makes itself: "
-                                 "rename or move it", Location(section.source))
+                                 "rename or move it", Location(section.source), code="E320")
 
 
 # --- fonts and emoji -------------------------------------------------------------------
@@ -174,7 +174,7 @@ def _font_file(family: str, stem: str) -> Path:
     for path in fonts.font_files()[family]:
         if path.stem == stem:
             return path
-    raise PressError(f"font file {stem} of {family} is missing: run `make deps`")
+    raise PressError(f"font file {stem} of {family} is missing: run `make deps`", code="E402")
 
 
 def _font_subsets(text: str, families: tuple[str, ...]) -> dict[str, tuple[bytes, str]]:
@@ -432,7 +432,7 @@ def _ebooklib_bytes(book, briefing: Briefing) -> bytes:
     options = {"epub3_pages": False, "epub3_landmark": False, "raise_exceptions": True,
                "mtime": briefing.timestamp, "play_order": {"enabled": True, "start_from": 1}}
     if not epub.write_epub(buffer, book, options):
-        raise PressError("ebooklib could not write the EPUB")
+        raise PressError("ebooklib could not write the EPUB", code="E861")
     return buffer.getvalue()
 
 
@@ -471,7 +471,7 @@ def _repack(data: bytes, briefing: Briefing) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()
         if names[:2] != ["mimetype", "META-INF/container.xml"]:
-            raise PressError("ebooklib wrote an EPUB that does not begin with mimetype and container.xml")
+            raise PressError("ebooklib wrote an EPUB that does not begin with mimetype and container.xml", code="E861")
         entries = [(name, source.read(name)) for name in names]
         entries.insert(2, ("META-INF/com.apple.ibooks.display-options.xml", APPLE_OPTIONS))
         for name, content in entries:

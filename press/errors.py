@@ -44,7 +44,9 @@ class PressError(click.ClickException):
         self.location = location
         self.bare_message = message
         self.code = code  # the stable code `check` reports it under (see press/checks.CODES)
-        super().__init__(f"{location}: {message}" if location else message)
+        # The same `file:line: CODE: message` line that `check` prints, so the code can be looked up.
+        head = ": ".join(str(part) for part in (location, code) if part)
+        super().__init__(f"{head}: {message}" if head else message)
 
     def show(self, file=None) -> None:
         # Click prefixes "Error: "; keep the conventional "file:line: message".

@@ -220,7 +220,8 @@ def library_page(page: bytes, task: Task) -> bytes:
     at_head = html.find("</head>")
     at_header = html.find('<header class="masthead"')
     if at_head < 0 or at_header < 0:
-        raise PressError(f"{task.folder}: the web page has no </head> or masthead header to add the library's links to")
+        raise PressError(f"{task.folder}: the web page has no </head> or masthead header to add the "
+                         "library's links to", code="E861")
     html = html[:at_head] + head + html[at_head:at_header] + nav + html[at_header:]
     return html.encode("utf-8")
 

@@ -70,7 +70,7 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
         try:
             httpd = start(out, port, live, log=log)
         except OSError as exc:
-            raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+            raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", code="E863") from None
         if error and live is not None:
             live.failed(error)
         click.echo(f"serving {out} at {server.address(httpd)}  (Ctrl-C to stop); "

@@ -223,7 +223,7 @@ def build_lock(folder: Path, wait: bool = True, on_wait=None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise BuildBusyError(f"another build is writing to {folder}") from None
+                raise BuildBusyError(f"another build is writing to {folder}", code="E859") from None
             if on_wait:
                 on_wait()
             fcntl.flock(fd, fcntl.LOCK_EX)

@@ -175,10 +175,10 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
                 finisher=_metadata_finisher(briefing, document, writes_xmp=bool(kind.weasyprint)), **options)
         except ForbiddenResource as exc:
-            raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url)) from None
+            raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url), code="E311") from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
         exc = fetcher.refused[0]
-        raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url))
+        raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url), code="E311")
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
     if failed:  # an image WeasyPrint could not draw would be missing from the page

@@ -90,7 +90,7 @@ def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
         return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
-        raise PressError(exc.strerror or str(exc), where) from None
+        raise PressError(exc.strerror or str(exc), where, code="E858") from None
 
 
 def output_folder(source: Path, out: Path) -> Path:

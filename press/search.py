@@ -43,10 +43,11 @@ def index(out: Path, slugs: list[str], recorded: dict[str, str], language: str) 
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise PressError(f"the search index could not be built: {exc}") from None
+        raise PressError(f"the search index could not be built: {exc}", code="E861") from None
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip().splitlines()
-        raise PressError(f"the search index could not be built: pagefind: {message[-1] if message else result.returncode}")
+        raise PressError("the search index could not be built: pagefind: "
+                         f"{message[-1] if message else result.returncode}", code="E861")
     files = {p.relative_to(scratch).as_posix(): p for p in sorted(scratch.rglob("*")) if p.is_file()}
     hashes, written = {}, []
     for rel, path in files.items():

@@ -21,7 +21,7 @@ RECORD = "shard.json"
 def parse(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
     if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
-        raise PressError(f"--shard must be K/N with 1 <= K <= N, such as 2/3, not '{text}'")
+        raise PressError(f"--shard must be K/N with 1 <= K <= N, such as 2/3, not '{text}'", code="E862")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -47,12 +47,13 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
     for part in parts:
         record = read_json(Path(part) / WORK / RECORD)
         if record is None:
-            raise PressError(f"{part}: not a shard output (no {WORK}/{RECORD}): build it with `library --shard K/N`")
+            raise PressError(f"{part}: not a shard output (no {WORK}/{RECORD}): build it with "
+                             "`library --shard K/N`", code="E862")
         records.append((Path(part), record))
     counts = {record["of"] for _, record in records}
     numbers = sorted(record["shard"] for _, record in records)
     if len(counts) != 1 or numbers != list(range(1, counts.pop() + 1)):
-        raise PressError(f"--merge needs every shard of one partition exactly once; got shards {numbers}")
+        raise PressError(f"--merge needs every shard of one partition exactly once; got shards {numbers}", code="E862")
     out = Path(out)
     with output.build_lock(out, on_wait=on_wait):
         state = read_json(out / WORK / LIBRARY_STATE) or {}
@@ -61,7 +62,7 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
             part_state = read_json(part / WORK / LIBRARY_STATE) or {}
             for slug in record["slugs"]:
                 if slug in slugs:
-                    raise PressError(f"{part}: briefing '{slug}' is in two shards")
+                    raise PressError(f"{part}: briefing '{slug}' is in two shards", code="E862")
                 slugs[slug] = (part_state.get("slugs") or {}).get(slug, slug)
                 for folder in (Path(slug), Path(WORK) / slug):
                     _copy_tree(part / folder, out / folder)

@@ -49,7 +49,7 @@ def serve(source: Path, out: Path, port: int, watch: bool = False, serving: bool
             httpd = server.start(out / "html", port, live, log=log)
         except OSError as exc:
             raise PressError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}"
-                             + _busy_port_hint(exc, port, watch)) from None
+                             + _busy_port_hint(exc, port, watch), code="E863") from None
         if error and live is not None:
             live.failed(error)
         # Printed even with --quiet: it is what the user came for.

@@ -270,6 +270,6 @@ def test_each_bad_input_is_one_line_with_its_code_and_leaves_the_outputs(tmp_pat
     (source / "sections" / "a.md").write_text("# A\n\n::: summary\nOne.\n:::\n")
     (source / "sections" / "b.md").write_text("# B\n\n::: summary\nTwo.\n:::\n")
     result = run_build("html", "--source", source, "--out", out)
-    assert result.returncode == 1 and re.search(r"b\.md:3: a second summary \(the first is at .*a\.md:3\)",
+    assert result.returncode == 1 and re.search(r"b\.md:3: E213: a second summary \(the first is at .*a\.md:3\)",
                                                 result.stderr)
     assert ("E213", 3) in [(p.code, p.line) for p in checks.check_sources(source)]

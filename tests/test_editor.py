@@ -64,7 +64,7 @@ def test_init_refuses_to_overwrite_anything(tmp_path):
     result = run_build("init", folder)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"{folder}: this exists and is not empty: `init` never overwrites anything; name a new folder"]
+        f"{folder}: E857: this exists and is not empty: `init` never overwrites anything; name a new folder"]
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
 
 

@@ -318,7 +318,7 @@ def test_a_small_cover_is_refused_with_its_line(copy_fixture, tmp_path):
     manifest.write_text(manifest.read_text() + "cover: images/front.png\n")
     result = run_build("epub", "--source", source, "--out", tmp_path / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"briefing.yml:{lines + 1}: cover 'front.png' is 300 x 400 px" in result.stderr
+    assert f"briefing.yml:{lines + 1}: E103: cover 'front.png' is 300 x 400 px" in result.stderr
 
 
 def test_fonts_are_embedded_subsets_covering_the_text(article):
@@ -376,7 +376,7 @@ def test_a_link_to_a_missing_heading_stops_the_epub_build(copy_fixture, tmp_path
     first.write_text(first.read_text().replace("02-second.md#the-data", "02-second.md#no-such-heading"))
     result = run_build("epub", "--source", source, "--out", tmp_path / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "01-first.md:6: link to '02-second.md#no-such-heading'" in result.stderr
+    assert "01-first.md:6: E303: link to '02-second.md#no-such-heading'" in result.stderr
     assert not list((tmp_path / "out").glob("*.epub"))
 
 
@@ -436,4 +436,4 @@ def test_character_without_a_glyph_stops_the_epub_build(copy_fixture, tmp_path):
     line = second.read_text().splitlines().index("A private character: \ue000.") + 1
     result = run_build("epub", "--source", source, "--out", tmp_path / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"02-second.md:{line}: no edition font can draw U+E000" in result.stderr
+    assert f"02-second.md:{line}: E401: no edition font can draw U+E000" in result.stderr

@@ -39,56 +39,56 @@ class Case:
 
 
 CASES = {
-    "image-file-url": Case(1, r"01\.md:5: image 'file://.*' must be a file inside the source folder$", "E311"),
-    "image-network": Case(1, r"01\.md:5: image 'http://127\.0\.0\.1:\d+/pixel\.png' must be a file inside", "E311"),
-    "image-dotdot": Case(1, r"01\.md:5: image '\.\./\.\./outside/canary\.png' is outside the source folder$", "E311"),
-    "image-symlink": Case(1, r"01\.md:5: image '\.\./images/linked\.png' is outside the source folder$", "E311"),
-    "images-folder-symlink": Case(1, r"01\.md:3: image '\.\./images/canary\.png' is outside the source folder$",
+    "image-file-url": Case(1, r"01\.md:5: E311: image 'file://.*' must be a file inside the source folder$", "E311"),
+    "image-network": Case(1, r"01\.md:5: E311: image 'http://127\.0\.0\.1:\d+/pixel\.png' must be a file inside", "E311"),
+    "image-dotdot": Case(1, r"01\.md:5: E311: image '\.\./\.\./outside/canary\.png' is outside the source folder$", "E311"),
+    "image-symlink": Case(1, r"01\.md:5: E311: image '\.\./images/linked\.png' is outside the source folder$", "E311"),
+    "images-folder-symlink": Case(1, r"01\.md:3: E311: image '\.\./images/canary\.png' is outside the source folder$",
                                   "E311"),
-    "section-symlink": Case(1, r"briefing\.yml:7: section '02\.md' is a link to a file outside the source folder$",
+    "section-symlink": Case(1, r"briefing\.yml:7: E107: section '02\.md' is a link to a file outside the source folder$",
                             "E107"),
-    "svg-file-image": Case(1, r"drawing\.svg:3: SVG image refers to 'file://.*/canary\.png', which is not a file "
+    "svg-file-image": Case(1, r"drawing\.svg:3: E315: SVG image refers to 'file://.*/canary\.png', which is not a file "
                               r"inside the source folder$", "E315"),
-    "svg-network-image": Case(1, r"drawing\.svg:3: SVG image refers to 'http://127\.0\.0\.1:\d+/beacon\.png'", "E315"),
-    "svg-css-url": Case(1, r"drawing\.svg:2: SVG image refers to 'file://.*/canary\.css'", "E315"),
-    "svg-external-entity": Case(1, r"drawing\.svg:2: SVG images may not hold '<!DOCTYPE svg \['", "E315"),
-    "svg-script": Case(1, r"drawing\.svg:1: SVG images may not hold event handlers \('onload='\)", "E315"),
+    "svg-network-image": Case(1, r"drawing\.svg:3: E315: SVG image refers to 'http://127\.0\.0\.1:\d+/beacon\.png'", "E315"),
+    "svg-css-url": Case(1, r"drawing\.svg:2: E315: SVG image refers to 'file://.*/canary\.css'", "E315"),
+    "svg-external-entity": Case(1, r"drawing\.svg:2: E315: SVG images may not hold '<!DOCTYPE svg \['", "E315"),
+    "svg-script": Case(1, r"drawing\.svg:1: E315: SVG images may not hold event handlers \('onload='\)", "E315"),
     "raw-html": Case(0),
-    "javascript-link": Case(1, r"01\.md:5: links may use http, https or mailto, not 'javascript:'$", "E301"),
-    "javascript-autolink": Case(1, r"(?i)01\.md:3: links may use http, https or mailto, not 'javascript:'$", "E301"),
-    "data-html-link": Case(1, r"01\.md:4: links may use http, https or mailto, not 'data:'$", "E301"),
-    "file-link": Case(1, r"01\.md:3: links may use http, https or mailto, not 'file:'$", "E301"),
-    "malformed-yaml": Case(1, r"briefing\.yml:5: invalid YAML: ", "E101"),
-    "wrong-types": Case(1, r"briefing\.yml:1: 'title' must be text, not a mapping", "E103"),
-    "yaml-bomb": Case(1, r"briefing\.yml:9: 'title' must be text, not a list", "E103"),
-    "missing-file": Case(1, r"briefing\.yml:7: section file 'sections/nowhere\.md' does not exist$", "E106"),
-    "non-utf8": Case(1, r"01\.md:3: not UTF-8 text \(invalid byte 0xe9\): it looks like Windows-1252 \(Latin-1\): re-save it as UTF-8 ", "E201"),
+    "javascript-link": Case(1, r"01\.md:5: E301: links may use http, https or mailto, not 'javascript:'$", "E301"),
+    "javascript-autolink": Case(1, r"(?i)01\.md:3: E301: links may use http, https or mailto, not 'javascript:'$", "E301"),
+    "data-html-link": Case(1, r"01\.md:4: E301: links may use http, https or mailto, not 'data:'$", "E301"),
+    "file-link": Case(1, r"01\.md:3: E301: links may use http, https or mailto, not 'file:'$", "E301"),
+    "malformed-yaml": Case(1, r"briefing\.yml:5: E101: invalid YAML: ", "E101"),
+    "wrong-types": Case(1, r"briefing\.yml:1: E103: 'title' must be text, not a mapping", "E103"),
+    "yaml-bomb": Case(1, r"briefing\.yml:9: E103: 'title' must be text, not a list", "E103"),
+    "missing-file": Case(1, r"briefing\.yml:7: E106: section file 'sections/nowhere\.md' does not exist$", "E106"),
+    "non-utf8": Case(1, r"01\.md:3: E201: not UTF-8 text \(invalid byte 0xe9\): it looks like Windows-1252 \(Latin-1\): re-save it as UTF-8 ", "E201"),
     "bom": Case(0),
-    "empty-section": Case(1, r"01\.md:1: section is empty$", "E202"),
+    "empty-section": Case(1, r"01\.md:1: E202: section is empty$", "E202"),
     "duplicate-headings": Case(0, "", "W207"),
-    "broken-anchor": Case(1, r"01\.md:5: link to '#no-such-heading': no heading has that id$", "E303"),
-    "control-character": Case(1, r"01\.md:3: control character U\+0007 is not allowed", "E208"),
+    "broken-anchor": Case(1, r"01\.md:5: E303: link to '#no-such-heading': no heading has that id$", "E303"),
+    "control-character": Case(1, r"01\.md:3: E208: control character U\+0007 is not allowed", "E208"),
     "title-markup": Case(0),
-    "related-javascript": Case(1, r"briefing\.yml:8: 'url' must start with http:// or https://", "E103"),
-    "cover-outside": Case(1, r"briefing\.yml:7: 'cover' must be a file inside the source folder", "E103"),
-    "front-matter-id": Case(1, r"01\.md:1: front matter 'id' must be letters, digits", "E206"),
-    "slug-traversal": Case(1, r"briefing\.yml:2: 'slug' may hold only a-z, 0-9, '\.', '_' and '-', not '\.\./", "E103"),
-    "disclaimer-markup": Case(1, r"briefing\.yml:4: the disclaimer may link only to web addresses$", "E321"),
+    "related-javascript": Case(1, r"briefing\.yml:8: E103: 'url' must start with http:// or https://", "E103"),
+    "cover-outside": Case(1, r"briefing\.yml:7: E103: 'cover' must be a file inside the source folder", "E103"),
+    "front-matter-id": Case(1, r"01\.md:1: E206: front matter 'id' must be letters, digits", "E206"),
+    "slug-traversal": Case(1, r"briefing\.yml:2: E103: 'slug' may hold only a-z, 0-9, '\.', '_' and '-', not '\.\./", "E103"),
+    "disclaimer-markup": Case(1, r"briefing\.yml:4: E321: the disclaimer may link only to web addresses$", "E321"),
     # Issue 13: SVG sanitising by construction, pictures checked by content.
-    "svg-prefixed-script": Case(1, r"drawing\.svg:3: SVG images may not hold <script> \(script and foreign", "E315"),
-    "svg-utf16": Case(1, r"drawing\.svg:4: SVG images may not hold <script>", "E315"),
-    "svg-javascript-link": Case(1, r"drawing\.svg:2: SVG image refers to 'java\\x09script:alert\(1\)', which is not "
+    "svg-prefixed-script": Case(1, r"drawing\.svg:3: E315: SVG images may not hold <script> \(script and foreign", "E315"),
+    "svg-utf16": Case(1, r"drawing\.svg:4: E315: SVG images may not hold <script>", "E315"),
+    "svg-javascript-link": Case(1, r"drawing\.svg:2: E315: SVG image refers to 'java\\x09script:alert\(1\)', which is not "
                                    r"a file inside the source folder$", "E315"),
-    "svg-deep-nesting": Case(1, r"drawing\.svg:2: SVG image nests elements more than 64 deep", "E319"),
-    "image-misnamed": Case(1, r"01\.md:3: image 'images/chart\.jpg' is a PNG picture named like a JPEG: rename it "
+    "svg-deep-nesting": Case(1, r"drawing\.svg:2: E319: SVG image nests elements more than 64 deep", "E319"),
+    "image-misnamed": Case(1, r"01\.md:3: E316: image 'images/chart\.jpg' is a PNG picture named like a JPEG: rename it "
                               r"'chart\.png'", "E316"),
-    "image-not-a-picture": Case(1, r"01\.md:3: image 'images/map\.png' is not a picture: its content is not PNG",
+    "image-not-a-picture": Case(1, r"01\.md:3: E316: image 'images/map\.png' is not a picture: its content is not PNG",
                                 "E316"),
-    "image-huge-declared": Case(1, r"01\.md:3: image 'images/huge\.png' is 30,000 x 30,000 px: the limit is "
+    "image-huge-declared": Case(1, r"01\.md:3: E318: image 'images/huge\.png' is 30,000 x 30,000 px: the limit is "
                                    r"40,000,000 pixels", "E318"),
-    "image-truncated": Case(1, r"01\.md:3: image 'images/cut\.png' cannot be decoded: it is damaged or truncated",
+    "image-truncated": Case(1, r"01\.md:3: E317: image 'images/cut\.png' cannot be decoded: it is damaged or truncated",
                             "E317"),
-    "cover-huge": Case(1, r"briefing\.yml:7: cover 'front\.png' is 30,000 x 30,000 px", "E318"),
+    "cover-huge": Case(1, r"briefing\.yml:7: E318: cover 'front\.png' is 30,000 x 30,000 px", "E318"),
 }
 
 
@@ -339,7 +339,7 @@ def test_heading_links_do_not_nest_in_the_toc(tmp_path):
     assert briefing.toc[0].html == "See the web"
     assert '<a href="https://example.org">the web</a>' in briefing.sections[0].html.print
     (tmp_path / "sections" / "01.md").write_text("# See [x](javascript:alert(1))\n")
-    with pytest.raises(checks.PressError, match="01.md:1: links may use"):
+    with pytest.raises(checks.PressError, match="01.md:1: E301: links may use"):
         load_briefing(tmp_path)
 
 

@@ -60,7 +60,7 @@ def test_duplicate_explicit_ids_stop_the_build_too(tmp_path):
     make_briefing(tmp_path, {"a.md": "---\nid: same\n---\n# A\n", "b.md": "---\nid: same\n---\n# B\n"})
     assert problems_of(tmp_path) == [("E207", "b.md", 4)]
     line = build_error(tmp_path, tmp_path / "out")
-    assert re.search(r"b\.md:4: id 'same' is already used at .*a\.md:4$", line)
+    assert re.search(r"b\.md:4: E207: id 'same' is already used at .*a\.md:4$", line)
 
 
 # --- linear de-duplication -----------------------------------------------------------
@@ -114,7 +114,7 @@ def test_three_repeats_beside_a_literal_slug(tmp_path):
     assert 'href="#resume-4"' in briefing.sections[0].html.print
     (tmp_path / "sections" / "a.md").write_text(RESUME + "\n## Resume\n\nD.\n\n[B or D?](#resume-3)\n")
     assert [p for p in problems_of(tmp_path) if p[0] != "W207"] == [("E304", "a.md", 19)]
-    assert "a.md:19: link to '#resume-3' is ambiguous" in build_error(tmp_path, tmp_path / "out")
+    assert "a.md:19: E304: link to '#resume-3' is ambiguous" in build_error(tmp_path, tmp_path / "out")
 
 
 def test_a_link_to_a_landmark_named_heading_is_an_error_with_the_real_id(tmp_path):
@@ -127,7 +127,7 @@ def test_a_link_to_a_landmark_named_heading_is_an_error_with_the_real_id(tmp_pat
 def test_an_explicit_id_of_the_editions_own_parts_is_refused(tmp_path):
     make_briefing(tmp_path, {"a.md": "---\nid: contents\n---\n# A\n"})
     assert problems_of(tmp_path) == [("E207", "a.md", 4)]
-    assert "a.md:4: id 'contents' is the id of a part every edition has" in build_error(tmp_path, tmp_path / "out")
+    assert "a.md:4: E207: id 'contents' is the id of a part every edition has" in build_error(tmp_path, tmp_path / "out")
 
 
 LANDMARKS = ["Main", "Top", "Disclaimer", "Disclaimer label", "Contents", "Contents title", "Titlepage",

@@ -29,19 +29,19 @@ def replace(path, old, new):
 
 def test_case_mismatch_in_a_section_path(features, tmp_path):
     replace(features / "briefing.yml", "- sections/02-second.md", "- Sections/02-second.md")
-    assert "briefing.yml:12: section file 'Sections/02-second.md' does not exist: " \
+    assert "briefing.yml:12: E106: section file 'Sections/02-second.md' does not exist: " \
            "did you mean `sections/02-second.md`?" in build_error(features, tmp_path)
 
 
 def test_case_mismatch_in_an_image_path(features, tmp_path):
     replace(features / "sections" / "02-second.md", "../images/chart.png", "../Images/Chart.png")
-    assert "02-second.md:5: image '../Images/Chart.png' does not exist: did you mean `../images/chart.png`?" \
+    assert "02-second.md:5: E313: image '../Images/Chart.png' does not exist: did you mean `../images/chart.png`?" \
         in build_error(features, tmp_path)
 
 
 def test_image_paths_are_relative_to_the_section_file(features, tmp_path):
     replace(features / "sections" / "02-second.md", "../images/chart.png", "images/chart.png")
-    assert ("02-second.md:5: image 'images/chart.png' does not exist: image paths are relative to the "
+    assert ("02-second.md:5: E313: image 'images/chart.png' does not exist: image paths are relative to the "
             "section file (02-second.md), so write `../images/chart.png`") in build_error(features, tmp_path)
     # A path from the folder's root, web-style, gets the same advice.
     replace(features / "sections" / "02-second.md", "images/chart.png", "/images/chart.png")
@@ -52,7 +52,7 @@ def test_an_absolute_path_inside_the_folder_is_not_called_outside_it(features, t
     absolute = (features / "sections" / "02-second.md").resolve()
     replace(features / "briefing.yml", "- sections/02-second.md", f"- {absolute}")
     message = build_error(features, tmp_path)
-    assert ("briefing.yml:12: section '" + str(absolute) + "' is an absolute path: write it relative to "
+    assert ("briefing.yml:12: E107: section '" + str(absolute) + "' is an absolute path: write it relative to "
             "briefing.yml, as `sections/02-second.md`, so that the folder can move") in message
     assert "outside" not in message
 
@@ -60,7 +60,7 @@ def test_an_absolute_path_inside_the_folder_is_not_called_outside_it(features, t
 def test_a_value_with_a_colon_needs_quotes_and_check_adds_no_false_warnings(features, tmp_path):
     replace(features / "briefing.yml", 'title: "Features & Edge Cases"', "title: Mali: After MINUSMA")
     message = build_error(features, tmp_path).strip()
-    assert message.endswith('briefing.yml:1: invalid YAML: mapping values are not allowed here: '
+    assert message.endswith('briefing.yml:1: E101: invalid YAML: mapping values are not allowed here: '
                             'a value containing \': \' must be quoted: title: "Mali: After MINUSMA"')
     found = checks.check_sources(features)
     assert [p.code for p in found] == ["E101"]  # and no W102 for every section
@@ -70,7 +70,7 @@ def test_a_misspelt_key_is_named_with_its_correction_even_among_errors(features,
     replace(features / "briefing.yml", "disclaimer: |", "disclamer: |")
     lines = build_error(features, tmp_path).strip().splitlines()
     assert any(line.endswith("missing required key 'disclaimer'") for line in lines)
-    assert any(line.endswith("briefing.yml:8: unknown key `disclamer`: did you mean `disclaimer`?")
+    assert any(line.endswith("briefing.yml:8: W101: unknown key `disclamer`: did you mean `disclaimer`?")
                for line in lines), lines
     found = [str(p) for p in checks.check_sources(features)]
     assert any("W101: unknown key `disclamer`: did you mean `disclaimer`?" in p for p in found), found
@@ -78,11 +78,11 @@ def test_a_misspelt_key_is_named_with_its_correction_even_among_errors(features,
 
 def test_a_link_to_a_renamed_heading_suggests_the_closest_ids(features, tmp_path):
     replace(features / "sections" / "01-first.md", "02-second.md#the-data", "02-second.md#data")
-    assert "01-first.md:6: link to '02-second.md#data': no heading with id 'data' in 02-second.md: " \
+    assert "01-first.md:6: E303: link to '02-second.md#data': no heading with id 'data' in 02-second.md: " \
            "did you mean `#the-data`?" in build_error(features, tmp_path)
     replace(features / "sections" / "01-first.md", "02-second.md#data", "02-second.md#the-data")
     replace(features / "sections" / "01-first.md", "(#first)", "(#a-sub-sectin)")
-    assert "01-first.md:18: link to '#a-sub-sectin': no heading has that id; the closest heading ids are " \
+    assert "01-first.md:18: E303: link to '#a-sub-sectin': no heading has that id; the closest heading ids are " \
            "`#a-sub-section`, " in build_error(features, tmp_path)
 
 

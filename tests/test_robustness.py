@@ -162,14 +162,14 @@ def test_a_fifo_or_device_in_the_sources_never_hangs(tmp_path):
     result = run_build("pdf", "--source", source, "--out", tmp_path / "out")
     assert time.monotonic() - started < 30
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "briefing.yml:7: section file 'sections/s0001.md' does not exist\n" in result.stderr
+    assert "briefing.yml:7: E106: section file 'sections/s0001.md' does not exist\n" in result.stderr
     (source / "sections" / "s0001.md").unlink()
     (source / "sections" / "s0001.md").write_text("# Two\n\n![zero](../zero.png)\n")
     result = run_build("pdf", "--source", source, "--out", tmp_path / "out")
     assert time.monotonic() - started < 60
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "s0000.md:3: image '../pipe.png' does not exist" in result.stderr
-    assert "s0001.md:3: image '../zero.png' is outside the source folder" in result.stderr
+    assert "s0000.md:3: E313: image '../pipe.png' does not exist" in result.stderr
+    assert "s0001.md:3: E311: image '../zero.png' is outside the source folder" in result.stderr
 
 
 # --- issue 13: small sources that hung or ate memory, and tracebacks ---------------------
@@ -260,7 +260,7 @@ def test_bad_yaml_in_the_manifest_is_a_one_line_error_with_its_line_and_code(cas
     text, message = BAD_YAML[case]
     (source / "briefing.yml").write_text(MANIFEST + text + SECTIONS)
     line = _fails_cleanly(source, out)
-    assert line.startswith(f"{source / 'briefing.yml'}:5: invalid YAML: ") and message in line, line
+    assert line.startswith(f"{source / 'briefing.yml'}:5: E101: invalid YAML: ") and message in line, line
     found = [(p.code, p.line) for p in checks.check_sources(source) if p.code.startswith("E")]
     assert found == [("E101", 5)]
 
@@ -274,7 +274,7 @@ def test_bad_yaml_in_front_matter_is_a_one_line_error_with_its_line_and_code(cas
     section = source / "sections" / "s0000.md"
     section.write_text("---\nid: first\n" + text + "---\n# First\n\nText.\n")
     line = _fails_cleanly(source, out)
-    assert line.startswith(f"{section}:3: invalid YAML front matter: ") and message in line, line
+    assert line.startswith(f"{section}:3: E206: invalid YAML front matter: ") and message in line, line
     found = [(p.code, p.line) for p in checks.check_sources(source) if p.code.startswith("E")]
     assert found == [("E206", 3)]
 
@@ -283,7 +283,7 @@ def test_bad_yaml_in_front_matter_is_a_one_line_error_with_its_line_and_code(cas
 def test_a_source_date_epoch_out_of_range_is_a_one_line_error_with_a_code(epoch, good_build, tmp_path):
     source, out = _copy(good_build, tmp_path)
     line = _fails_cleanly(source, out, env={"SOURCE_DATE_EPOCH": epoch})
-    assert line.startswith("SOURCE_DATE_EPOCH must be a whole number of seconds"), line
+    assert line.startswith("E108: SOURCE_DATE_EPOCH must be a whole number of seconds"), line
     result = run_build("check", "--source", source, "--out", out, env={"SOURCE_DATE_EPOCH": epoch})
     assert result.returncode == 1 and ": E108: SOURCE_DATE_EPOCH must be" in result.stdout + result.stderr
 

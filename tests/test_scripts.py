@@ -87,7 +87,7 @@ def test_a_character_no_font_draws_is_refused_by_name_and_line(copy_fixture):
     result = run_build("pdf", "--source", source, "--out", source / "out")
     assert result.returncode == 1
     line = section.read_text(encoding="utf-8").splitlines().index("A private character \ue000.") + 1
-    assert f"02-marked.md:{line}: no edition font can draw U+E000" in result.stderr
+    assert f"02-marked.md:{line}: E401: no edition font can draw U+E000" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -308,7 +308,7 @@ def test_a_bad_language_tag_is_refused_with_its_line(copy_fixture):
     section.write_text("\n".join(lines + ["", "A [passage]{lang=\"not a tag\"} here."]) + "\n", encoding="utf-8")
     result = run_build("pdf", "--source", source, "--out", source / "out")
     assert result.returncode == 1
-    assert f"01-first.md:{len(lines) + 2}: lang='not a tag' is not a language tag" in result.stderr
+    assert f"01-first.md:{len(lines) + 2}: E215: lang='not a tag' is not a language tag" in result.stderr
     assert "Traceback" not in result.stderr
 
 

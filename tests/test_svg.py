@@ -330,7 +330,7 @@ def test_a_hostile_svg_stops_every_edition_and_check(tmp_path):
     source = make.write_briefing(tmp_path / "src", "drawing.svg", data)
     result = run_build("all", "--source", source, "--out", tmp_path / "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert re.search(r"images/drawing\.svg:2: SVG images may not hold <script>", result.stderr), result.stderr
+    assert re.search(r"images/drawing\.svg:2: E315: SVG images may not hold <script>", result.stderr), result.stderr
     checked = run_build("check", "--source", source, "--out", tmp_path / "out")
     assert re.search(r"images/drawing\.svg:2: E315: SVG images may not hold <script>", checked.stdout)
 
