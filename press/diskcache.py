@@ -50,7 +50,11 @@ def enabled() -> bool:
 
 
 def root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or ""
+    return _root(os.environ.get("XDG_CACHE_HOME") or "")
+
+
+@lru_cache(maxsize=8)
+def _root(base: str) -> Path:
     # XDG: a relative path is to be ignored
     return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "press"
 
@@ -219,6 +223,26 @@ def file_digest(path: Path) -> str:
     remembered under its path, size, modification time and inode."""
     info = path.stat()
     return _file_digest(str(path), info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev)
+
+
+def file_digests(paths) -> dict[Path, str]:
+    """`file_digest` of many files (every installed font) with one lookup: remembered under all
+    their paths, sizes, modification times and inodes together."""
+    paths = list(paths)
+    identities = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        identities.append((path, [str(path), info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev]))
+    entry_key = key("file-digests", [identity for _, identity in identities])
+    known = get("file-digests", entry_key)
+    if known is not None and len(known) == 32 * len(identities):
+        return {path: known[32 * n:32 * n + 32].hex() for n, (path, _) in enumerate(identities)}
+    digests = {path: _file_digest(*identity) for path, identity in identities}
+    put("file-digests", entry_key, b"".join(bytes.fromhex(digests[path]) for path, _ in identities))
+    return digests
 
 
 @lru_cache(maxsize=None)

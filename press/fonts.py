@@ -113,7 +113,8 @@ def cmap(path: Path) -> frozenset[int]:
 def _cmap(path: str, *identity: int) -> frozenset[int]:
     from . import diskcache
 
-    entry = diskcache.key("coverage", COVERAGE_FORMAT, diskcache.file_digest(Path(path)))
+    digest = _installed_digests().get(Path(path)) or diskcache.file_digest(Path(path))
+    entry = diskcache.key("coverage", COVERAGE_FORMAT, digest)
     kept = diskcache.get("coverage", entry)
     if kept is not None:
         try:
@@ -133,6 +134,14 @@ def _cmap(path: str, *identity: int) -> frozenset[int]:
             ranges.append([code, code])
     diskcache.put("coverage", entry, json.dumps(ranges, separators=(",", ":")).encode("ascii"))
     return points
+
+
+@lru_cache(maxsize=None)
+def _installed_digests() -> dict[Path, str]:
+    """The hash of every installed font file, with one lookup in the cache when none changed."""
+    from . import diskcache
+
+    return diskcache.file_digests(path for path, _, _ in _fc_list())
 
 
 def _union(paths) -> frozenset[int]:
