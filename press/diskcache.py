@@ -46,17 +46,23 @@ _state = {"written": 0, "unwritable": False}
 
 
 def enabled() -> bool:
-    return os.environ.get(DISABLE_VARIABLE, "") not in ("1", "true", "yes") and limit() > 0
+    return (os.environ.get(DISABLE_VARIABLE, "") not in ("1", "true", "yes") and limit() > 0
+            and root() is not None)
 
 
-def root() -> Path:
+def root() -> Path | None:
+    """The cache's folder; None when there is no home to put it in."""
     return _root(os.environ.get("XDG_CACHE_HOME") or "")
 
 
 @lru_cache(maxsize=8)
-def _root(base: str) -> Path:
-    # XDG: a relative path is to be ignored
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "press"
+def _root(base: str) -> Path | None:
+    if os.path.isabs(base):  # XDG: a relative path is to be ignored
+        return Path(base) / "press"
+    try:
+        return Path.home() / ".cache" / "press"
+    except (RuntimeError, KeyError):
+        return None
 
 
 def limit() -> int:
@@ -172,7 +178,7 @@ def sweep(bound: int | None = None) -> None:
     now = time.time()
     entries, total = [], 0
     try:
-        kinds = [e for e in os.scandir(root()) if e.is_dir(follow_symlinks=False)]
+        kinds = [e for e in os.scandir(root() or "") if e.is_dir(follow_symlinks=False)]
     except OSError:
         return
     for kind in kinds:
