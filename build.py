@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
     import click
 
-    from press import budget, cli_output, editions, pipeline
+    from press import budget, cli_output, diskcache, editions, pipeline
     from press.paper import SIZES as PAPER_SIZES
 except KeyboardInterrupt:
     sys.stderr.write("Aborted!\n")
@@ -35,6 +36,16 @@ OUT = click.option("--out", type=click.Path(file_okay=False, path_type=Path), de
 PAPER = click.option("--paper", type=click.Choice(list(PAPER_SIZES)), default=None,
                      help="Page size of the PDF (default: the manifest's 'paper', else A4).")
 FORCE = click.option("--force", is_flag=True, help="Rebuild even if nothing changed.")
+
+
+def _no_cache(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:  # in the environment, so that render and library workers inherit it
+        os.environ[diskcache.DISABLE_VARIABLE] = "1"
+
+
+NO_CACHE = click.option("--no-cache", is_flag=True, expose_value=False, callback=_no_cache,
+                        help="Neither read nor write the cache of covers, font coverage and font subsets "
+                             "($XDG_CACHE_HOME/press); the editions come out the same.")
 STRICT = click.option("--strict", is_flag=True, help="Count warnings (W codes) as errors, as `check --strict` does.")
 PORT = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
                     help="Port on 127.0.0.1 (0: any free port).")
@@ -91,6 +102,7 @@ def _build(source: Path, out: Path, formats: list[str], paper: str | None, force
 @OUT
 @PAPER
 @FORCE
+@NO_CACHE
 @STRICT
 @VERBOSITY
 def all_editions(source: Path, out: Path, paper: str | None, force: bool, strict: bool) -> None:
@@ -125,7 +137,7 @@ def _edition_command(edition: editions.Edition) -> click.Command:
     command.__name__ = edition.name.replace("-", "_")
     command.__doc__ = edition.help
     variant = [VARIANT, SAVE_HTML] if edition.name == "pdf" else []
-    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, STRICT, VERBOSITY]):
+    for decorator in reversed([SOURCE, OUT, *(OPTIONS[key] for key in takes), *variant, FORCE, NO_CACHE, STRICT, VERBOSITY]):
         command = decorator(command)
     return cli.command(edition.name)(command)
 
@@ -201,6 +213,7 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 @click.option("--merge", "merging", is_flag=True, help="Assemble OUT from the shard outputs PARTS, building nothing.")
 @click.argument("parts", nargs=-1, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @FORCE
+@NO_CACHE
 @VERBOSITY
 @click.pass_context
 def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard: str | None, merging: bool,

@@ -3,6 +3,8 @@
 The drawn cover uses the edition's faces (Noto Sans for the title, Charis SIL for the
 subtitle) at 1600 x 2560 px, the proportions stores recommend. Pillow draws it with
 FreeType; the PNG it writes carries no timestamp, so the same briefing gives the same bytes.
+Drawing and PNG-encoding it takes a fifth of a second, so the PNG is kept in the cache
+(press.diskcache) under everything it is drawn from.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def cover_image(briefing: Briefing) -> Cover:
     """The manifest's cover file if it names one, else a drawn cover."""
     if briefing.manifest.cover is not None:
         return _given(briefing)
-    return Cover(draw(briefing), "image/png", ".png", (WIDTH, HEIGHT))
+    return Cover(drawn(briefing), "image/png", ".png", (WIDTH, HEIGHT))
 
 
 def check(manifest) -> images.Picture | None:
@@ -141,6 +143,28 @@ def _fit(draw, text: str, path: Path, size: int, width: int, max_lines: int):
         size -= 8
 
 
+def _text(briefing: Briefing) -> dict:
+    """What the cover says: everything `draw` reads from the briefing."""
+    m = briefing.manifest
+    return {"publisher": m.publisher or "", "title": briefing.title, "subtitle": briefing.subtitle or "",
+            "date": long_date(briefing.edition_date, briefing.language) or "", "authors": list(m.authors or ())}
+
+
+def drawn(briefing: Briefing) -> bytes:
+    """`draw(briefing)`, from the cache when the same cover was drawn before: keyed by its text,
+    the three font files' hashes, this module's code and Pillow's version (its FreeType and
+    zlib make the pixels and the bytes)."""
+    import PIL
+
+    from . import diskcache
+
+    text = _text(briefing)
+    faces = [_font_path("Noto Sans", "Bold"), _font_path("Noto Sans", "Regular"), _font_path("Charis SIL", "Italic")]
+    parts = [[[name, text[name]] for name in sorted(text)], [diskcache.file_digest(face) for face in faces],
+             diskcache.code_digest(__file__), PIL.__version__]
+    return diskcache.cached("cover", parts, lambda: draw(briefing))
+
+
 def draw(briefing: Briefing) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
@@ -150,35 +174,35 @@ def draw(briefing: Briefing) -> bytes:
     sans_bold = _font_path("Noto Sans", "Bold")
     sans = _font_path("Noto Sans", "Regular")
     serif_italic = _font_path("Charis SIL", "Italic")
-    m = briefing.manifest
+    text = _text(briefing)  # all it reads from the briefing: what `drawn` keys the cache by
 
     y = MARGIN + 40
-    if m.publisher:
+    if text["publisher"]:
         font = ImageFont.truetype(str(sans_bold), 52)
-        pen.text((MARGIN, y), m.publisher.upper(), font=font, fill=SOFT)
+        pen.text((MARGIN, y), text["publisher"].upper(), font=font, fill=SOFT)
     y = 620
     pen.rectangle((MARGIN, y, WIDTH - MARGIN, y + 14), fill=INK)
     y += 90
-    font, lines = _fit(pen, briefing.title, sans_bold, 150, width, 5)
+    font, lines = _fit(pen, text["title"], sans_bold, 150, width, 5)
     step = int(font.size * 1.15)
     for line in lines:
         pen.text((MARGIN, y), line, font=font, fill=INK)
         y += step
-    if briefing.subtitle:
+    if text["subtitle"]:
         y += 60
-        font, lines = _fit(pen, briefing.subtitle, serif_italic, 80, width, 4)
+        font, lines = _fit(pen, text["subtitle"], serif_italic, 80, width, 4)
         for line in lines:
             pen.text((MARGIN, y), line, font=font, fill=SOFT)
             y += int(font.size * 1.3)
 
     bottom = HEIGHT - MARGIN - 40
-    date = long_date(briefing.edition_date, briefing.language)
+    date = text["date"]
     if date:
         font = ImageFont.truetype(str(sans), 52)
         pen.text((MARGIN, bottom), date, font=font, fill=SOFT, anchor="ls")
         bottom -= 110
-    if m.authors:
-        font, lines = _fit(pen, ", ".join(m.authors), sans_bold, 64, width, 3)
+    if text["authors"]:
+        font, lines = _fit(pen, ", ".join(text["authors"]), sans_bold, 64, width, 3)
         for line in reversed(lines):
             pen.text((MARGIN, bottom), line, font=font, fill=INK, anchor="ls")
             bottom -= int(font.size * 1.3)

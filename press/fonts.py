@@ -6,9 +6,7 @@ WeasyPrint, and the EPUB embeds subsets of the same files.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -99,26 +97,31 @@ def require_fonts() -> None:
                          code="E402")
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "press" / "cmaps"
+# The format of a coverage entry: a font's cmap as [first, last] ranges. The value is a fact of
+# the font file, so its key is the file's hash and this version, not fontTools' version.
+COVERAGE_FORMAT = "cmap-ranges-1"
 
 
 def cmap(path: Path) -> frozenset[int]:
-    """The code points the font file has a glyph for: read once, then kept on disk by the
-    file's path, size and modification time (reading ~300 Noto files takes seconds)."""
+    """The code points the font file has a glyph for: read once with fontTools, then kept in
+    the cache (press.diskcache) under the file's hash (reading ~300 Noto files takes seconds)."""
     stat = path.stat()
-    return _cmap(str(path), stat.st_size, stat.st_mtime_ns)
+    return _cmap(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 @lru_cache(maxsize=None)
-def _cmap(path: str, size: int, mtime: int) -> frozenset[int]:
-    entry = _cache_dir() / (hashlib.sha256(f"{path}|{size}|{mtime}".encode()).hexdigest()[:32] + ".json")
-    try:
-        ranges = json.loads(entry.read_text(encoding="ascii"))
-        return frozenset(code for start, end in ranges for code in range(start, end + 1))
-    except (OSError, ValueError, TypeError):
-        pass
+def _cmap(path: str, *identity: int) -> frozenset[int]:
+    from . import diskcache
+
+    digest = _installed_digests().get(Path(path)) or diskcache.file_digest(Path(path))
+    entry = diskcache.key("coverage", COVERAGE_FORMAT, digest)
+    kept = diskcache.get("coverage", entry)
+    if kept is not None:
+        try:
+            ranges = json.loads(kept.decode("ascii"))
+            return frozenset(code for start, end in ranges for code in range(start, end + 1))
+        except (ValueError, TypeError):
+            pass
     from fontTools.ttLib import TTFont  # heavy import, only when a font is read for the first time
 
     with TTFont(path, lazy=True, fontNumber=0) as font:
@@ -129,14 +132,16 @@ def _cmap(path: str, size: int, mtime: int) -> frozenset[int]:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    try:  # a cache that cannot be written is only slower
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(ranges, separators=(",", ":")), encoding="ascii")
-        temporary.replace(entry)
-    except OSError:
-        pass
+    diskcache.put("coverage", entry, json.dumps(ranges, separators=(",", ":")).encode("ascii"))
     return points
+
+
+@lru_cache(maxsize=None)
+def _installed_digests() -> dict[Path, str]:
+    """The hash of every installed font file, with one lookup in the cache when none changed."""
+    from . import diskcache
+
+    return diskcache.file_digests(path for path, _, _ in _fc_list())
 
 
 def _union(paths) -> frozenset[int]:

@@ -2,7 +2,9 @@
 
 Both keep the glyphs for the given characters with their OpenType layout (kerning,
 ligatures), drop hinting, and keep the name table's copyright and licence entries. Neither
-writes a timestamp of its own, so the same characters give the same bytes.
+writes a timestamp of its own, so the same characters give the same bytes; a subset is kept
+in the cache (press.diskcache) under the face's hash, the characters, this module's code and
+the subsetter's version.
 """
 
 from __future__ import annotations
@@ -19,15 +21,23 @@ SETS_NAME_ID = 4
 NAME_IDS = (0, 1, 2, 3, 4, 5, 6, 13, 14)  # names, copyright, licence and its address
 
 
+# The libraries' names on Debian, loaded directly: ctypes.util.find_library runs ldconfig.
+SONAMES = ("libharfbuzz.so.0", "libharfbuzz-subset.so.0")
+
+
 @lru_cache(maxsize=None)
 def _harfbuzz():
-    name = ctypes.util.find_library("harfbuzz-subset")
-    base = ctypes.util.find_library("harfbuzz")
-    if not name or not base:
-        return None
-    hb, sub = ctypes.CDLL(base), ctypes.CDLL(name)
+    try:
+        hb, sub = (ctypes.CDLL(name) for name in SONAMES)
+    except OSError:
+        name = ctypes.util.find_library("harfbuzz-subset")
+        base = ctypes.util.find_library("harfbuzz")
+        if not name or not base:
+            return None
+        hb, sub = ctypes.CDLL(base), ctypes.CDLL(name)
     p = ctypes.c_void_p
     signatures = {
+        (hb, "hb_version_string"): ([], ctypes.c_char_p),
         (hb, "hb_blob_create_from_file"): ([ctypes.c_char_p], p),
         (hb, "hb_face_create"): ([p, ctypes.c_uint], p),
         (hb, "hb_face_reference_blob"): ([p], p),
@@ -49,6 +59,28 @@ def _harfbuzz():
 
 def subset_font(path: Path, unicodes: list[int]) -> bytes:
     """The font at `path` cut down to `unicodes`, as TrueType/OpenType bytes."""
+    from . import diskcache
+
+    codes = sorted(set(unicodes))
+    parts = [diskcache.file_digest(path), ",".join(map(str, codes)), diskcache.code_digest(__file__), _subsetter()]
+    return diskcache.cached("subset", parts, lambda: _subset(path, codes))
+
+
+def _subsetter() -> str:
+    """Which subsetter cuts the fonts, and its version (a new one may cut other bytes)."""
+    libraries = _harfbuzz()
+    if libraries is not None:
+        return "harfbuzz " + libraries[0].hb_version_string().decode() + " or fontTools " + _fonttools_version()
+    return "fontTools " + _fonttools_version()
+
+
+def _fonttools_version() -> str:
+    import fontTools
+
+    return fontTools.version
+
+
+def _subset(path: Path, unicodes: list[int]) -> bytes:
     libraries = _harfbuzz()
     if libraries is not None:
         data = _harfbuzz_subset(libraries, path, unicodes)

@@ -17,6 +17,21 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTICLE_SOURCE = FIXTURES / "mali"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory):
+    """Builds keep their cache (press.diskcache) in a folder of this session, never the user's:
+    the suite starts cold and never depends on what an earlier run left."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    os.environ.pop("PRESS_NO_CACHE", None)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 def run_build(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python build.py ARGS` as a user would; return the finished process."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *map(str, args)], cwd=cwd,

@@ -106,11 +106,11 @@ def test_font_coverage_is_cached_on_disk(tmp_path):
     run = lambda: subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                                  cwd=ROOT, env={**os.environ, **env})
     cold = float(run().stdout)
-    entries = list((tmp_path / "press" / "cmaps").glob("*.json"))
+    entries = list((tmp_path / "press" / "coverage").glob("[0-9a-f]*"))  # press.diskcache
     assert len(entries) >= len(fonts.script_font_files())
     warm = float(run().stdout)
     assert warm < 0.5 and warm < cold
-    entries[0].write_text("not json")  # a corrupt entry is read again from the font
+    entries[0].write_text("not an entry")  # a corrupt entry is read again from the font
     assert float(run().stdout) < cold
 
 

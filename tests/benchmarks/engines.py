@@ -6,8 +6,10 @@ For generated briefings at 1x, 10x and 40x the length of the Mali briefing in so
 (A B A B ...) so that both sides of a ratio see the same machine:
 
   pdf        `build.py pdf --force` vs bare `weasyprint --pdf-tags` on the HTML the
-             pipeline typeset (`build.py pdf --save-html`), whole processes;
-  epub       `build.py epub --force` vs Pandoc's EPUB writer on the same Markdown;
+             pipeline typeset (`build.py pdf --save-html`), whole processes; warm (the
+             cache of covers, font coverage and subsets filled by an earlier build) and
+             cold (the cache emptied before each pipeline run: a first build);
+  epub       `build.py epub --force` vs Pandoc's EPUB writer on the same Markdown, warm and cold;
   no-change  `build.py all` with nothing to do, whole process;
   watch      inside one `watch` process: save -> every edition current, and each edition's
              own render; the PDF against WeasyPrint's own in-process render+write of the
@@ -95,12 +97,15 @@ def timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float
     return seconds, usage.ru_maxrss // 1024
 
 
-def paired(a: list[str], b: list[str], cwd: Path, runs: int) -> dict:
-    """A B A B ...: medians of both, their ratio, and both sides' peak memory."""
+def paired(a: list[str], b: list[str], cwd: Path, runs: int, cold: bool = False) -> dict:
+    """A B A B ...: medians of both, their ratio, and both sides' peak memory. `cold`: the
+    cache (press.diskcache, under the bench's own XDG_CACHE_HOME) is emptied before each A."""
     times = {"a": [], "b": []}
     memory = {"a": [], "b": []}
     for _ in range(runs):
         for side, command in (("a", a), ("b", b)):
+            if cold and side == "a":
+                shutil.rmtree(Path(os.environ["XDG_CACHE_HOME"]) / "press", ignore_errors=True)
             seconds, mib = timed(command, cwd)
             times[side].append(seconds)
             memory[side].append(mib)
@@ -113,16 +118,16 @@ def build(project: Path, *args) -> list[str]:
     return [PYTHON, str(project / "build.py"), *map(str, args)]
 
 
-def pdf_vs_weasyprint(project: Path, source: Path, out: Path, runs: int) -> dict:
+def pdf_vs_weasyprint(project: Path, source: Path, out: Path, runs: int, cold: bool = False) -> dict:
     saved = out.parent / f"{out.name}-saved" / "index.html"
     subprocess.run(build(project, "pdf", "--force", "--source", source, "--out", out, "--save-html", saved),
                    cwd=project, check=True, capture_output=True)
     return paired(build(project, "pdf", "--force", "-q", "--source", source, "--out", out),
-                  [WEASYPRINT, "--pdf-tags", str(saved), str(out.parent / "bare.pdf")], project, runs) | {
+                  [WEASYPRINT, "--pdf-tags", str(saved), str(out.parent / "bare.pdf")], project, runs, cold) | {
         "saved_html": str(saved)}
 
 
-def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int) -> dict:
+def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int, cold: bool = False) -> dict:
     import pypandoc
     import yaml
 
@@ -131,8 +136,10 @@ def epub_vs_pandoc(project: Path, source: Path, out: Path, runs: int) -> dict:
               "--metadata", f"title={manifest['title']}", "--metadata", f"lang={manifest['language']}",
               "--resource-path", str(source), "-o", str(out.parent / "pandoc.epub"),
               *[str(source / rel) for rel in manifest["sections"]]]
-    return paired(build(project, "epub", "--force", "-q", "--source", source, "--out", out),
-                  pandoc, project, runs)
+    epub = build(project, "epub", "--force", "-q", "--source", source, "--out", out)
+    if not cold:  # warm: the cover and the subsets are in the cache before the first timed run
+        subprocess.run(epub, cwd=project, check=True, capture_output=True)
+    return paired(epub, pandoc, project, runs, cold)
 
 
 def no_change(project: Path, source: Path, out: Path, runs: int) -> dict:
@@ -212,6 +219,11 @@ def rows(results: dict) -> list[dict]:
                         peer=pdf["peer"], ratio=pdf["ratio"], key="pdf"))
         out.append(dict(scale=scale_name, what="EPUB vs Pandoc", now=epub["pipeline"],
                         peer=epub["peer"], ratio=epub["ratio"], key="epub"))
+        for key, label in (("pdf", "PDF vs bare weasyprint, cold cache"), ("epub", "EPUB vs Pandoc, cold cache")):
+            if f"{key}_cold" in r:
+                cold = r[f"{key}_cold"]
+                out.append(dict(scale=scale_name, what=label, now=cold["pipeline"], peer=cold["peer"],
+                                ratio=cold["ratio"], key=key))
         out.append(dict(scale=scale_name, what="all, nothing changed", now=r["no_change"]["pipeline"],
                         peer=None, ratio=None, key="no-change"))
         w = r["watch"]
@@ -253,6 +265,7 @@ def main() -> None:
     results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
                "runs": args.runs, "scales": {}}
     with tempfile.TemporaryDirectory() as scratch:
+        os.environ["XDG_CACHE_HOME"] = str(Path(scratch) / "xdg")  # the bench's own cache, never the user's
         project = copy_project(Path(scratch))
         for scale in scales:
             source = scaled_source(project, scale)
@@ -262,6 +275,9 @@ def main() -> None:
             r: dict = {}
             r["pdf"] = pdf_vs_weasyprint(project, source, out, runs)
             r["epub"] = epub_vs_pandoc(project, source, out, runs)
+            r["pdf_cold"] = pdf_vs_weasyprint(project, source, out, runs, cold=True)
+            r["pdf_cold"].pop("saved_html")
+            r["epub_cold"] = epub_vs_pandoc(project, source, out, runs, cold=True)
             r["no_change"] = no_change(project, source, out, max(runs, 5))
             r["weasyprint_in_process"] = in_process_weasyprint(r["pdf"].pop("saved_html"), runs)
             r["watch"] = watch_edits(project, source, out, runs)

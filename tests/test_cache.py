@@ -1,0 +1,189 @@
+"""The cache kept between builds (press.diskcache): the same editions cold, warm and without it;
+corrupt entries made again; concurrent writers; the size bound; a cache that cannot be written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, build_ok
+from press import diskcache
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """An empty cache folder of this test's own, for the tests that call the module."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv(diskcache.DISABLE_VARIABLE, raising=False)
+    monkeypatch.delenv(diskcache.SIZE_VARIABLE, raising=False)
+    monkeypatch.setitem(diskcache._state, "unwritable", False)
+    monkeypatch.setitem(diskcache._state, "written", 0)
+    return tmp_path / "xdg" / "press"
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith(".press")}
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_editions_are_the_same_cold_warm_and_without_the_cache(tmp_path):
+    """Every edition of a briefing with script faces and a drawn cover, byte for byte."""
+    source = FIXTURES / "scripts"
+    xdg, empty = tmp_path / "xdg", tmp_path / "empty"
+    empty.mkdir()
+    outputs = {}
+    for run, env, extra in [("cold", {"XDG_CACHE_HOME": str(xdg)}, []),
+                            ("warm", {"XDG_CACHE_HOME": str(xdg)}, ["--force"]),
+                            ("none", {"XDG_CACHE_HOME": str(empty)}, ["--no-cache"])]:
+        build_ok("all", "--source", source, "--out", tmp_path / run, *extra, env=env)
+        outputs[run] = _outputs(tmp_path / run)
+    assert {name.rsplit(".", 1)[-1] for name in outputs["cold"]} >= {"pdf", "epub", "docx", "html"}
+    assert outputs["warm"] == outputs["cold"]
+    assert outputs["none"] == outputs["cold"]
+    kinds = {p.parent.name for p in _entries(xdg / "press")}
+    assert {"cover", "coverage", "subset", "file-digest"} <= kinds
+    assert _entries(empty) == [], "--no-cache wrote to the cache"
+
+
+def test_no_cache_reads_nothing(tmp_path):
+    """A cache whose every entry is valid but wrong: a --no-cache build does not see it."""
+    source, xdg = FIXTURES / "brief", tmp_path / "xdg"
+    build_ok("epub", "--source", source, "--out", tmp_path / "cold", env={"XDG_CACHE_HOME": str(xdg)})
+    for path in _entries(xdg / "press"):
+        payload = b"poison"
+        path.write_bytes(diskcache.HEADER.pack(diskcache.MAGIC, len(payload),
+                                               hashlib.sha256(payload).digest()) + payload)
+    build_ok("epub", "--source", source, "--out", tmp_path / "none", "--no-cache",
+             env={"XDG_CACHE_HOME": str(xdg)})
+    assert _outputs(tmp_path / "none") == _outputs(tmp_path / "cold")
+
+
+def test_a_corrupt_entry_is_ignored_and_made_again(cache):
+    made = []
+
+    def compute() -> bytes:
+        made.append(1)
+        return b"the value" * 100
+
+    assert diskcache.cached("kind", ["a", 1], compute) == b"the value" * 100
+    (entry,) = _entries(cache / "kind")
+    good = entry.read_bytes()
+    for broken in (good[:-1], good[:10], good[:-1] + b"X", b"", good + b"more"):
+        entry.write_bytes(broken)
+        assert diskcache.get("kind", entry.name) is None
+        assert not entry.exists(), "a corrupt entry is removed"
+        assert diskcache.cached("kind", ["a", 1], compute) == b"the value" * 100
+        assert entry.read_bytes() == good, "and written again"
+    assert len(made) == 6
+    assert diskcache.cached("kind", ["a", 1], compute) == b"the value" * 100 and len(made) == 6
+
+
+def test_a_corrupt_cover_entry_gives_the_same_epub(tmp_path):
+    source, xdg = FIXTURES / "brief", tmp_path / "xdg"
+    env = {"XDG_CACHE_HOME": str(xdg)}
+    build_ok("epub", "--source", source, "--out", tmp_path / "out", env=env)
+    first = _outputs(tmp_path / "out")
+    (cover,) = _entries(xdg / "press" / "cover")
+    data = bytearray(cover.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    cover.write_bytes(bytes(data))
+    build_ok("epub", "--source", source, "--out", tmp_path / "out", "--force", env=env)
+    assert _outputs(tmp_path / "out") == first
+    assert diskcache._payload(cover.read_bytes()) is not None, "the entry was written again"
+
+
+def test_keys_change_with_every_part():
+    keys = {diskcache.key("k", ["a", "b"]), diskcache.key("k", ["ab"]), diskcache.key("k", ["a", b"b"]),
+            diskcache.key("k", [["a"], "b"]), diskcache.key("j", ["a", "b"]), diskcache.key("k", [1]),
+            diskcache.key("k", ["1"]), diskcache.key("k", [None])}
+    assert len(keys) == 8
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from press import diskcache
+    role, fill, rounds = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
+    payloads = {b"a" * 300_000, b"b" * 500_000}
+    for _ in range(rounds):
+        if role == "write":
+            diskcache.put("race", "same", fill * (300_000 if fill == b"a" else 500_000))
+        else:
+            got = diskcache.get("race", "same")
+            assert got is None or got in payloads, len(got)
+""")
+
+
+def test_concurrent_writers_leave_a_valid_entry(cache):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    processes = [subprocess.Popen([sys.executable, "-c", WRITER, role, fill, "150"], env=env,
+                                  stderr=subprocess.PIPE, text=True)
+                 for role, fill in [("write", "a"), ("write", "b"), ("read", "-")]]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert diskcache.get("race", "same") in (b"a" * 300_000, b"b" * 500_000)
+    assert [p.name for p in _entries(cache / "race")] == ["same"], "no temporary left behind"
+
+
+def test_the_size_bound_evicts_the_least_recently_used(cache, monkeypatch):
+    now = time.time()
+    for n in range(12):
+        diskcache.put("big", f"entry{n:02}", bytes([n]) * 200_000)
+        os.utime(cache / "big" / f"entry{n:02}", (now - 10_000 + n, now - 10_000 + n))
+    os.utime(cache / "big" / "entry00", (now, now))                  # read lately
+    assert diskcache.get("big", "entry01") is not None               # read now: touched, being old
+    (cache / "big" / ".tmp-1-dead").write_bytes(b"left by a killed build")
+    os.utime(cache / "big" / ".tmp-1-dead", (now - 7200, now - 7200))
+    diskcache.sweep(1024 * 1024)
+    kept = {p.name for p in _entries(cache / "big")}
+    assert sum(p.stat().st_blocks * 512 for p in _entries(cache / "big")) <= 1024 * 1024
+    assert {"entry00", "entry01", "entry11"} <= kept
+    assert "entry02" not in kept and ".tmp-1-dead" not in kept
+
+
+def test_writing_sweeps_by_itself(cache, monkeypatch):
+    monkeypatch.setenv(diskcache.SIZE_VARIABLE, "1")
+    for n in range(40):
+        diskcache.put("big", f"entry{n:02}", bytes([n]) * 200_000)
+    total = sum(p.stat().st_blocks * 512 for p in _entries(cache / "big"))
+    assert total <= 1024 * 1024 * 1.2   # the bound, plus at most an eighth written since the last sweep
+    assert diskcache.get("big", "entry39") is not None
+
+
+def test_the_cache_off_reads_and_writes_nothing(cache, monkeypatch):
+    diskcache.put("k", "x", b"1")
+    monkeypatch.setenv(diskcache.DISABLE_VARIABLE, "1")
+    assert diskcache.get("k", "x") is None
+    diskcache.put("k", "y", b"2")
+    assert not (cache / "k" / "y").exists()
+
+
+def test_a_build_with_a_cache_it_cannot_write(tmp_path):
+    """XDG_CACHE_HOME is a file: nothing can be kept, the build is only slower."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("in the way")
+    build_ok("epub", "--source", FIXTURES / "brief", "--out", tmp_path / "blocked",
+             env={"XDG_CACHE_HOME": str(blocker)})
+    build_ok("epub", "--source", FIXTURES / "brief", "--out", tmp_path / "none", "--no-cache")
+    assert _outputs(tmp_path / "blocked") == _outputs(tmp_path / "none")
+
+
+def test_font_hashes_are_remembered_by_path_size_time_and_inode(cache, tmp_path):
+    font = tmp_path / "face.ttf"
+    font.write_bytes(b"first")
+    first = diskcache.file_digest(font)
+    assert first == hashlib.sha256(b"first").hexdigest()
+    time.sleep(0.01)
+    font.write_bytes(b"other")
+    assert diskcache.file_digest(font) == hashlib.sha256(b"other").hexdigest()
