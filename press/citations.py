@@ -87,19 +87,42 @@ def is_crossref(key: str) -> bool:
     return key.startswith(CROSSREF_PREFIXES)
 
 
+# Pandoc's locator after an in-text citation, `@key [p. 33]`: spaces and at most one line break,
+# then brackets holding no citation, no note call, and not a link's text.
+BARE_LOCATOR = re.compile(r"[ \t]*(\n[ \t]*)?\[(?!\^)([^\[\]@;]*)\](?![\[(:])")
+
+
 def _in_text(state: StateInline, silent: bool) -> bool:
     pos, src = state.pos, state.src
-    if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@")):
+    suppress = src.startswith("-@", pos)   # `-@key`: the year alone, as in brackets
+    at = pos + suppress
+    if src[at] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@")):
         return False  # an e-mail address or a handle inside a word
-    found = _key_at(src, pos)
+    found = _key_at(src, at)
     if not found or is_crossref(found[0]):
         return False
+    end, item = found[1], CiteItem(found[0], suppress_author=suppress)
+    bare = BARE_LOCATOR.match(src, end)
+    if bare and bare.group(2).strip():
+        item, end = _bare_locator(found[0], bare.group(2).strip(), suppress), bare.end()
     if not silent:
         token = state.push("citation", "", 0)
-        token.meta = {"items": [CiteItem(found[0])], "intext": True}
-        token.content = src[pos:found[1]]
-    state.pos = found[1]
+        token.meta = {"items": [item], "intext": True, "lines": 1 if bare and bare.group(1) and end == bare.end()
+                      else 0}
+        token.content = src[pos:end]
+    state.pos = end
     return True
+
+
+def _bare_locator(key: str, inner: str, suppress: bool) -> CiteItem:
+    """`@key [p. 33, emphasis added]`: a locator and a suffix; a suffix alone follows a comma,
+    as Pandoc prints it ("Smith (2004, emphasis added)")."""
+    locator = LOCATOR_RE.match(inner)
+    if locator:
+        label = LOCATOR_LABELS.get((locator.group("label") or "p").lower(), "page")
+        return CiteItem(key, "", label, locator.group("locator").strip(), _suffix(locator.group("suffix")),
+                        suppress)
+    return CiteItem(key, suffix=inner if inner.startswith(",") else ", " + inner, suppress_author=suppress)
 
 
 def _bracketed(state: StateInline, silent: bool) -> bool:
@@ -791,19 +814,33 @@ def _author_suppressed(token, text, items, source, bibliography, citation_of, an
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             single = _strip(safe_html(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
-        shown = single
+        shown, printed = single, escape(names, quote=False)
         for lead in (escape(item.prefix + " ", quote=False) if item.prefix else "", ""):
-            if single.startswith(lead + escape(names, quote=False)):
-                shown = lead + single[len(lead) + len(escape(names, quote=False)):].lstrip(" ,")
+            found = _printed_names(single[len(lead):], printed, and_term) if single.startswith(lead) else None
+            if found:
+                printed = found
+                shown = lead + single[len(lead) + len(found):].lstrip(" ,")
                 break
-        if token.meta["intext"]:
-            parts += [(escape(names, quote=False) + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+        if token.meta["intext"] and not item.suppress_author:
+            parts += [(printed + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+        elif token.meta["intext"]:   # `-@key`
+            parts += [(f"{prefix}{shown}{suffix}", anchor)]
         else:
             body = shown if item.suppress_author else single
             parts += [(prefix if n == 0 else "; ", None), (body, anchor)]
     if not token.meta["intext"]:
         parts.append((suffix, None))
     return [p for p in parts if p[0]]
+
+
+def _printed_names(single: str, names: str, and_term: str) -> str | None:
+    """The authors as the style prints them at the start of a citation: "Smith and Doe", or
+    APA's "Smith & Doe"; else whatever stands before the year ("Smith et al., 2020")."""
+    for candidate in (names, names.replace(f", {and_term} ", ", &amp; ").replace(f" {and_term} ", " &amp; ")):
+        if single.startswith(candidate):
+            return candidate
+    before_year = re.match(r"(.+?)(?:,\s*|\s+)(?=\d{4}|n\.\s?d\.)", single)
+    return before_year.group(1) if before_year else None
 
 
 def check(manifest, sections) -> list[PressError]:
