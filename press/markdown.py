@@ -578,7 +578,6 @@ class _Renderer(RendererHTML):
         else:
             heading = title or escape(self.words(kind.removeprefix("callout-")))
         plain = unescape(re.sub(r"<[^>]+>", "", heading))
-        element = self.BLOCK_ELEMENT.get(kind, "aside")
         attrs = f' class="block {kind}"' if not kind.startswith("callout-") else f' class="block callout {kind}"'
         if block.meta.get("id"):
             attrs += f' id="{escape(block.meta["id"])}"'
@@ -587,14 +586,20 @@ class _Renderer(RendererHTML):
         if kind != "recommendations":  # several would be landmarks with one name
             attrs += f' aria-label="{escape(plain)}"'
         attrs += self._block_type(kind)
-        return f'<{element}{attrs}>\n<p class="block-title">{heading}</p>\n'
+        return f'<{self._block_element(kind)}{attrs}>\n{self._block_title(heading)}\n'
 
     def _block_type(self, kind: str) -> str:
         return ""
 
+    def _block_element(self, kind: str) -> str:
+        return self.BLOCK_ELEMENT.get(kind, "aside")
+
+    def _block_title(self, heading: str) -> str:
+        return f'<p class="block-title">{heading}</p>'
+
     def container_div_close(self, tokens, idx, options, env):
         block = self.blocks.pop()
-        return f'</{self.BLOCK_ELEMENT.get(block.meta["kind"], "aside")}>\n'
+        return f'</{self._block_element(block.meta["kind"])}>\n'
 
     # Recommendations are a numbered list, whatever list the author wrote.
     def bullet_list_open(self, tokens, idx, options, env):
@@ -710,6 +715,23 @@ class PrintRenderer(_Renderer):
         self.notes = None  # while the notes' own texts are rendered: a note cannot float inside a note
         self.notes = _footnote_bodies(self, self.section.tokens, md, self.section.env)
         return self.render(_without_footnote_block(tokens), md.options, self.section.env)
+
+    # WeasyPrint tags an <aside> as NonStruct: every block is a <section> (Sect), its title a
+    # heading one level below the heading it stands under (PDF/UA-1 skips no level), never a bookmark.
+    heading_level = 1
+
+    def heading_open(self, tokens, idx, options, env):
+        token = tokens[idx]
+        if not token.meta.get("in_block") and not token.meta.get("block_title"):
+            self.heading_level = int(token.tag[1])
+        return super().heading_open(tokens, idx, options, env)
+
+    def _block_element(self, kind: str) -> str:
+        return "section"
+
+    def _block_title(self, heading: str) -> str:
+        level = min(self.heading_level + len(self.blocks), 6)
+        return f'<h{level} class="block-title">{heading}</h{level}>'
 
     def _xref_attrs(self) -> str:
         # print.css adds the target's page: "Figure 1, p. 4"

@@ -236,6 +236,26 @@ def test_pdf_structure_keeps_figures_and_table_captions(brief_out):
     assert kinds.count("/Figure") == 2 and kinds.count("/Table") == 2 and kinds.count("/Caption") == 4
 
 
+def test_pdf_structure_has_each_block_as_a_section_with_its_title(brief_out):
+    """A tagged-PDF reader sees each block as a Sect (never NonStruct) whose first element is its
+    title, a heading one level below the one it stands under; PDF/UA-1 still holds."""
+    import page as page_validation
+    from pdftags import structure, titled
+
+    path = next(brief_out.glob("*.pdf"))
+    tree = structure(path)
+    sections = titled(tree)
+    levels = {"Key points": "H2", "Note": "H3", "Box 1: Why wells fail": "H2", "Data gaps": "H2",
+              "Recommendations": "H2", "Box 2: A second box": "H2", "Read more": "H2", "Important": "H3"}
+    assert {title: sections[title].kids[0].kind for title in levels if title in sections} == levels
+    # (pypdf's text of marked content may lose a space at a link's edge: compared without spaces)
+    assert sections["Box 1: Why wells fail"].text.replace(" ", "").endswith("Pumpsbreakandpartsarefaraway;seeFigure2.")
+    assert sections["Recommendations"].kids[1].kind == "L" and len(sections["Recommendations"].kids[1].kids) == 3
+    assert sections["Important"] in sections["Read more"].kids            # nested as written
+    assert not [n for n in tree.find("NonStruct") if "Why wells fail" in n.text and "Herders" not in n.text]
+    assert [f.rule_id for f in page_validation.validate_pdf(str(path), profile="ua1").failures] == []
+
+
 def test_identical_numbers_in_every_edition(brief_out):
     web = {a.get("href")[1:]: _text(a) for a in _web(brief_out).xpath("//a[@class='xref']")}
     epub = {a.get("href").split("#")[1]: _text(a) for root in _epub_documents(brief_out).values()
