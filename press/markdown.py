@@ -429,7 +429,7 @@ def line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
     """Line of an inline child: the block's first line plus the line breaks before it (a citation
     may hold one: `@key\n[p. 33]`)."""
     return block_line + sum(1 if t.type in ("softbreak", "hardbreak") else (t.meta or {}).get("lines", 0)
-                             for t in tokens[:idx] if t.type in ("softbreak", "hardbreak", "citation"))
+                             for t in tokens[:idx] if t.type in ("softbreak", "hardbreak", "citation", "footnote_ref"))
 
 
 def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
