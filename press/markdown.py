@@ -258,9 +258,12 @@ def total_problems(sections: Sequence[ParsedSection]) -> list[SourceError]:
                 found["E505"] = SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
                                             "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
-            if token.type == "footnote_reference_open":
-                notes += 1
-                if notes == limits.MAX_FOOTNOTES + 1:
+            # A note style makes each citation a note (press.citations): one more to typeset.
+            made = sum(1 for c in token.children or () if c.type == "footnote_ref" and c.meta.get("citation")) \
+                if token.type == "inline" else 0
+            if token.type == "footnote_reference_open" or made:
+                notes += made or 1
+                if notes > limits.MAX_FOOTNOTES and "E506" not in found:
                     line = token.map[0] + 1 if token.map else None
                     found["E506"] = SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
                                                 "the limit is reached here", Location(section.path, line), "E506")

@@ -138,3 +138,15 @@ def test_notes_number_with_the_authors_and_stay_inline_where_they_must(tmp_path)
     calls = [c.meta["id"] for t in parsed.tokens if t.type == "inline" for c in t.children or []
              if c.type == "footnote_ref"]
     assert calls == [0, 1, 2]        # the author's note first, then the two citations, in reading order
+
+
+def test_citations_made_notes_count_towards_the_notes_limit(tmp_path):
+    from press import limits
+
+    source = make_noted(tmp_path)
+    paragraph = " ".join(["Said [@adams2015]."] * 100)
+    (source / "sections" / "02-two.md").write_text("# Two\n\n" + "\n\n".join([paragraph] * (limits.MAX_FOOTNOTES // 100 + 1)))
+    result = run_build("html", "--source", source, "--out", tmp_path / "out")
+    errors = [line for line in result.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert result.returncode == 1 and len(errors) == 1, result.stderr
+    assert "02-two.md:21:" in errors[0] and "more than 1000 footnotes in the briefing" in errors[0]
