@@ -111,3 +111,19 @@ def test_the_pdf_is_tagged_with_its_boxes_and_references(example_out):
     assert len(entries) == 7 and {entry.kind for entry in entries} == {"LI"}
     assert entries[0].text.startswith("Benjaminsen, Tor A., and Boubacar Ba. 2019.")
     assert [f.rule_id for f in page_validation.validate_pdf(str(path), profile="ua1").failures] == []
+
+
+def test_an_in_text_citation_with_its_locator_in_every_edition(example_out):
+    """`@icg2020 [p. 3]` reads "International Crisis Group (2020, 3)", as Pandoc prints it."""
+    import re
+    import zipfile
+
+    expected = "International Crisis Group (2020, 3) describes how"
+    page = etree.HTML((example_out / "html" / "index.html").read_bytes())
+    assert expected in " ".join("".join(page.xpath("//main")[0].itertext()).split())
+    with zipfile.ZipFile(example_out / f"{SLUG}.epub") as book:
+        document = etree.fromstring(book.read("EPUB/sec-introduction.xhtml"))
+    assert expected in " ".join("".join(document.itertext()).split())
+    text = subprocess.run(["pdftotext", str(example_out / f"{SLUG}.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert expected in re.sub(r"\s+", " ", text.replace("-\n", "-"))
