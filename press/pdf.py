@@ -129,7 +129,9 @@ def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "de
 
 def save_html(briefing: Briefing, target: Path, paper: str | None = None, variant: str = "default") -> list[Path]:
     """Write the exact HTML the PDF is typeset from, its stylesheets beside it and linked, and the
-    pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages."""
+    pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages,
+    but for the page numbers of cross-references on their target's page (marked only by the
+    layout passes of `pdf_bytes`: the saved HTML is the first pass's)."""
     from . import images, output
 
     ready = typesetting(briefing, paper, variant)
