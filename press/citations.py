@@ -148,6 +148,7 @@ def _push_citation(state: StateInline, items: list, intext: bool, content: str, 
         token = state.push("citation", "", 0)
         token.meta, token.content = meta, content
         return end
+    names = None
     if intext and not any(i.suppress_author for i in items):
         names = state.push("citation", "", 0)
         names.meta, names.content = {**meta, "names_only": True}, content
@@ -161,7 +162,7 @@ def _push_citation(state: StateInline, items: list, intext: bool, content: str, 
         state.pending += state.src[end]
         end += 1
     cited = Token("citation", "", 0)
-    cited.meta, cited.content = {**meta, "intext": False, "lines": 0, "note": True}, content
+    cited.meta, cited.content = {**meta, "intext": False, "lines": 0, "note": True, "names_token": names}, content
     data = state.env.setdefault("footnotes", {})
     notes = data.setdefault("list", {})
     data.setdefault("refs", {})
@@ -847,8 +848,10 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     citations = [probe(token.meta["items"]) for token, _, _ in found]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
-        order = list(bibliography.keys)   # the order citeproc-py gives a citation's items
+        if notes:   # each item on its own, in the order written (citeproc-py would sort them)
+            texts = [_items_in_order(bibliography, probe, token.meta["items"], style) for token, _, _ in found]
+        else:
+            texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
         bibliography.sort()
         entries_html = [safe_html(e) for e in bibliography.bibliography()]
 
@@ -871,13 +874,24 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     for (token, _, _), citation, text in zip(found, citations, texts):
         items = token.meta["items"]
         if notes:   # cited once each, in reading order: "Ibid." and short forms stay right
-            rendered[id(token)] = _note(text, items, anchors, style, order, whole=token.meta.get("note", False))
+            names_token = token.meta.get("names_token")
+            if len(items) == 1 and (names_token is not None or items[0].suppress_author):
+                # The authors stand in the text ("Kofi Adams¹"), or nowhere (`-@key`): the note
+                # is the rest, as Pandoc prints it.
+                split = _split_names(text, source[items[0].key.lower()], and_term)
+                if split:
+                    text = split[1]
+                    if names_token is not None:
+                        rendered[id(names_token)] = [(split[0], anchors[items[0].key.lower()])]
+            rendered[id(token)] = _note(text, items, anchors, style, whole=token.meta.get("note", False))
         elif token.meta["intext"] or any(i.suppress_author for i in items):
             rendered[id(token)] = _author_suppressed(token, text, items, source, bibliography, probe,
                                                      anchors, prefix, suffix, and_term)
         else:
             rendered[id(token)] = _linked(text, items, bibliography, probe, anchors, prefix, suffix)
     for token in names_only:
+        if id(token) in rendered:
+            continue
         item = token.meta["items"][0]
         rendered[id(token)] = [(escape(_names(source[item.key.lower()], and_term), quote=False),
                                 anchors[item.key.lower()])]
@@ -901,22 +915,36 @@ def add_targets(index, cited: Citations, after_sections: int) -> None:
                                  Location(cited.bibliography, cited.lines.get(entry.key)), entry.text, number))
 
 
-def _note(text: str, items: list, anchors: dict, style, order: list, whole: bool) -> list:
+def _items_in_order(bibliography, probe, items: list, style) -> str:
+    """A note style's citation, its items in the order the author wrote them, as Pandoc keeps
+    them: each cited alone (in turn, so that "Ibid." and short forms follow the reading order),
+    joined with the style's delimiter."""
+    if len(items) == 1:
+        return safe_html(bibliography.cite(probe(items), lambda item: None))
+    layout = style.root.citation.layout
+    prefix, suffix = safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", ""))
+    pieces = [_strip(safe_html(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix) for item in items]
+    return prefix + safe_html(layout.get("delimiter", "; ")).join(pieces) + suffix
+
+
+def _note(text: str, items: list, anchors: dict, style, whole: bool) -> list:
     """A note style's citation: as a note of its own (`whole`), with a capital first letter
-    ("Ibid."); inside an author's note, without the style's closing period (the author's
-    sentence has its own). Each item is linked to its entry when the style's delimiter
-    separates them, else the whole to the first."""
+    ("Ibid."); inside an author's note, in parentheses without the style's closing period, as
+    Pandoc sets it. Each item is linked to its entry when the style's delimiter separates
+    them, else the whole to the first."""
     layout = style.root.citation.layout
     prefix, suffix = safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", ""))
     if whole:
         text = re.sub(r"^((?:<[^>]+>)*)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text, count=1)
-    elif suffix and text.endswith(suffix):
-        text, suffix = text[: -len(suffix)], ""
+    else:   # in parentheses, as Pandoc sets it: "A note citing (Adams, Rivers of the Sahel, 3)."
+        if suffix and text.endswith(suffix):
+            text = text[: -len(suffix)]
+        text, prefix, suffix = f"({text})", "(", ")"
     text = tidy_punctuation(text, punctuation_in_quote(style))
     body = _strip(text, prefix, suffix)
     delimiter = safe_html(layout.get("delimiter", "; "))
     pieces = body.split(delimiter) if delimiter else [body]
-    keys = sorted((item.key.lower() for item in items), key=lambda k: order.index(k) if k in order else 0)
+    keys = [item.key.lower() for item in items]
     if len(pieces) != len(keys):
         pieces, keys = [body], keys[:1]
     parts = [(prefix if prefix and text.startswith(prefix) else "", None)]
@@ -924,6 +952,24 @@ def _note(text: str, items: list, anchors: dict, style, order: list, whole: bool
         parts += [(delimiter if n else "", None), (piece, anchors[key])]
     parts.append((suffix if text.endswith(suffix) and suffix else "", None))
     return [p for p in parts if p[0]]
+
+
+def _split_names(text: str, reference, and_term: str) -> tuple[str, str] | None:
+    """A note's authors as it prints them ("Kofi Adams", later "Adams") and the rest of it."""
+    people = reference.get("author") or reference.get("editor") or []
+
+    def joined(names: list[str]) -> str:
+        if len(names) < 3:
+            return f" {and_term} ".join(names)
+        return ", ".join(names[:-1]) + f", {and_term} " + names[-1]
+
+    for form in (lambda p: " ".join(str(p.get(k)) for k in ("given", "family") if p.get(k)),
+                 lambda p: str(p.get("family") or p.get("literal") or "")):
+        names = [form(person) for person in people]
+        printed = escape(joined(names), quote=False) if names and all(names) else ""
+        if printed and text.startswith(printed + ", "):
+            return printed, text[len(printed) + 2:]
+    return None
 
 
 def _and_term(style) -> str:
