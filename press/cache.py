@@ -30,7 +30,7 @@ class SectionCache:
 
     # Called by press.source.
     def parse(self, md, manifest, path: Path, text: str) -> markdown.ParsedSection:
-        key = (manifest.language, text)
+        key = (manifest.language, text, md.options.get("press_note_citations", False))  # notes: see citations
         hit = self._parsed.get(path)
         if hit and hit[0] == key and path not in self._seen:  # a file listed twice: two parses
             self._seen.add(path)

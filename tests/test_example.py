@@ -91,3 +91,39 @@ def test_front_matter_in_the_epub_and_on_the_web(example_out):
         ns = {"x": "http://www.w3.org/1999/xhtml"}
         assert title.xpath("//x:p[@class='publisher-logo']/x:img/@src", namespaces=ns) == ["images/logo.svg"]
         assert title.xpath("//x:span[@class='affiliation']/text()", namespaces=ns)[0] == "Sahel Policy Institute, Bamako"
+
+
+def test_the_pdf_is_tagged_with_its_boxes_and_references(example_out):
+    """The structure tree, as a tagged-PDF reader sees it: each box and callout a Sect with its
+    title as a heading; the references a Sect with its heading and a list of the entries; and
+    PDF/UA-1 holds (page-validation: 0 failed rules)."""
+    import page as page_validation
+    from pdftags import structure, titled
+
+    path = example_out / f"{SLUG}.pdf"
+    sections = titled(structure(path))
+    for title in ("Key points", "Box 1: The corridors of the Inner Niger Delta",
+                  "Box 2: Local water committees in Mopti", "Not a “climate war”", "Note", "Recommendations"):
+        assert title in sections, (title, list(sections))
+    references = sections["References"]
+    assert [kid.kind for kid in references.kids] == ["H1", "L"]
+    entries = references.kids[1].kids
+    assert len(entries) == 7 and {entry.kind for entry in entries} == {"LI"}
+    assert entries[0].text.startswith("Benjaminsen, Tor A., and Boubacar Ba. 2019.")
+    assert [f.rule_id for f in page_validation.validate_pdf(str(path), profile="ua1").failures] == []
+
+
+def test_an_in_text_citation_with_its_locator_in_every_edition(example_out):
+    """`@icg2020 [p. 3]` reads "International Crisis Group (2020, 3)", as Pandoc prints it."""
+    import re
+    import zipfile
+
+    expected = "International Crisis Group (2020, 3) describes how"
+    page = etree.HTML((example_out / "html" / "index.html").read_bytes())
+    assert expected in " ".join("".join(page.xpath("//main")[0].itertext()).split())
+    with zipfile.ZipFile(example_out / f"{SLUG}.epub") as book:
+        document = etree.fromstring(book.read("EPUB/sec-introduction.xhtml"))
+    assert expected in " ".join("".join(document.itertext()).split())
+    text = subprocess.run(["pdftotext", str(example_out / f"{SLUG}.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert expected in re.sub(r"\s+", " ", text.replace("-\n", "-"))
