@@ -11,16 +11,12 @@ The child sends back its result (or its error) through a pipe; the parent writes
 
 from __future__ import annotations
 
-import ctypes
 import os
-import pickle
 import resource
 import select
 import signal
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -67,12 +63,17 @@ def run(work: Callable[[], object], largest: Callable[[], Path | None]) -> objec
     """`work()` in a forked child under the budget; its return value, or its error raised here."""
     if os.environ.get(DISABLE_VARIABLE) == "1":
         return work()
+    import tempfile  # here, not at the top: a build with nothing to do never renders
+
     memory_mb, seconds = limits()
     with tempfile.TemporaryFile() as native_stderr:
         return _run(work, largest, memory_mb, seconds, native_stderr)
 
 
 def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object:
+    import pickle
+    import traceback
+
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
@@ -123,6 +124,9 @@ def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object
 
 
 def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
+    import pickle
+    import traceback
+
     status = 0
     try:
         # Python's own messages go on to the terminal; the C libraries' go to a file.
@@ -190,6 +194,8 @@ def _at_cap(memory_mb: int, inherited_peak: int, start_size: int) -> bool:
 
 def _die_with_parent() -> None:
     """A parent killed with SIGKILL takes its render with it (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

@@ -33,7 +33,7 @@ from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
 from .errors import Location, PressError, Problems, display_path
 from .manifest import MANIFEST_NAME, Manifest, load_manifest
 from .media import media_type
-from .templating import STYLES_DIR, TEMPLATES_DIR
+from .datadirs import STYLES_DIR, TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_NAME = ".press-state.json"
