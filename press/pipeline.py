@@ -135,11 +135,11 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
             t = time.perf_counter()
-            _apply_rules(source, progress, strict)
+            parsed = _apply_rules(source, manifest, progress, strict)
             progress.stage("rules", time.perf_counter() - t)
             styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
             plans = _render(source, manifest, options, replan, progress, cache, out, styles,
-                            [name for name, p in plans.items() if p.rebuild])
+                            [name for name, p in plans.items() if p.rebuild], parsed)
 
         t = time.perf_counter()
         results = []
@@ -190,19 +190,23 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
 
 
 def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Progress, cache,
-            out: Path, styles: set[str], rebuilding: list[str]) -> dict[str, _Plan]:
-    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget)."""
+            out: Path, styles: set[str], rebuilding: list[str], parsed: dict | None = None) -> dict[str, _Plan]:
+    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget).
+    `parsed`: the sections the rules pass parsed, which the load uses rather than parse again."""
     loaded = []
     if cache is not None:  # watch: load here, so the warm cache keeps what this load parsed
         t = time.perf_counter()
-        loaded.append(_load(source, manifest, cache, styles))
+        loaded.append(_load(source, manifest, cache, styles, parsed))
         progress.stage("load sources", time.perf_counter() - t)
 
     def render(current: _Plan, plans: dict[str, _Plan]) -> None:
         edition = current.edition
+        if edition.name in rendered:  # by its own worker, beside the others (watch)
+            current.data, current.seconds = rendered[edition.name]
+            return
         if not loaded:
             t = time.perf_counter()
-            loaded.append(_load(source, manifest, None, styles))
+            loaded.append(_load(source, manifest, None, styles, parsed))
             progress.stage("load sources", time.perf_counter() - t)
         progress.rendering(edition.name)
         t = time.perf_counter()
@@ -215,7 +219,40 @@ def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Pro
         progress.rendered(edition.name, current.seconds)
 
     editions.warm(rebuilding)  # kept by this process for its next builds
-    return budget.run(lambda: plan(render), lambda: _largest_input(manifest, out))
+    largest = lambda: _largest_input(manifest, out)  # noqa: E731
+    rendered = _render_apart(loaded, rebuilding, options, progress, largest) if loaded else {}
+    if rendered and all(name in rendered for name in rebuilding):
+        return plan(render)  # nothing left to render: no worker needed
+    return budget.run(lambda: plan(render), largest)
+
+
+def _render_apart(loaded: list, rebuilding: list[str], options: dict, progress: Progress,
+                  largest) -> dict[str, tuple[bytes, float]]:
+    """With the briefing loaded in this process (watch), the file editions that link to no other
+    (the PDF, the EPUB, the DOCX) are rendered at once, each in a worker of its own under the
+    budget (press.budget.run_all): an edit is in every edition about as soon as the PDF alone
+    is done. Their (bytes, seconds) by name; nothing is written here."""
+    apart = [name for name in rebuilding if not EDITIONS[name].is_folder and not EDITIONS[name].dependencies()]
+    if len(apart) < 2:
+        return {}
+
+    def work(edition: Edition):
+        def render() -> tuple[bytes, float]:
+            t = time.perf_counter()
+            data = edition.render(loaded[0], **_bound(edition, options))
+            return data, time.perf_counter() - t
+        return render
+
+    progress.rendering(" + ".join(apart))
+    t = time.perf_counter()
+    try:
+        done = budget.run_all({name: work(EDITIONS[name]) for name in apart}, largest)
+    except BaseException:
+        progress.rendered(" + ".join(apart), time.perf_counter() - t)  # stops its ticking line
+        raise
+    for name in apart:
+        progress.rendered(name, done[name][1])
+    return done
 
 
 def _largest_input(manifest: Manifest, out: Path) -> Path | None:
@@ -262,12 +299,14 @@ def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
             for rel in ((editions.get(name) or {}).get("files") or {})}
 
 
-def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
+def _apply_rules(source: Path, manifest: Manifest, progress: Progress, strict: bool) -> dict:
     """The rules `check` applies to the sources, applied by the build too (one rule set): an
-    E finding stops it, a W finding is reported as a warning, or stops it when `strict`."""
+    E finding stops it, a W finding is reported as a warning, or stops it when `strict`.
+    Returns the sections it parsed, by path: the load uses them rather than parse again."""
     from .checks import ERROR, check_sources
 
-    found = check_sources(source)
+    parsed: dict = {}
+    found = check_sources(source, manifest, keep=parsed)
     stopping, files = [], set()
     for p in found:  # sorted by file and line: every manifest problem, the first of each other file
         if (p.severity == ERROR or strict) and (p.file is None or p.file.name == MANIFEST_NAME
@@ -279,14 +318,15 @@ def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
                                    p.code) for p in stopping])
     for p in found:
         progress.warning(p)
+    return parsed
 
 
-def _load(source: Path, manifest: Manifest, cache, styles):
+def _load(source: Path, manifest: Manifest, cache, styles, parsed: dict | None = None):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
-        return load_briefing(source, manifest=manifest, styles=styles)
-    return cache.load_briefing(source, manifest=manifest, styles=styles)
+        return load_briefing(source, manifest=manifest, styles=styles, parsed=parsed)
+    return cache.load_briefing(source, manifest=manifest, styles=styles, parsed=parsed)
 
 
 def _sha(data: bytes) -> str:
