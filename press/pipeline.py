@@ -134,6 +134,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
 
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
+            editions.warm_in_background([name for name, p in plans.items() if p.rebuild])  # joined in _render
             t = time.perf_counter()
             parsed = _apply_rules(source, manifest, progress, strict)
             progress.stage("rules", time.perf_counter() - t)

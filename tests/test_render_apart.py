@@ -75,3 +75,25 @@ def test_run_all_keeps_the_time_budget(monkeypatch):
     with pytest.raises(budget.BudgetError, match="longer than its budget"):
         budget.run_all({"quick": lambda: 1, "slow": lambda: time.sleep(30)}, lambda: None)
     assert time.monotonic() - started < 10
+
+
+def test_the_background_warming_ends_before_any_render_forks(tmp_path, monkeypatch):
+    """A PDF build imports WeasyPrint in a thread while it checks the sources; no thread may
+    still run when the render's worker is forked."""
+    import threading
+
+    alive_at_fork = []
+    run = budget.run
+
+    def spy(work, largest):
+        alive_at_fork.extend(t.name for t in threading.enumerate() if t.name.startswith("warm "))
+        return run(work, largest)
+
+    monkeypatch.setattr(budget, "run", spy)
+    started = []
+    monkeypatch.setattr(editions, "warm_in_background",
+                        lambda names, start=editions.warm_in_background: (started.extend(names), start(names)))
+    pipeline.build(FIXTURES / "mali", tmp_path / "out", ["pdf"])
+    assert started == ["pdf"]
+    assert alive_at_fork == []
+    assert (tmp_path / "out" / "understanding-peacekeeping-in-mali.pdf").read_bytes()[:5] == b"%PDF-"
