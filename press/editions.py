@@ -130,11 +130,10 @@ def warm(names=None) -> None:
     """Import the writers and fill their per-process caches here, so that every render forked
     from this process (press.budget) starts warm: what `watch` does once, at its start. Waits
     for a warming begun by `warm_in_background` first: no thread may run across a fork."""
+    while _warming:  # every one, also one a failed build left running: the render forks next
+        _warming.popitem()[1].join()
     for name in EDITIONS if names is None else names:
         if EDITIONS[name].warm is not None:
-            thread = _warming.pop(EDITIONS[name].warm, None)
-            if thread is not None:
-                thread.join()
             EDITIONS[name].warm()  # done already (cached), or its error raised here
 
 
