@@ -230,30 +230,49 @@ def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Pro
 def _render_apart(loaded: list, rebuilding: list[str], options: dict, progress: Progress,
                   largest) -> dict[str, tuple[bytes, float]]:
     """With the briefing loaded in this process (watch), the file editions that link to no other
-    (the PDF, the EPUB, the DOCX) are rendered at once, each in a worker of its own under the
-    budget (press.budget.run_all): an edit is in every edition about as soon as the PDF alone
-    is done. Their (bytes, seconds) by name; nothing is written here."""
+    (the PDF, the EPUB, the DOCX) are rendered at once in workers of their own under the budget
+    (press.budget.run_all), as many as there are cores: an edit is in every edition about as
+    soon as the PDF alone is done. Their (bytes, seconds) by name; nothing is written here."""
     apart = [name for name in rebuilding if not EDITIONS[name].is_folder and not EDITIONS[name].dependencies()]
-    if len(apart) < 2:
+    groups = _share(apart, os.cpu_count() or 1)  # one core: one worker, as any other build
+    if len(groups) < 2:
         return {}
 
-    def work(edition: Edition):
-        def render() -> tuple[bytes, float]:
-            t = time.perf_counter()
-            data = edition.render(loaded[0], **_bound(edition, options))
-            return data, time.perf_counter() - t
+    def work(names: list[str]):
+        def render() -> dict[str, tuple[bytes, float]]:
+            done = {}
+            for name in names:
+                t = time.perf_counter()
+                done[name] = EDITIONS[name].render(loaded[0], **_bound(EDITIONS[name], options)), \
+                    time.perf_counter() - t
+            return done
         return render
 
     progress.rendering(" + ".join(apart))
     t = time.perf_counter()
     try:
-        done = budget.run_all({name: work(EDITIONS[name]) for name in apart}, largest)
+        results = budget.run_all({" ".join(names): work(names) for names in groups}, largest)
     except BaseException:
         progress.rendered(" + ".join(apart), time.perf_counter() - t)  # stops its ticking line
         raise
+    done = {name: rendered for group in results.values() for name, rendered in group.items()}
     for name in apart:
         progress.rendered(name, done[name][1])
     return done
+
+
+# How long an edition takes to render, roughly, against the others: the PDF is typeset.
+RENDER_WEIGHT = {"print": 3}
+
+
+def _share(names: list[str], cores: int) -> list[list[str]]:
+    """The editions in at most `cores` groups of about equal render time, heaviest first (on two
+    cores: the PDF in one worker, the EPUB and the DOCX after each other in the other)."""
+    groups: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, min(cores, len(names))))]
+    for name in sorted(names, key=lambda n: -RENDER_WEIGHT.get(EDITIONS[n].style, 1)):
+        weight, group = min(groups, key=lambda g: g[0])
+        groups[groups.index((weight, group))] = (weight + RENDER_WEIGHT.get(EDITIONS[name].style, 1), group + [name])
+    return [group for _, group in groups if group]
 
 
 def _largest_input(manifest: Manifest, out: Path) -> Path | None:

@@ -1,6 +1,6 @@
-"""`watch` renders the editions that link to no other (PDF, EPUB, DOCX) at once, each in a
-forked worker of its own (press.budget.run_all), and writes them together: the same bytes as
-a build that renders them one after another."""
+"""`watch` renders the editions that link to no other (PDF, EPUB, DOCX) at once, in forked
+workers as many as the cores (press.budget.run_all), and writes them together: the same bytes
+as a build that renders them one after another."""
 
 from __future__ import annotations
 
@@ -31,14 +31,21 @@ def test_watch_renders_apart_and_writes_the_same_bytes(tmp_path, monkeypatch):
         return run_all(works, largest)
 
     monkeypatch.setattr(budget, "run_all", spy)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     source = FIXTURES / "features"
     pipeline.build(source, tmp_path / "watch", list(editions.ALL), cache=SectionCache())  # as watch builds
-    assert apart == [["docx", "epub", "pdf"]]
+    assert apart == [["epub docx", "pdf"]]  # on two cores: the PDF in one worker, the rest in the other
     pipeline.build(source, tmp_path / "plain", list(editions.ALL))  # one worker, one edition after another
-    assert apart == [["docx", "epub", "pdf"]]
+    assert apart == [["epub docx", "pdf"]]
     watched, plain = _files(tmp_path / "watch"), _files(tmp_path / "plain")
     assert watched.keys() == plain.keys() and len(watched) > 5
     assert watched == plain
+
+
+def test_the_editions_are_shared_among_the_cores():
+    assert pipeline._share(["pdf", "epub", "docx"], 2) == [["pdf"], ["epub", "docx"]]
+    assert pipeline._share(["pdf", "epub", "docx"], 8) == [["pdf"], ["epub"], ["docx"]]
+    assert pipeline._share(["pdf", "epub", "docx"], 1) == [["pdf", "epub", "docx"]]  # then: not apart at all
 
 
 def test_run_all_runs_each_work_in_its_own_process_at_once(tmp_path):
