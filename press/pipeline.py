@@ -268,11 +268,16 @@ RENDER_WEIGHT = {"print": 3}
 def _share(names: list[str], cores: int) -> list[list[str]]:
     """The editions in at most `cores` groups of about equal render time, heaviest first (on two
     cores: the PDF in one worker, the EPUB and the DOCX after each other in the other)."""
-    groups: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, min(cores, len(names))))]
-    for name in sorted(names, key=lambda n: -RENDER_WEIGHT.get(EDITIONS[n].style, 1)):
-        weight, group = min(groups, key=lambda g: g[0])
-        groups[groups.index((weight, group))] = (weight + RENDER_WEIGHT.get(EDITIONS[name].style, 1), group + [name])
-    return [group for _, group in groups if group]
+    def weight(name: str) -> int:
+        return RENDER_WEIGHT.get(EDITIONS[name].style, 1)
+
+    groups: list[list[str]] = [[] for _ in range(max(1, min(cores, len(names))))]
+    loads = [0] * len(groups)
+    for name in sorted(names, key=weight, reverse=True):  # stable: equal weights keep their order
+        lightest = loads.index(min(loads))
+        groups[lightest].append(name)
+        loads[lightest] += weight(name)
+    return [group for group in groups if group]
 
 
 def _largest_input(manifest: Manifest, out: Path) -> Path | None:
