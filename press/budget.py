@@ -11,16 +11,12 @@ The child sends back its result (or its error) through a pipe; the parent writes
 
 from __future__ import annotations
 
-import ctypes
 import os
-import pickle
 import resource
 import select
 import signal
 import sys
-import tempfile
 import time
-import traceback
 from pathlib import Path
 from typing import Callable
 
@@ -67,9 +63,86 @@ def run(work: Callable[[], object], largest: Callable[[], Path | None]) -> objec
     """`work()` in a forked child under the budget; its return value, or its error raised here."""
     if os.environ.get(DISABLE_VARIABLE) == "1":
         return work()
+    # Here, not at the top (a build with nothing to do never renders), and before the fork.
+    import pickle  # noqa: F401
+    import tempfile
+    import traceback  # noqa: F401
+
     memory_mb, seconds = limits()
     with tempfile.TemporaryFile() as native_stderr:
         return _run(work, largest, memory_mb, seconds, native_stderr)
+
+
+def run_all(works: dict[str, Callable[[], object]], largest: Callable[[], Path | None]) -> dict[str, object]:
+    """Each `works[name]()` in a forked child of its own, all at once, each under the budget;
+    their return values by name, or the error of the first (in the order given) that failed,
+    raised here once every child has ended. What `watch` renders its PDF and EPUB with."""
+    if os.environ.get(DISABLE_VARIABLE) == "1":
+        return {name: work() for name, work in works.items()}
+    import pickle  # noqa: F401 (before the fork: see run)
+    import tempfile
+    import traceback  # noqa: F401
+
+    memory_mb, seconds = limits()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    children: dict[str, tuple[int, int, object]] = {}  # name -> (pid, read end, native stderr file)
+    try:
+        for name, work in works.items():
+            native_stderr = tempfile.TemporaryFile()
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                os.close(read_end)
+                for _, other, _ in children.values():  # its siblings' pipes are none of its business
+                    os.close(other)
+                _child(work, write_end, memory_mb, native_stderr.fileno())
+            os.close(write_end)
+            children[name] = (pid, read_end, native_stderr)
+        collected = _collect_all({name: fd for name, (_, fd, _) in children.items()}, seconds)
+    except BaseException:  # Ctrl-C, SIGTERM, a failed fork: every child goes too
+        for pid, _, _ in children.values():
+            _kill(pid)
+        raise
+    finally:
+        for _, fd, _ in children.values():
+            os.close(fd)
+    results, errors = {}, []
+    try:
+        for name, (pid, _, native_stderr) in children.items():
+            data, timed_out = collected[name]
+            try:
+                results[name] = _finish(pid, data, timed_out, largest, memory_mb, seconds, native_stderr)
+            except PressError as exc:
+                errors.append(exc)
+    finally:
+        for _, _, native_stderr in children.values():
+            native_stderr.close()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _collect_all(fds: dict[str, int], seconds: float) -> dict[str, tuple[bytes, bool]]:
+    """Everything each child writes until it closes its pipe, read as it comes (a child blocks
+    on a full pipe); (data, whether the deadline passed) by name."""
+    chunks: dict[str, list[bytes]] = {name: [] for name in fds}
+    done: dict[str, tuple[bytes, bool]] = {}
+    names = {fd: name for name, fd in fds.items()}
+    deadline = time.monotonic() + seconds if seconds else None
+    while len(done) < len(fds):
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            return {**{name: (b"", True) for name in fds if name not in done}, **done}
+        open_fds = [fd for fd, name in names.items() if name not in done]
+        ready, _, _ = select.select(open_fds, [], [], wait)
+        for fd in ready:
+            chunk = os.read(fd, 1 << 20)
+            if chunk:
+                chunks[names[fd]].append(chunk)
+            else:
+                done[names[fd]] = (b"".join(chunks[names[fd]]), False)
+    return done
 
 
 def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object:
@@ -88,6 +161,15 @@ def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object
         raise
     finally:
         os.close(read_end)
+    return _finish(pid, data, timed_out, largest, memory_mb, seconds, native_stderr)
+
+
+def _finish(pid: int, data: bytes, timed_out: bool, largest, memory_mb: int, seconds: float,
+            native_stderr) -> object:
+    """The child's outcome: its return value, or its error raised here; the child is reaped."""
+    import pickle
+    import traceback
+
     # What the libraries wrote to the file descriptor 2 (GLib, Pango, Cairo): passed on, unless
     # the render ran out of its budget, where it would only bury the one line that matters.
     native_stderr.seek(0)
@@ -123,6 +205,9 @@ def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object
 
 
 def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
+    import pickle
+    import traceback
+
     status = 0
     try:
         # Python's own messages go on to the terminal; the C libraries' go to a file.
@@ -190,6 +275,8 @@ def _at_cap(memory_mb: int, inherited_peak: int, start_size: int) -> bool:
 
 def _die_with_parent() -> None:
     """A parent killed with SIGKILL takes its render with it (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

@@ -22,21 +22,22 @@ class SectionCache:
         self.reused_now: list[Path] = []     # sections reused by the last load
         self._seen: set[Path] = set()
 
-    def load_briefing(self, source_dir: Path, manifest=None, styles=markdown.STYLES):
+    def load_briefing(self, source_dir: Path, manifest=None, styles=markdown.STYLES, parsed=None):
         from .source import load_briefing
 
         self.rendered_now, self.reused_now, self._seen = [], [], set()
-        return load_briefing(source_dir, cache=self, manifest=manifest, styles=styles)
+        return load_briefing(source_dir, cache=self, manifest=manifest, styles=styles, parsed=parsed)
 
     # Called by press.source.
-    def parse(self, md, manifest, path: Path, text: str) -> markdown.ParsedSection:
+    def parse(self, md, manifest, path: Path, text: str, parsed=None) -> markdown.ParsedSection:
+        """`parsed`: the section as the build's rules pass parsed it from `text`, if it did."""
         key = (manifest.language, text, md.options.get("press_note_citations", False))  # notes: see citations
         hit = self._parsed.get(path)
         if hit and hit[0] == key and path not in self._seen:  # a file listed twice: two parses
             self._seen.add(path)
             return hit[1]
         self._seen.add(path)
-        parsed = markdown.parse(md, path, text)
+        parsed = parsed or markdown.parse(md, path, text)
         self._parsed[path] = (key, parsed)
         return parsed
 

@@ -158,13 +158,17 @@ def from_error(error: PressError, default: str) -> list[Problem]:
 # --- sources -------------------------------------------------------------------------
 
 
-def check_sources(source_dir: Path) -> list[Problem]:
-    """Lint the briefing in `source_dir` without building it: every finding, sorted."""
+def check_sources(source_dir: Path, manifest: Manifest | None = None,
+                  keep: dict | None = None) -> list[Problem]:
+    """Lint the briefing in `source_dir` without building it: every finding, sorted.
+
+    The build passes the `manifest` it has read and a `keep` dict, which receives every
+    section parsed here by its path, so that the build does not parse them again."""
     source_dir = Path(source_dir)
     found: list[Problem] = []
     manifest_path = source_dir.resolve() / MANIFEST_NAME
     try:
-        manifest = load_manifest(source_dir)
+        manifest = manifest or load_manifest(source_dir)
         refs, language = manifest.sections, manifest.language
         for warning in manifest.warnings:
             found += from_error(warning, "W101")
@@ -175,6 +179,8 @@ def check_sources(source_dir: Path) -> list[Problem]:
     root = manifest_path.parent
     md = markdown.make_parser(language)
     parsed = _lint_files(md, root, manifest_path, refs, found)
+    if keep is not None:
+        keep.update((section.path, section) for section in parsed)
     if manifest is not None or refs:  # without a section list every file would look unlisted
         found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)

@@ -128,10 +128,37 @@ PDF_VARIANTS = {"default": "pdf", "archival": "pdf-archival", "press": "pdf-pres
 
 def warm(names=None) -> None:
     """Import the writers and fill their per-process caches here, so that every render forked
-    from this process (press.budget) starts warm: what `watch` does once, at its start."""
+    from this process (press.budget) starts warm: what `watch` does once, at its start. Waits
+    for a warming begun by `warm_in_background` first: no thread may run across a fork."""
+    while _warming:  # every one, also one a failed build left running: the render forks next
+        _warming.popitem()[1].join()
     for name in EDITIONS if names is None else names:
         if EDITIONS[name].warm is not None:
-            EDITIONS[name].warm()
+            EDITIONS[name].warm()  # done already (cached), or its error raised here
+
+
+_warming: dict = {}  # warm function -> the thread running it
+
+
+def warm_in_background(names) -> None:
+    """Begin `warm` for these editions in a thread, while this one checks the sources: importing
+    WeasyPrint spends most of its half second waiting (its library look-ups run `ldconfig`), so
+    a PDF build overlaps it with the rules pass. `warm(names)` joins it before the render forks."""
+    import threading
+
+    for name in names:
+        function = EDITIONS[name].warm
+        if function is not None and function not in _warming:
+            thread = _warming[function] = threading.Thread(target=_quietly, args=(function,), daemon=True,
+                                                           name=f"warm {name}")
+            thread.start()
+
+
+def _quietly(function) -> None:
+    try:
+        function()
+    except BaseException:  # noqa: BLE001 (warm() calls it again in the building thread, which reports it)
+        pass
 
 
 def ordered(names: list[str]) -> list[str]:

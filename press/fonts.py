@@ -180,6 +180,8 @@ def script_families(text: str) -> tuple[str, ...]:
     one, so a Devanagari danda comes from Noto Sans Devanagari and not Bengali."""
     have = coverage()
     wanting = {ord(c) for c in set(text) if ord(c) not in have and needs_glyph(c)}
+    if not wanting:  # the usual case: no script face's coverage need be read (~300 files)
+        return ()
     chosen: list[str] = []
     families = script_coverage()
     while wanting:

@@ -33,7 +33,7 @@ from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
 from .errors import Location, PressError, Problems, display_path
 from .manifest import MANIFEST_NAME, Manifest, load_manifest
 from .media import media_type
-from .templating import STYLES_DIR, TEMPLATES_DIR
+from .datadirs import STYLES_DIR, TEMPLATES_DIR
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_NAME = ".press-state.json"
@@ -134,12 +134,13 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
 
         plans = replan()  # without rendering: does anything need a rebuild at all?
         if any(p.rebuild for p in plans.values()):
+            editions.warm_in_background([name for name, p in plans.items() if p.rebuild])  # joined in _render
             t = time.perf_counter()
-            _apply_rules(source, progress, strict)
+            parsed = _apply_rules(source, manifest, progress, strict)
             progress.stage("rules", time.perf_counter() - t)
             styles = {EDITIONS[n].style for n in names if EDITIONS[n].style}  # only those the editions need
             plans = _render(source, manifest, options, replan, progress, cache, out, styles,
-                            [name for name, p in plans.items() if p.rebuild])
+                            [name for name, p in plans.items() if p.rebuild], parsed)
 
         t = time.perf_counter()
         results = []
@@ -190,19 +191,23 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
 
 
 def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Progress, cache,
-            out: Path, styles: set[str], rebuilding: list[str]) -> dict[str, _Plan]:
-    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget)."""
+            out: Path, styles: set[str], rebuilding: list[str], parsed: dict | None = None) -> dict[str, _Plan]:
+    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget).
+    `parsed`: the sections the rules pass parsed, which the load uses rather than parse again."""
     loaded = []
     if cache is not None:  # watch: load here, so the warm cache keeps what this load parsed
         t = time.perf_counter()
-        loaded.append(_load(source, manifest, cache, styles))
+        loaded.append(_load(source, manifest, cache, styles, parsed))
         progress.stage("load sources", time.perf_counter() - t)
 
     def render(current: _Plan, plans: dict[str, _Plan]) -> None:
         edition = current.edition
+        if edition.name in rendered:  # by its own worker, beside the others (watch)
+            current.data, current.seconds = rendered[edition.name]
+            return
         if not loaded:
             t = time.perf_counter()
-            loaded.append(_load(source, manifest, None, styles))
+            loaded.append(_load(source, manifest, None, styles, parsed))
             progress.stage("load sources", time.perf_counter() - t)
         progress.rendering(edition.name)
         t = time.perf_counter()
@@ -215,7 +220,64 @@ def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Pro
         progress.rendered(edition.name, current.seconds)
 
     editions.warm(rebuilding)  # kept by this process for its next builds
-    return budget.run(lambda: plan(render), lambda: _largest_input(manifest, out))
+    largest = lambda: _largest_input(manifest, out)  # noqa: E731
+    rendered = _render_apart(loaded, rebuilding, options, progress, largest) if loaded else {}
+    if rendered and all(name in rendered for name in rebuilding):
+        return plan(render)  # nothing left to render: no worker needed
+    return budget.run(lambda: plan(render), largest)
+
+
+def _render_apart(loaded: list, rebuilding: list[str], options: dict, progress: Progress,
+                  largest) -> dict[str, tuple[bytes, float]]:
+    """With the briefing loaded in this process (watch), the file editions that link to no other
+    (the PDF, the EPUB, the DOCX) are rendered at once in workers of their own under the budget
+    (press.budget.run_all), as many as there are cores: an edit is in every edition about as
+    soon as the PDF alone is done. Their (bytes, seconds) by name; nothing is written here."""
+    apart = [name for name in rebuilding if not EDITIONS[name].is_folder and not EDITIONS[name].dependencies()]
+    groups = _share(apart, os.cpu_count() or 1)  # one core: one worker, as any other build
+    if len(groups) < 2:
+        return {}
+
+    def work(names: list[str]):
+        def render() -> dict[str, tuple[bytes, float]]:
+            done = {}
+            for name in names:
+                t = time.perf_counter()
+                done[name] = EDITIONS[name].render(loaded[0], **_bound(EDITIONS[name], options)), \
+                    time.perf_counter() - t
+            return done
+        return render
+
+    progress.rendering(" + ".join(apart))
+    t = time.perf_counter()
+    try:
+        results = budget.run_all({" ".join(names): work(names) for names in groups}, largest)
+    except BaseException:
+        progress.rendered(" + ".join(apart), time.perf_counter() - t)  # stops its ticking line
+        raise
+    done = {name: rendered for group in results.values() for name, rendered in group.items()}
+    for name in apart:
+        progress.rendered(name, done[name][1])
+    return done
+
+
+# How long an edition takes to render, roughly, against the others: the PDF is typeset.
+RENDER_WEIGHT = {"print": 3}
+
+
+def _share(names: list[str], cores: int) -> list[list[str]]:
+    """The editions in at most `cores` groups of about equal render time, heaviest first (on two
+    cores: the PDF in one worker, the EPUB and the DOCX after each other in the other)."""
+    def weight(name: str) -> int:
+        return RENDER_WEIGHT.get(EDITIONS[name].style, 1)
+
+    groups: list[list[str]] = [[] for _ in range(max(1, min(cores, len(names))))]
+    loads = [0] * len(groups)
+    for name in sorted(names, key=weight, reverse=True):  # stable: equal weights keep their order
+        lightest = loads.index(min(loads))
+        groups[lightest].append(name)
+        loads[lightest] += weight(name)
+    return [group for group in groups if group]
 
 
 def _largest_input(manifest: Manifest, out: Path) -> Path | None:
@@ -262,12 +324,14 @@ def _claimed(briefings: dict[str, dict], slug: str, name: str) -> set[str]:
             for rel in ((editions.get(name) or {}).get("files") or {})}
 
 
-def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
+def _apply_rules(source: Path, manifest: Manifest, progress: Progress, strict: bool) -> dict:
     """The rules `check` applies to the sources, applied by the build too (one rule set): an
-    E finding stops it, a W finding is reported as a warning, or stops it when `strict`."""
+    E finding stops it, a W finding is reported as a warning, or stops it when `strict`.
+    Returns the sections it parsed, by path: the load uses them rather than parse again."""
     from .checks import ERROR, check_sources
 
-    found = check_sources(source)
+    parsed: dict = {}
+    found = check_sources(source, manifest, keep=parsed)
     stopping, files = [], set()
     for p in found:  # sorted by file and line: every manifest problem, the first of each other file
         if (p.severity == ERROR or strict) and (p.file is None or p.file.name == MANIFEST_NAME
@@ -279,14 +343,15 @@ def _apply_rules(source: Path, progress: Progress, strict: bool) -> None:
                                    p.code) for p in stopping])
     for p in found:
         progress.warning(p)
+    return parsed
 
 
-def _load(source: Path, manifest: Manifest, cache, styles):
+def _load(source: Path, manifest: Manifest, cache, styles, parsed: dict | None = None):
     from .source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
-        return load_briefing(source, manifest=manifest, styles=styles)
-    return cache.load_briefing(source, manifest=manifest, styles=styles)
+        return load_briefing(source, manifest=manifest, styles=styles, parsed=parsed)
+    return cache.load_briefing(source, manifest=manifest, styles=styles, parsed=parsed)
 
 
 def _sha(data: bytes) -> str:

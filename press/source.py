@@ -29,15 +29,18 @@ LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
-                  styles=markdown.STYLES) -> Briefing:
+                  styles=markdown.STYLES, parsed: dict | None = None) -> Briefing:
     """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
     `manifest` is the folder's manifest when the caller has already read it; sections are
-    rendered in `styles` only (see markdown.RENDERERS), the others are None."""
+    rendered in `styles` only (see markdown.RENDERERS), the others are None. `parsed`: the
+    sections the rules pass (checks.check_sources, `keep`) parsed with this manifest, by path,
+    which passed its rules: each is used when its file still holds the same text."""
     manifest = manifest or load_manifest(Path(source_dir))
     cover.check(manifest)
     md = markdown.make_parser(manifest.language)
     citations.use_notes(md, manifest)
-    parsed = _parse_all(md, manifest, cache)
+    # The rules pass parses as without a note style: its sections serve only when there is none.
+    parsed = _parse_all(md, manifest, cache, {} if md.options.get(citations.NOTE_MODE) else parsed or {})
     index = target_index(parsed)
     cited = citations.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
     citations.add_targets(index, cited, len(parsed))
@@ -92,8 +95,9 @@ def edition_timestamp(manifest: Manifest) -> dt.datetime:
     return UNDATED
 
 
-def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSection]:
-    """Parse every section, collecting every file's problem before giving up."""
+def _parse_all(md, manifest: Manifest, cache=None, before: dict | None = None) -> list[markdown.ParsedSection]:
+    """Parse every section (unless `before` holds it, parsed from the same text), collecting
+    every file's problem before giving up."""
     parsed, problems = [], []
     root, total = manifest.root.resolve(), 0
     for ref in manifest.sections:
@@ -104,7 +108,12 @@ def _parse_all(md, manifest: Manifest, cache=None) -> list[markdown.ParsedSectio
             if total > limits.MAX_TOTAL_BYTES:
                 raise SourceError(f"the sections hold more than {human_size(limits.MAX_TOTAL_BYTES)} "
                                   "of text together: split the briefing", Location(ref.path, 1), "E501")
-            parsed.append(cache.parse(md, manifest, ref.path, text) if cache else markdown.parse(md, ref.path, text))
+            reused = (before or {}).get(ref.path)
+            reused = reused if reused is not None and reused.text == text else None
+            if cache:
+                parsed.append(cache.parse(md, manifest, ref.path, text, reused))
+            else:
+                parsed.append(reused or markdown.parse(md, ref.path, text))
         except PressError as exc:
             problems.append(exc)
             if total > limits.MAX_TOTAL_BYTES:

@@ -9,20 +9,9 @@ from types import SimpleNamespace
 
 import jinja2
 
+from .datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
 from .lang import direction
 from .targets import PAGE_IDS
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _data_dir(name: str) -> Path:
-    """templates/ or styles/: inside the package once installed (`pip install .`), else the checkout's."""
-    installed = Path(__file__).resolve().parent / name
-    return installed if installed.is_dir() else PROJECT_ROOT / name
-
-
-TEMPLATES_DIR = _data_dir("templates")
-STYLES_DIR = _data_dir("styles")
 
 # Words the editions print around the author's text, by primary language subtag.
 LABELS = {

@@ -23,7 +23,7 @@ from . import cli_output, editions, hints, pipeline, server
 from .cache import SectionCache
 from .errors import PressError, display_path
 from .sizes import human_size
-from .templating import STYLES_DIR, TEMPLATES_DIR
+from .datadirs import STYLES_DIR, TEMPLATES_DIR
 
 QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
 

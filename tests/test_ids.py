@@ -209,9 +209,9 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
     asked = []
     real = press.source.load_briefing
 
-    def spy(source, cache=None, manifest=None, styles=markdown.STYLES):
+    def spy(source, cache=None, manifest=None, styles=markdown.STYLES, **kwargs):
         asked.append(set(styles))
-        return real(source, cache=cache, manifest=manifest, styles=styles)
+        return real(source, cache=cache, manifest=manifest, styles=styles, **kwargs)
 
     monkeypatch.setattr(press.source, "load_briefing", spy)
     monkeypatch.setenv(budget.DISABLE_VARIABLE, "1")  # the spy must run in this process, not a worker
