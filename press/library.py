@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from . import limits
 from .errors import Location, PressError, Problems
-from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest
+from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
 
 LIBRARY_NAME = "library.yml"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
@@ -54,6 +54,7 @@ class BriefingRef:
     number: int | None = None
     summary: str = ""
     translation_of: str | None = None
+    series_name: str | None = None    # `series: {name, ...}` before it is matched to a series id
 
     @property
     def slug(self) -> str:
@@ -135,6 +136,7 @@ def load_library(folder: Path) -> Library:
     refs, broken = _briefings(folder.resolve(), data.get("briefings"), at, errors)
     if errors:
         raise Problems(errors)
+    refs, series = _named_series(refs, series)
     errors += _check_slugs(refs)
     translations = _translations(refs, errors)
     if errors:
@@ -237,19 +239,53 @@ def _ref(folder: Path, manifest: Manifest) -> BriefingRef:
             return None
         return str(value).strip() or None
 
-    series, summary, translation_of = text("series"), text("summary"), text("translation_of")
+    number = data.get("number")
+    series_name = None
+    if isinstance(data.get("series"), dict):
+        # The briefing's own form (issue 8): {name, number, issn}; the library files it under the
+        # series of library.yml with that id or title, else under a series of that name.
+        mapping = data["series"]
+        series_name = str(mapping.get("name") or "").strip() or None   # validated by load_manifest
+        series = None
+        if mapping.get("number") is not None:
+            number = mapping["number"]
+            if isinstance(number, str) and number.strip().isdigit():
+                number = int(number.strip())
+    else:
+        series = text("series")
+    summary, translation_of = text("summary"), text("translation_of")
     if series and not SERIES_ID_RE.match(series):
         bad("series", f"'series' must be a series id from {LIBRARY_NAME} (a-z, 0-9, '_', '-'), not '{series}'")
     if translation_of and not SLUG_RE.match(translation_of):
         bad("translation_of", f"'translation_of' must be the slug of a briefing, not '{translation_of}'")
-    number = data.get("number")
     if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 0):
-        bad("number", "'number' (the briefing's number in its series) must be a whole number")
+        key = "series.number" if series_name and "series.number" in manifest.lines else "number"
+        bad(key, f"'{key}' (the briefing's number in its series) must be a whole number for the library")
         number = None
     if problems:
         raise Problems(problems)
     return BriefingRef(folder=folder, manifest=manifest, series=series, number=number,
-                       summary=summary or manifest.subtitle or "", translation_of=translation_of)
+                       summary=summary or manifest.subtitle or "", translation_of=translation_of,
+                       series_name=series_name)
+
+
+def _named_series(refs: list[BriefingRef], series: tuple[Series, ...]) -> tuple[list[BriefingRef], tuple[Series, ...]]:
+    """Briefings that name their series (`series: {name: ...}`): filed under the series of
+    library.yml whose id or title is that name, else under a new series of that title (its id
+    the name's slug), so filters, OPDS and the catalogue treat both forms alike."""
+    found = {s.id: s for s in series}
+    by_title = {s.title.casefold(): s.id for s in series}
+    resolved = []
+    for ref in refs:
+        if ref.series_name:
+            name = ref.series_name
+            sid = name if name in found else by_title.get(name.casefold()) or slugify(name)[:64].strip("-") or "series"
+            if sid not in found:
+                found[sid] = Series(sid, name)
+                by_title[name.casefold()] = sid
+            ref = replace(ref, series=sid)
+        resolved.append(ref)
+    return resolved, tuple(sorted(found.values(), key=lambda s: s.id))
 
 
 def _where(ref: BriefingRef, key: str) -> Location:
@@ -272,7 +308,8 @@ def _check_slugs(refs: list[BriefingRef]) -> list[PressError]:
 
 
 def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str, tuple[str, ...]]:
-    """Translation sets: briefings joined by `translation_of`; one briefing per language in a set."""
+    """Translation sets: briefings joined by `translation_of` or a `translations` map; one briefing
+    per language in a set."""
     by_slug = {ref.slug: ref for ref in refs}
     parent = {slug: slug for slug in by_slug}
 
@@ -292,6 +329,18 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
         else:
             a, b = find(ref.slug), find(ref.translation_of)
             parent[max(a, b)] = min(a, b)
+    for ref in refs:  # the map form: `translations: {fr: slug, ...}`, equivalent to translation_of
+        for tag, other in ref.manifest.translations:
+            where = _where(ref, f"translations.{tag}")
+            if other not in by_slug:
+                errors.append(library_error(f"'translations.{tag}' names '{other}', which is no briefing's slug "
+                                            f"in this library", where, "E806"))
+            elif by_slug[other].manifest.language.lower() != tag.lower():
+                errors.append(library_error(f"'translations.{tag}' names '{other}', which is in "
+                                            f"'{by_slug[other].manifest.language}', not '{tag}'", where, "E808"))
+            else:
+                a, b = find(ref.slug), find(other)
+                parent[max(a, b)] = min(a, b)
     groups: dict[str, list[str]] = {}
     for slug in sorted(by_slug):
         groups.setdefault(find(slug), []).append(slug)
@@ -303,7 +352,8 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
             if language in languages:
                 errors.append(library_error(
                     f"'{slug}' and '{languages[language]}' are translations of each other in the same language "
-                    f"({by_slug[slug].manifest.language})", _where(by_slug[slug], "translation_of"), "E807"))
+                    f"({by_slug[slug].manifest.language})",
+                    _where(by_slug[slug], "translation_of" if by_slug[slug].translation_of else "translations"), "E807"))
             languages[language] = slug
         for slug in members:
             sets[slug] = tuple(members)

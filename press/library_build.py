@@ -55,6 +55,7 @@ class Task:
     alternates: tuple   # (slug, language, title) of each translation, itself included
     library_title: str
     force: bool = False
+    also_in: tuple = ()  # (label, ((tag, name, url), ...)): the PDF's and EPUB's "Also in" line, or ()
 
 
 def sha(data: bytes) -> str:
@@ -109,7 +110,10 @@ def _build_one(task: Task) -> dict:
     out = Path(task.out)
     work = out / WORK / task.slug
     # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
-    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force)
+    from .manifest import AlsoIn
+
+    also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
+    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in)
     previous = read_json(work / ENTRY) or {}
     state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
     html = EDITIONS["html"]
@@ -319,7 +323,7 @@ def stamp(task: Task, out: Path, common: str) -> str:
     its source folder, its build folder and its pages; with its task and the common stamp.
     Equal to the last good build's: nothing to do. Different: the worker's pipeline decides,
     by content, what (if anything) to rebuild."""
-    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title],
+    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title, task.also_in],
                                                          sort_keys=True, default=str).encode())
     for root in (Path(task.folder), out / WORK / task.slug, out / task.slug):
         for path in sorted(root.rglob("*")) if root.is_dir() else ():
@@ -347,7 +351,19 @@ def task_for(library: Library, ref, out: Path, force: bool = False) -> Task:
             "authors": list(m.authors), "publisher": m.publisher or "", "language": m.language,
             "date": entry_date(m).isoformat(), "identifier": m.identifier, "series": ref.series, "number": ref.number,
             "keywords": list(m.keywords), "translation_of": ref.translation_of}
-    return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force)
+    return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force,
+                also_in_links(library, ref.slug, ref.manifest.language, alternates))
+
+
+def also_in_links(library: Library, slug: str, language: str, alternates: tuple) -> tuple:
+    """The "Also in" line of a briefing's PDF and EPUB: each translation's web page by its absolute
+    URL under base_url (the files travel: downloaded, sent to an e-reader, a relative link would
+    lead nowhere there; and an EPUB may not link outside itself by a relative path)."""
+    from .library_names import also_in, language_name
+
+    links = tuple((lang, language_name(lang), f"{library.base_url}{other}/")
+                  for other, lang, _ in sorted(alternates, key=lambda a: a[1].lower()) if other != slug)
+    return (also_in(language), links) if links else ()
 
 
 def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:

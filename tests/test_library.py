@@ -63,7 +63,8 @@ def test_layout(site):
             assert (site / slug / name).is_file(), f"{slug}/{name}"
         assert (site / "covers" / f"{slug}-thumb.jpg").is_file()
     for name in ("index.html", "feed.atom", "sitemap.xml", "opensearch.xml", "opds/index.xml", "opds/index.json",
-                 "series/sahel/index.html", "language/fr/index.html", "year/2024/index.html", "pagefind/pagefind.js"):
+                 "series/sahel/index.html", "series/field-reports/index.html", "language/fr/index.html",
+                 "year/2024/index.html", "pagefind/pagefind.js"):
         assert (site / name).is_file(), name
 
 
@@ -81,7 +82,12 @@ def test_opds1_navigation_and_acquisition(site):
     assert entries["By series"].get("type").endswith("kind=navigation")
     assert entries["All briefings"].get("type").endswith("kind=acquisition")
     series = ET.parse(site / "opds" / "series.xml").getroot()
-    assert [e.findtext(f"{ATOM}title") for e in series.iter(f"{ATOM}entry")] == ["Policy Briefs", "Sahel Security Notes"]
+    # b002 names its series by the manifest's own form ({name, number, issn}), one library.yml does not list;
+    # b003 by that form too, naming a series of library.yml by its title.
+    assert [e.findtext(f"{ATOM}title") for e in series.iter(f"{ATOM}entry")] == [
+        "Field Reports", "Policy Briefs", "Sahel Security Notes"]
+    field = ET.parse(site / "opds" / "series" / "field-reports.xml").getroot()
+    assert [e.findtext(f"{ATOM}title") for e in field.iter(f"{ATOM}entry")] == ["Briefing 002 on the Sahel"]
     feed = ET.parse(site / "opds" / "all.xml").getroot()
     entries = list(feed.iter(f"{ATOM}entry"))
     assert len(entries) == 5
@@ -188,6 +194,94 @@ def test_translations_link_each_other_on_the_web(site):
     assert "hreflang" not in other and '<a href="../">Fixture Library</a>' in other
 
 
+def pdf_text_and_links(path: Path) -> tuple[str, list[str]]:
+    import pikepdf
+
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    with pikepdf.open(path) as pdf:
+        links = [str(a.A.URI) for page in pdf.pages for a in (page.get("/Annots") or [])
+                 if "/A" in a and "/URI" in a.A]
+    return " ".join(text.split()), links
+
+
+def epub_page(path: Path, name: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        return book.read(next(n for n in book.namelist() if n.endswith("/" + name))).decode("utf-8")
+
+
+def test_the_pdf_and_the_epub_say_also_in_and_link_the_translation(site):
+    """b000 names its French translation by a `translations:` map; the French one names nothing:
+    both editions of both briefings carry the line, linked to the other's web page."""
+    base = "https://briefings.example.org/library/"
+    for slug, other, line in (("briefing-000-on-the-sahel", "note-500-sur-le-sahel", "Also in: Français"),
+                              ("note-500-sur-le-sahel", "briefing-000-on-the-sahel", "Également en : English")):
+        text, links = pdf_text_and_links(site / slug / f"{slug}.pdf")
+        assert line in text, slug
+        assert f"{base}{other}/" in links, links
+        title_page = epub_page(site / slug / f"{slug}.epub", "titlepage.xhtml")
+        lang = "fr" if other.startswith("note") else "en"
+        assert (f'<p class="also-in">{line.rsplit(" ", 1)[0]} <a href="{base}{other}/" hreflang="{lang}" lang="{lang}" '
+                f'xml:lang="{lang}">{line.rsplit(" ", 1)[1]}</a></p>') in title_page
+    text, links = pdf_text_and_links(site / "briefing-001-on-the-sahel" / "briefing-001-on-the-sahel.pdf")
+    assert "Also in" not in text and not any(link.startswith(base) for link in links)
+
+
+def test_a_briefing_built_alone_names_its_translations_only_from_its_own_map(library, tmp_path):
+    """Alone, b000 knows its French translation from its `translations:` map: the line names the
+    language, unlinked (where the other's page is, only the library knows). The French briefing,
+    which only the library links to b000, has no line."""
+    alone = tmp_path / "alone"
+    build_ok("pdf", "--source", library / "b000", "--out", alone)
+    build_ok("epub", "--source", library / "b000", "--out", alone)
+    slug = "briefing-000-on-the-sahel"
+    text, links = pdf_text_and_links(alone / f"{slug}.pdf")
+    assert "Also in: Français" in text and not any("note-500" in link for link in links)
+    assert '<p class="also-in">Also in: <span lang="fr" xml:lang="fr">Français</span></p>' in \
+        epub_page(alone / f"{slug}.epub", "titlepage.xhtml")
+    build_ok("pdf", "--source", library / "b000-fr", "--out", alone)
+    text, _ = pdf_text_and_links(alone / "note-500-sur-le-sahel.pdf")
+    assert "Également" not in text
+
+
+def test_both_forms_of_translations_and_series_are_read_alike(tmp_path):
+    from press.library import load_library
+
+    source = make_library(tmp_path / "lib", count=2, translations=2)
+    library = load_library(source)
+    assert library.translations["briefing-000-on-the-sahel"] == ("briefing-000-on-the-sahel", "note-500-sur-le-sahel")
+    assert library.translations["note-501-sur-le-sahel"] == ("briefing-001-on-the-sahel", "note-501-sur-le-sahel")
+    write_briefing(source / "b002", 2)
+    write_briefing(source / "b003", 3)
+    refs = {r.slug: r for r in load_library(source).briefings}
+    assert (refs["briefing-002-on-the-sahel"].series, refs["briefing-002-on-the-sahel"].number) == ("field-reports", 1)
+    assert (refs["briefing-003-on-the-sahel"].series, refs["briefing-003-on-the-sahel"].number) == ("sahel", 2)
+    assert [s.id for s in load_library(source).series] == ["field-reports", "policy", "sahel"]
+
+
+@pytest.mark.parametrize("value,code,message", [
+    ("[fr, de]", "E103", "must map a language tag"),
+    ("{français: mali-fr}", "E103", "keys are language tags"),
+    ("{fr: Mali FR}", "E103", "must be the slug of a briefing"),
+    ("{en: mali-en}", "E807", "own language"),
+    ("{fr: mali-fr, de: mali-fr}", "E807", "for two languages"),
+])
+def test_a_bad_translations_map_is_a_manifest_error_at_its_line(value, code, message, tmp_path):
+    from press.errors import Problems
+    from press.manifest import load_manifest
+
+    folder = write_briefing(tmp_path / "b", 0)
+    text = (folder / "briefing.yml").read_text(encoding="utf-8")
+    (folder / "briefing.yml").write_text(text + f"translations: {value}\n", encoding="utf-8")
+    line = len(text.splitlines()) + 1
+    with pytest.raises(Problems) as caught:
+        load_manifest(folder)
+    found = [p for p in caught.value.problems if p.code == code]
+    assert found and message in found[0].format_message() and f"briefing.yml:{line}" in found[0].format_message(), \
+        [p.format_message() for p in caught.value.problems]
+
+
 def test_the_web_edition_is_the_briefing_built_alone(site, library, tmp_path):
     """A briefing folder builds alone exactly as before; the library only adds its links to the page."""
     alone = tmp_path / "alone"
@@ -263,7 +357,7 @@ def one_line_error(source: Path, out: Path, code: str, where: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing", "yaml", "base_url", "http", "duplicate", "translation_of", "same-language",
-                                  "reserved"])
+                                  "reserved", "map-unknown", "map-language", "map-same-language"])
 def test_bad_input_is_one_line_with_a_code(case, tmp_path):
     source = make_library(tmp_path / "lib", count=2, translations=1)
     out = tmp_path / "out"
@@ -288,6 +382,14 @@ def test_bad_input_is_one_line_with_a_code(case, tmp_path):
     if case == "same-language":
         write_briefing(source / "b009", 9, language="en", translation_of="briefing-000-on-the-sahel")
         return one_line_error(source, out, "E807", "briefing.yml:")
+    if case.startswith("map-"):  # the `translations:` map form, in a briefing of its own
+        language, target = {"map-unknown": ("de", "no-such-briefing"), "map-language": ("de", "briefing-001-on-the-sahel"),
+                            "map-same-language": ("en", "note-500-sur-le-sahel")}[case]
+        folder = write_briefing(source / "b009", 9, language=language, extra={"translations": {"fr": target}})
+        line = next(i for i, l in enumerate((folder / "briefing.yml").read_text().splitlines(), 1) if "fr:" in l)
+        code = {"map-unknown": "E806", "map-language": "E808", "map-same-language": "E807"}[case]
+        where = "b009/briefing.yml:" if case == "map-same-language" else f"b009/briefing.yml:{line}"
+        return one_line_error(source, out, code, where if case != "map-same-language" else "briefing.yml:")
     if case == "reserved":
         write_briefing(source / "b009", 9, slug="opds")
         return one_line_error(source, out, "E805", "b009/briefing.yml:")
@@ -297,7 +399,7 @@ def test_codes_are_documented():
     from press import checks
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807"):
+    for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807", "E808"):
         assert code in checks.CODES and f"`{code}`" in readme, code
 
 
