@@ -35,6 +35,7 @@ from pathlib import Path
 from . import output
 from .errors import PressError
 from .library import Library, load_library
+from .library_files import place
 
 WORK = ".press"
 LIBRARY_STATE = "library.json"
@@ -120,6 +121,12 @@ def _build_one(task: Task) -> dict:
     files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
     folder = work / html.folder
 
+    # The editions the web page offers for download are the pipeline's own files: one file each,
+    # under the build folder, the web folder and the site (press/library_files.py).
+    for name, edition in EDITIONS.items():
+        rel = None if edition.is_folder else edition.relative_target(task.slug)
+        if rel and rel in files and (state.get(name) or {}).get("output") == files[rel] and (work / rel).is_file():
+            place(work / rel, folder / rel)
     site_files = {}
     known = previous.get("site_files") or {}
     site = out / task.slug
@@ -128,12 +135,9 @@ def _build_one(task: Task) -> dict:
         if rel == html.page:
             data = library_page(source.read_bytes(), task)
             digest = sha(data)
-        elif known.get(rel) == digest and (site / rel).is_file() and (site / rel).stat().st_size == source.stat().st_size:
-            site_files[rel] = digest
-            continue
+            write_if_changed(site / rel, data, known.get(rel))
         else:
-            data = source.read_bytes()
-        write_if_changed(site / rel, data, known.get(rel))
+            place(source, site / rel)
         site_files[rel] = digest
     _remove_stale(site, set(known) - set(site_files))
 

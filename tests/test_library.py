@@ -68,6 +68,46 @@ def test_layout(site):
         assert (site / name).is_file(), name
 
 
+def copies(folder: Path, suffixes=(".pdf", ".epub", ".docx")) -> dict[bytes, set]:
+    """Each download's bytes -> the distinct files (device, inode) holding them under `folder`."""
+    found: dict[bytes, set] = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in suffixes:
+            st = path.stat()
+            found.setdefault(path.read_bytes(), set()).add((st.st_dev, st.st_ino))
+    return found
+
+
+def test_each_pdf_and_epub_is_stored_once(site):
+    """Built under .press/<slug>/, offered by the web folder, published at <slug>/: one file, linked."""
+    slug = "briefing-001-on-the-sahel"
+    names = [site / ".press" / slug / f"{slug}.pdf", site / ".press" / slug / "html" / f"{slug}.pdf",
+             site / slug / f"{slug}.pdf"]
+    assert all(n.is_file() for n in names) and len({n.stat().st_ino for n in names}) == 1
+    stored = copies(site)
+    assert len(stored) >= 10 and all(len(files) == 1 for files in stored.values())
+
+
+def test_a_file_system_that_refuses_links_gets_copies(tmp_path, monkeypatch):
+    from press import library_files
+
+    source, target = tmp_path / "a.pdf", tmp_path / "site" / "a.pdf"
+    source.write_bytes(b"%PDF-1.7 one")
+    assert library_files.place(source, target) and library_files.same_file(source, target)
+    assert not library_files.place(source, target)  # already the same file: nothing written
+
+    def refuse(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(library_files.os, "link", refuse)
+    other = tmp_path / "b.pdf"
+    other.write_bytes(b"%PDF-1.7 two")
+    assert library_files.place(other, target)
+    assert target.read_bytes() == b"%PDF-1.7 two" and not library_files.same_file(other, target)
+    assert source.read_bytes() == b"%PDF-1.7 one"  # the file it was linked to is untouched
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.pdf"]  # no temporary left
+
+
 def test_opds1_validates_against_the_opds_schema(site):
     files = feeds(site, ".xml")
     assert len(files) >= 9
@@ -317,6 +357,7 @@ def test_three_shards_merged_equal_a_full_build(site, library, tmp_path):
     result = build_ok("library", "--merge", *parts, "--out", merged, "--source", library)
     assert "0 built" in result.stdout
     assert tree(merged) == tree(site)
+    assert all(len(files) == 1 for files in copies(merged).values())
 
 
 def test_a_broken_briefing_is_reported_and_the_others_are_built(library, tmp_path):
