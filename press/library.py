@@ -13,6 +13,8 @@ which the worker that built a briefing returns (see press/library_build.py).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +57,7 @@ class BriefingRef:
     summary: str = ""
     translation_of: str | None = None
     series_name: str | None = None    # `series: {name, ...}` before it is matched to a series id
+    fingerprint: str = ""             # its folder's files as the file system describes them (see fingerprint())
 
     @property
     def slug(self) -> str:
@@ -96,7 +99,9 @@ def is_library(folder: Path) -> bool:
     return (Path(folder) / LIBRARY_NAME).is_file()
 
 
-def load_library(folder: Path) -> Library:
+def load_library(folder: Path, known: dict | None = None) -> Library:
+    """`known` (what `records()` returned after the last build): a briefing whose folder's files
+    have the same sizes and times is taken from its record, its manifest not read again."""
     folder = Path(folder)
     path = folder.resolve() / LIBRARY_NAME
     data, lines = _read(path)
@@ -133,7 +138,7 @@ def load_library(folder: Path) -> Library:
         errors.append(library_error(f"'base_url' must be an absolute https URL such as https://example.org/briefings/, "
                                     f"not '{base_url}'", at("base_url"), "E803"))
     series = _series(data.get("series"), at, errors)
-    refs, broken = _briefings(folder.resolve(), data.get("briefings"), at, errors)
+    refs, broken = _briefings(folder.resolve(), data.get("briefings"), at, errors, known or {})
     if errors:
         raise Problems(errors)
     refs, series = _named_series(refs, series)
@@ -191,7 +196,7 @@ def _series(value, at, errors) -> tuple[Series, ...]:
     return tuple(sorted(found, key=lambda s: s.id))
 
 
-def _briefings(root: Path, value, at, errors) -> tuple[list[BriefingRef], list[Broken]]:
+def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[BriefingRef], list[Broken]]:
     """The folders named by `briefings:`, else every `*/briefing.yml` under the library folder."""
     folders: list[tuple[Path, Location]] = []
     if value is None:
@@ -214,11 +219,73 @@ def _briefings(root: Path, value, at, errors) -> tuple[list[BriefingRef], list[B
                 folders.append((folder, where))
     refs, broken = [], []
     for folder, _ in folders:
+        stamp = fingerprint(folder)
+        record = known.get(str(folder))
+        if record and record.get("fingerprint") == stamp:
+            try:
+                refs.append(_from_record(folder, record))
+                continue
+            except (KeyError, TypeError, ValueError):
+                pass  # a record of another version, or damaged: read the manifest
         try:
-            refs.append(_ref(folder, load_manifest(folder)))
+            refs.append(replace(_ref(folder, load_manifest(folder)), fingerprint=stamp))
         except PressError as exc:
             broken.append(Broken(folder, folder.name, exc.format_message()))
     return refs, broken
+
+
+def fingerprint(folder: Path) -> str:
+    """A briefing folder's files by path, size, modification time and inode: stat calls only.
+    Equal to the last build's, the manifest and the sections are as they were then."""
+    digest = hashlib.sha256()
+    for path, st in walk(folder):
+        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
+def walk(folder: Path):
+    """(path, stat) of every file under `folder`, in a stable order (os.scandir: one stat each)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(Path(entry.path))
+            elif entry.is_file():
+                yield entry.path, entry.stat()
+        except OSError:
+            continue
+
+
+# What a record keeps of a manifest: the fields the library reads (see _from_record).
+_RECORD_FIELDS = ("title", "language", "subtitle", "authors", "publisher", "identifier", "slug", "keywords")
+
+
+def record(ref: BriefingRef) -> dict:
+    """A briefing as the library read it, for the next run (`load_library(known=...)`)."""
+    m = ref.manifest
+    return {"fingerprint": ref.fingerprint, **{k: getattr(m, k) for k in _RECORD_FIELDS},
+            "date": m.date.isoformat() if m.date else None, "translations": [list(t) for t in m.translations],
+            "lines": {k: v for k, v in m.lines.items() if k in ("title", "slug", "translation_of", "translations",
+                                                                 "series", "number") or k.startswith("translations.")},
+            "series": ref.series, "number": ref.number, "summary": ref.summary, "translation_of": ref.translation_of,
+            "series_name": ref.series_name}
+
+
+def _from_record(folder: Path, data: dict) -> BriefingRef:
+    """The library's view of a manifest read by an earlier run: its catalogue fields only (the
+    worker that builds the briefing reads the manifest itself)."""
+    manifest = Manifest(path=folder / MANIFEST_NAME, disclaimer="", sections=(),
+                        **{k: data[k] for k in _RECORD_FIELDS if k not in ("authors", "keywords")},
+                        authors=tuple(data["authors"]), keywords=tuple(data["keywords"]),
+                        date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
+                        translations=tuple((str(a), str(b)) for a, b in data["translations"]),
+                        lines={str(k): int(v) for k, v in data["lines"].items()})
+    return BriefingRef(folder=folder, manifest=manifest, series=data["series"], number=data["number"],
+                       summary=data["summary"], translation_of=data["translation_of"],
+                       series_name=data["series_name"], fingerprint=data["fingerprint"])
 
 
 def _ref(folder: Path, manifest: Manifest) -> BriefingRef:

@@ -25,6 +25,7 @@ import json
 import os
 import posixpath
 import shutil
+import sys
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from . import output
 from .errors import PressError
-from .library import Library, load_library
+from .library import Library, load_library, record, walk
 from .library_files import place
 
 WORK = ".press"
@@ -261,27 +262,30 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
     from . import shards
 
     started = time.perf_counter()
-    library = load_library(source)
     out = Path(out)
+    local = read_json(out / WORK / STAMPS) or {}
+    stamps, known = dict(local.get("stamps") or {}), dict(local.get("sources") or {})
+    # Briefings whose folders' files have not changed since the last run are not read again.
+    library = load_library(source, known)
     progress = progress or Progress()
     with output.build_lock(out, on_wait=on_wait):
         output.remove_stale_temporaries(out)  # what a killed run left (we hold the lock)
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
-        stamps = read_json(out / WORK / STAMPS) or {}
         common = common_stamp()
         tasks = [task_for(library, ref, out, force) for ref in refs
                  if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
         # Briefings whose files (sources, outputs) and build code have not changed since their last
         # good build are not even sent to a worker: a no-change run of a large library stays fast.
-        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common)]
+        prints = {ref.slug: ref.fingerprint for ref in refs}
+        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common, prints[t.slug])]
         outcomes = run(tasks, jobs, progress)
         for task, outcome in zip(tasks, outcomes):
             if "error" in outcome:
                 stamps.pop(task.slug, None)
             else:
-                stamps[task.slug] = stamp(task, out, common)
+                stamps[task.slug] = stamp(task, out, common, prints[task.slug])
         failed = [o["error"] for o in outcomes if "error" in o] + [b.error for b in broken]
         known = dict(state.get("slugs") or {})          # slug -> folder, as last built
         slugs = {ref.slug: _rel(library, ref.folder) for ref in refs}
@@ -299,7 +303,9 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         else:
             written = publish(library, out, entries, state, new_state)
         write_if_changed(out / WORK / LIBRARY_STATE, dump_json(new_state))
-        write_if_changed(out / WORK / STAMPS, dump_json({s: stamps[s] for s in sorted(stamps) if s in slugs}))
+        write_if_changed(out / WORK / STAMPS, dump_json({
+            "stamps": {s: stamps[s] for s in sorted(stamps) if s in slugs},
+            "sources": {str(r.folder): record(r) for r in sorted(library.briefings, key=lambda r: str(r.folder))}}))
     return LibraryResult(entries, [o for o in outcomes if o.get("rebuilt")], failed, written,
                          time.perf_counter() - started)
 
@@ -322,21 +328,22 @@ def common_stamp() -> str:
     return digest.hexdigest()
 
 
-def stamp(task: Task, out: Path, common: str) -> str:
+def stamp(task: Task, out: Path, common: str, source_print: str) -> str:
     """A briefing's files as the file system describes them (path, size, modification time):
-    its source folder, its build folder and its pages; with its task and the common stamp.
-    Equal to the last good build's: nothing to do. Different: the worker's pipeline decides,
-    by content, what (if anything) to rebuild."""
-    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title, task.also_in],
-                                                         sort_keys=True, default=str).encode())
-    for root in (Path(task.folder), out / WORK / task.slug, out / task.slug):
-        for path in sorted(root.rglob("*")) if root.is_dir() else ():
-            if path.is_file():
-                st = path.stat()
-                digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
-    for cover in sorted((out / COVERS).glob(f"{task.slug}*")):
-        st = cover.stat()
-        digest.update(f"{cover}|{st.st_size}|{st.st_mtime_ns}".encode())
+    its source folder (`source_print`, press.library.fingerprint), its build folder and its
+    pages; with its task and the common stamp. Equal to the last good build's: nothing to do.
+    Different: the worker's pipeline decides, by content, what (if anything) to rebuild."""
+    digest = hashlib.sha256(common.encode() + source_print.encode() + json.dumps(
+        [task.meta, task.alternates, task.library_title, task.also_in], sort_keys=True, default=str).encode())
+    for root in (out / WORK / task.slug, out / task.slug):
+        for path, st in walk(root):
+            digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
+    for name in (f"{task.slug}-thumb.jpg", f"{task.slug}.png", f"{task.slug}.jpg"):
+        try:
+            st = os.stat(out / COVERS / name)
+        except OSError:
+            continue
+        digest.update(f"{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
     return digest.hexdigest()
 
 
@@ -370,12 +377,23 @@ def also_in_links(library: Library, slug: str, language: str, alternates: tuple)
     return (also_in(language), links) if links else ()
 
 
+_built_here = False   # this process built a briefing itself (see run): later ones go to workers
+
+
 def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:
     """Build the briefings in worker processes (the parent never imports a renderer, so its
     memory does not grow with the number of briefings); results in the tasks' order."""
+    global _built_here
     progress.start(len(tasks))
     if not tasks:
         return []
+    if len(tasks) == 1 and not _built_here and "weasyprint" not in sys.modules:
+        # One briefing (an edit), in a process that has rendered nothing yet: it is as fresh as a
+        # worker would be, so build it here and save a worker's start-up (the bytes are the same).
+        _built_here = True
+        outcome = build_one(tasks[0])
+        progress.done(outcome, 1)
+        return [outcome]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     results: dict[str, dict] = {}
     # One process per briefing: since the PDF writer keeps state between builds in one process
