@@ -36,7 +36,7 @@ RESERVED_SLUGS = ("covers", "opds", "series", "language", "year", "pagefind", "i
 
 def library_error(message: str, where: Location, code: str) -> PressError:
     """One line, `file:line: CODE: message`, the code also kept on the error for `check`."""
-    return PressError(f"{code}: {message}", where, code)
+    return PressError(message, where, code)
 
 
 @dataclass(frozen=True)

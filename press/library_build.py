@@ -435,19 +435,29 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
     and remove those the last build wrote that this one does not."""
     from . import catalogue, search
 
-    files = catalogue.render(library, entries)
-    previous = state.get("catalogue") or {}
-    written = []
-    for rel, data in sorted(files.items()):
-        if write_if_changed(out / rel, data, previous.get(rel)):
-            written.append(rel)
-    _remove_stale(out, set(previous) - set(files))
-    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+    # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered.
     pages = {e["slug"]: e["page_sha"] for e in entries}
     digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION, "language": library.language}))
     recorded = state.get("search_files") or {}
+    indexing = None
     if digest != state.get("search") or not (out / search.FOLDER).is_dir():
-        changed, recorded = search.index(out, sorted(pages), recorded, library.language)
+        indexing = search.start(out, sorted(pages), library.language)
+    try:
+        files = catalogue.render(library, entries)
+        previous = state.get("catalogue") or {}
+        written = []
+        for rel, data in sorted(files.items()):
+            if write_if_changed(out / rel, data, previous.get(rel)):
+                written.append(rel)
+        _remove_stale(out, set(previous) - set(files))
+    except BaseException:
+        if indexing is not None and indexing.process is not None:
+            indexing.process.kill()
+            indexing.process.wait()
+        raise
+    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+    if indexing is not None:
+        changed, recorded = search.finish(indexing, recorded)
         written += changed
     new_state["search"] = digest
     new_state["search_files"] = recorded

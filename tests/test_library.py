@@ -300,6 +300,36 @@ def test_both_forms_of_translations_and_series_are_read_alike(tmp_path):
     assert [s.id for s in load_library(source).series] == ["field-reports", "policy", "sahel"]
 
 
+def test_an_unchanged_briefing_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    """A no-change run reads no manifest: each briefing's folder is compared by its files' sizes,
+    times and inodes with the record of the last run; any difference reads the manifest again."""
+    from press import library
+
+    source = make_library(tmp_path / "lib", count=3, translations=1)
+    first = library.load_library(source)
+    known = {str(r.folder): library.record(r) for r in first.briefings}
+    read = []
+    real = library.load_manifest
+    monkeypatch.setattr(library, "load_manifest", lambda folder: read.append(folder.name) or real(folder))
+    again = library.load_library(source, known)
+    assert read == []
+    assert [(r.slug, r.series, r.number, r.summary, r.translation_of, r.manifest.title, r.manifest.language)
+            for r in again.briefings] == [(r.slug, r.series, r.number, r.summary, r.translation_of, r.manifest.title,
+                                           r.manifest.language) for r in first.briefings]
+    assert again.translations == first.translations and again.series == first.series
+    manifest = source / "b001" / "briefing.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("What briefing 1 is about", "What briefing 1 says"),
+                        encoding="utf-8")
+    (source / "b002" / "sections" / "02-second.md").write_text("# Findings\n\nNew text.\n", encoding="utf-8")
+    changed = library.load_library(source, known)
+    assert sorted(read) == ["b001", "b002"]  # the changed folders only
+    assert {r.slug: r.summary for r in changed.briefings}["briefing-001-on-the-sahel"].startswith("What briefing 1 says")
+    damaged = {folder: {"fingerprint": record["fingerprint"]} for folder, record in known.items()}
+    read.clear()
+    assert [r.slug for r in library.load_library(source, damaged).briefings] == [r.slug for r in first.briefings]
+    assert len(read) == 4  # a record it cannot use: the manifests are read
+
+
 @pytest.mark.parametrize("value,code,message", [
     ("[fr, de]", "E103", "must map a language tag"),
     ("{français: mali-fr}", "E103", "keys are language tags"),
