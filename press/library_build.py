@@ -280,7 +280,7 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         # good build are not even sent to a worker: a no-change run of a large library stays fast.
         prints = {ref.slug: ref.fingerprint for ref in refs}
         tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common, prints[t.slug])]
-        outcomes = run(tasks, jobs, progress)
+        outcomes = run(tasks, jobs, progress, here=only is None)  # watch: its process stays small
         for task, outcome in zip(tasks, outcomes):
             if "error" in outcome:
                 stamps.pop(task.slug, None)
@@ -380,14 +380,15 @@ def also_in_links(library: Library, slug: str, language: str, alternates: tuple)
 _built_here = False   # this process built a briefing itself (see run): later ones go to workers
 
 
-def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:
+def run(tasks: list[Task], jobs: int | None, progress: Progress, here: bool = True) -> list[dict]:
     """Build the briefings in worker processes (the parent never imports a renderer, so its
-    memory does not grow with the number of briefings); results in the tasks' order."""
+    memory does not grow with the number of briefings); results in the tasks' order. `here`:
+    one briefing may be built in this process when it is still fresh (not in `watch`)."""
     global _built_here
     progress.start(len(tasks))
     if not tasks:
         return []
-    if len(tasks) == 1 and not _built_here and "weasyprint" not in sys.modules:
+    if here and len(tasks) == 1 and not _built_here and "weasyprint" not in sys.modules:
         # One briefing (an edit), in a process that has rendered nothing yet: it is as fresh as a
         # worker would be, so build it here and save a worker's start-up (the bytes are the same).
         _built_here = True
