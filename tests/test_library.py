@@ -268,6 +268,17 @@ def test_the_pdf_and_the_epub_say_also_in_and_link_the_translation(site):
     assert "Also in" not in text and not any(link.startswith(base) for link in links)
 
 
+def test_the_epubs_with_the_also_in_link_pass_epubcheck_and_the_pdf_ua_rules(site, tmp_path):
+    import page
+    from test_epub import epubcheck
+
+    for slug in ("briefing-000-on-the-sahel", "note-500-sur-le-sahel"):
+        result = epubcheck(site / slug / f"{slug}.epub", tmp_path / f"{slug}.json")
+        assert [f"{m['ID']}: {m['message']}" for m in result["messages"]] == [], slug
+        report = page.validate_pdf(str(site / slug / f"{slug}.pdf"), profile="ua1")
+        assert report.is_compliant, [f.rule_id for f in report.failures]
+
+
 def test_a_briefing_built_alone_names_its_translations_only_from_its_own_map(library, tmp_path):
     """Alone, b000 knows its French translation from its `translations:` map: the line names the
     language, unlinked (where the other's page is, only the library knows). The French briefing,
