@@ -63,8 +63,7 @@ test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) $(ACE) ## Run the test su
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 1x/10x/40x (bench/results.*), and a 200-briefing library build
-	$(PY) tests/benchmarks/engines.py
-	$(PY) tests/benchmarks/library_bench.py 200
+	$(PY) tests/benchmarks/engines.py --library 200
 
 check: $(VENV)/.installed deps ## Lint the sources and validate the last outputs (STRICT=1: warnings fail too)
 	$(BUILD) check --source $(SOURCE) --out $(OUT) $(if $(STRICT),--strict)

@@ -13,32 +13,16 @@ from dataclasses import dataclass
 
 from . import feeds, opds, templating
 from .library import Library
+from .library_names import LANGUAGE_NAMES, also_in, language_name  # noqa: F401  (re-exported)
 from .sizes import human_size
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
-# Language names, in their own language, for the filters and the switcher; other tags show as typed.
-LANGUAGE_NAMES = {
-    "ar": "العربية", "de": "Deutsch", "en": "English", "es": "Español", "fr": "Français", "it": "Italiano",
-    "nl": "Nederlands", "pt": "Português", "ru": "Русский", "sw": "Kiswahili", "uk": "Українська",
-    "zh": "中文", "ja": "日本語", "pl": "Polski", "tr": "Türkçe", "ha": "Hausa", "bm": "Bamanankan",
-}
-# "Also in:" before a briefing's other languages, in the briefing's language.
-ALSO_IN = {"en": "Also in:", "fr": "Également en :", "es": "También en:", "de": "Auch auf:", "pt": "Também em:",
-           "it": "Anche in:", "nl": "Ook in:"}
 # The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
 # with a section's ids; library.js looks elements up by these).
 ANCHORS = {"search_title": "search-title", "search_form": "search-form", "search_input": "search-input",
            "search_results": "search-results", "briefings": "briefings", "listing_title": "listing-title",
            "filter": "filter"}
 FORMATS = {"epub": ("EPUB", "for e-readers"), "pdf": ("PDF", "for print")}
-
-
-def also_in(tag: str) -> str:
-    return ALSO_IN.get(tag.split("-")[0].lower(), ALSO_IN["en"])
-
-
-def language_name(tag: str) -> str:
-    return LANGUAGE_NAMES.get(tag.lower(), LANGUAGE_NAMES.get(tag.split("-")[0].lower(), tag))
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,9 @@ CODES = {
     "E803": "library.yml's base_url is not an absolute https URL",
     "E804": "a folder listed under briefings: is not a briefing folder inside the library",
     "E805": "two briefings have the same slug, or a slug is one of the catalogue's own names",
-    "E806": "translation_of names no briefing of the library",
+    "E806": "translation_of or a translations map names no briefing of the library",
     "E807": "two briefings of one translation set have the same language (or one names itself)",
+    "E808": "a translations map names a briefing under another language than its own",
     "E857": "init: the folder exists and is not empty (nothing is overwritten)",
 }
 

@@ -90,7 +90,7 @@ def _web(briefing, downloads, **options) -> dict[str, bytes]:
 
 # Partials every edition's templates include.
 SHARED_PARTIALS = ("_toc.html.j2", "_disclaimer.html.j2", "_further_reading.html.j2", "_back_matter.html.j2",
-                   "_imprint.html.j2")
+                   "_imprint.html.j2", "_also_in.html.j2")
 EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.xhtml.j2",
                   "epub/disclaimer.xhtml.j2", "epub/nav.xhtml.j2", "epub/section.xhtml.j2",
                   "epub/further-reading.xhtml.j2", "epub/imprint.xhtml.j2", "epub/references.xhtml.j2",

@@ -13,15 +13,17 @@ which the worker that built a briefing returns (see press/library_build.py).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from . import limits
 from .errors import Location, PressError, Problems
-from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest
+from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
 
 LIBRARY_NAME = "library.yml"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
@@ -34,7 +36,7 @@ RESERVED_SLUGS = ("covers", "opds", "series", "language", "year", "pagefind", "i
 
 def library_error(message: str, where: Location, code: str) -> PressError:
     """One line, `file:line: CODE: message`, the code also kept on the error for `check`."""
-    return PressError(f"{code}: {message}", where, code)
+    return PressError(message, where, code)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class BriefingRef:
     number: int | None = None
     summary: str = ""
     translation_of: str | None = None
+    series_name: str | None = None    # `series: {name, ...}` before it is matched to a series id
+    fingerprint: str = ""             # its folder's files as the file system describes them (see fingerprint())
 
     @property
     def slug(self) -> str:
@@ -95,7 +99,9 @@ def is_library(folder: Path) -> bool:
     return (Path(folder) / LIBRARY_NAME).is_file()
 
 
-def load_library(folder: Path) -> Library:
+def load_library(folder: Path, known: dict | None = None) -> Library:
+    """`known` (what `records()` returned after the last build): a briefing whose folder's files
+    have the same sizes and times is taken from its record, its manifest not read again."""
     folder = Path(folder)
     path = folder.resolve() / LIBRARY_NAME
     data, lines = _read(path)
@@ -132,9 +138,10 @@ def load_library(folder: Path) -> Library:
         errors.append(library_error(f"'base_url' must be an absolute https URL such as https://example.org/briefings/, "
                                     f"not '{base_url}'", at("base_url"), "E803"))
     series = _series(data.get("series"), at, errors)
-    refs, broken = _briefings(folder.resolve(), data.get("briefings"), at, errors)
+    refs, broken = _briefings(folder.resolve(), data.get("briefings"), at, errors, known or {})
     if errors:
         raise Problems(errors)
+    refs, series = _named_series(refs, series)
     errors += _check_slugs(refs)
     translations = _translations(refs, errors)
     if errors:
@@ -189,7 +196,7 @@ def _series(value, at, errors) -> tuple[Series, ...]:
     return tuple(sorted(found, key=lambda s: s.id))
 
 
-def _briefings(root: Path, value, at, errors) -> tuple[list[BriefingRef], list[Broken]]:
+def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[BriefingRef], list[Broken]]:
     """The folders named by `briefings:`, else every `*/briefing.yml` under the library folder."""
     folders: list[tuple[Path, Location]] = []
     if value is None:
@@ -212,11 +219,73 @@ def _briefings(root: Path, value, at, errors) -> tuple[list[BriefingRef], list[B
                 folders.append((folder, where))
     refs, broken = [], []
     for folder, _ in folders:
+        stamp = fingerprint(folder)
+        record = known.get(str(folder))
+        if record and record.get("fingerprint") == stamp:
+            try:
+                refs.append(_from_record(folder, record))
+                continue
+            except (KeyError, TypeError, ValueError):
+                pass  # a record of another version, or damaged: read the manifest
         try:
-            refs.append(_ref(folder, load_manifest(folder)))
+            refs.append(replace(_ref(folder, load_manifest(folder)), fingerprint=stamp))
         except PressError as exc:
             broken.append(Broken(folder, folder.name, exc.format_message()))
     return refs, broken
+
+
+def fingerprint(folder: Path) -> str:
+    """A briefing folder's files by path, size, modification time and inode: stat calls only.
+    Equal to the last build's, the manifest and the sections are as they were then."""
+    digest = hashlib.sha256()
+    for path, st in walk(folder):
+        digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}\n".encode())
+    return digest.hexdigest()
+
+
+def walk(folder: Path):
+    """(path, stat) of every file under `folder`, in a stable order (os.scandir: one stat each)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(Path(entry.path))
+            elif entry.is_file():
+                yield entry.path, entry.stat()
+        except OSError:
+            continue
+
+
+# What a record keeps of a manifest: the fields the library reads (see _from_record).
+_RECORD_FIELDS = ("title", "language", "subtitle", "authors", "publisher", "identifier", "slug", "keywords")
+
+
+def record(ref: BriefingRef) -> dict:
+    """A briefing as the library read it, for the next run (`load_library(known=...)`)."""
+    m = ref.manifest
+    return {"fingerprint": ref.fingerprint, **{k: getattr(m, k) for k in _RECORD_FIELDS},
+            "date": m.date.isoformat() if m.date else None, "translations": [list(t) for t in m.translations],
+            "lines": {k: v for k, v in m.lines.items() if k in ("title", "slug", "translation_of", "translations",
+                                                                 "series", "number") or k.startswith("translations.")},
+            "series": ref.series, "number": ref.number, "summary": ref.summary, "translation_of": ref.translation_of,
+            "series_name": ref.series_name}
+
+
+def _from_record(folder: Path, data: dict) -> BriefingRef:
+    """The library's view of a manifest read by an earlier run: its catalogue fields only (the
+    worker that builds the briefing reads the manifest itself)."""
+    manifest = Manifest(path=folder / MANIFEST_NAME, disclaimer="", sections=(),
+                        **{k: data[k] for k in _RECORD_FIELDS if k not in ("authors", "keywords")},
+                        authors=tuple(data["authors"]), keywords=tuple(data["keywords"]),
+                        date=dt.date.fromisoformat(data["date"]) if data["date"] else None,
+                        translations=tuple((str(a), str(b)) for a, b in data["translations"]),
+                        lines={str(k): int(v) for k, v in data["lines"].items()})
+    return BriefingRef(folder=folder, manifest=manifest, series=data["series"], number=data["number"],
+                       summary=data["summary"], translation_of=data["translation_of"],
+                       series_name=data["series_name"], fingerprint=data["fingerprint"])
 
 
 def _ref(folder: Path, manifest: Manifest) -> BriefingRef:
@@ -237,19 +306,53 @@ def _ref(folder: Path, manifest: Manifest) -> BriefingRef:
             return None
         return str(value).strip() or None
 
-    series, summary, translation_of = text("series"), text("summary"), text("translation_of")
+    number = data.get("number")
+    series_name = None
+    if isinstance(data.get("series"), dict):
+        # The briefing's own form (issue 8): {name, number, issn}; the library files it under the
+        # series of library.yml with that id or title, else under a series of that name.
+        mapping = data["series"]
+        series_name = str(mapping.get("name") or "").strip() or None   # validated by load_manifest
+        series = None
+        if mapping.get("number") is not None:
+            number = mapping["number"]
+            if isinstance(number, str) and number.strip().isdigit():
+                number = int(number.strip())
+    else:
+        series = text("series")
+    summary, translation_of = text("summary"), text("translation_of")
     if series and not SERIES_ID_RE.match(series):
         bad("series", f"'series' must be a series id from {LIBRARY_NAME} (a-z, 0-9, '_', '-'), not '{series}'")
     if translation_of and not SLUG_RE.match(translation_of):
         bad("translation_of", f"'translation_of' must be the slug of a briefing, not '{translation_of}'")
-    number = data.get("number")
     if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 0):
-        bad("number", "'number' (the briefing's number in its series) must be a whole number")
+        key = "series.number" if series_name and "series.number" in manifest.lines else "number"
+        bad(key, f"'{key}' (the briefing's number in its series) must be a whole number for the library")
         number = None
     if problems:
         raise Problems(problems)
     return BriefingRef(folder=folder, manifest=manifest, series=series, number=number,
-                       summary=summary or manifest.subtitle or "", translation_of=translation_of)
+                       summary=summary or manifest.subtitle or "", translation_of=translation_of,
+                       series_name=series_name)
+
+
+def _named_series(refs: list[BriefingRef], series: tuple[Series, ...]) -> tuple[list[BriefingRef], tuple[Series, ...]]:
+    """Briefings that name their series (`series: {name: ...}`): filed under the series of
+    library.yml whose id or title is that name, else under a new series of that title (its id
+    the name's slug), so filters, OPDS and the catalogue treat both forms alike."""
+    found = {s.id: s for s in series}
+    by_title = {s.title.casefold(): s.id for s in series}
+    resolved = []
+    for ref in refs:
+        if ref.series_name:
+            name = ref.series_name
+            sid = name if name in found else by_title.get(name.casefold()) or slugify(name)[:64].strip("-") or "series"
+            if sid not in found:
+                found[sid] = Series(sid, name)
+                by_title[name.casefold()] = sid
+            ref = replace(ref, series=sid)
+        resolved.append(ref)
+    return resolved, tuple(sorted(found.values(), key=lambda s: s.id))
 
 
 def _where(ref: BriefingRef, key: str) -> Location:
@@ -272,7 +375,8 @@ def _check_slugs(refs: list[BriefingRef]) -> list[PressError]:
 
 
 def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str, tuple[str, ...]]:
-    """Translation sets: briefings joined by `translation_of`; one briefing per language in a set."""
+    """Translation sets: briefings joined by `translation_of` or a `translations` map; one briefing
+    per language in a set."""
     by_slug = {ref.slug: ref for ref in refs}
     parent = {slug: slug for slug in by_slug}
 
@@ -292,6 +396,18 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
         else:
             a, b = find(ref.slug), find(ref.translation_of)
             parent[max(a, b)] = min(a, b)
+    for ref in refs:  # the map form: `translations: {fr: slug, ...}`, equivalent to translation_of
+        for tag, other in ref.manifest.translations:
+            where = _where(ref, f"translations.{tag}")
+            if other not in by_slug:
+                errors.append(library_error(f"'translations.{tag}' names '{other}', which is no briefing's slug "
+                                            f"in this library", where, "E806"))
+            elif by_slug[other].manifest.language.lower() != tag.lower():
+                errors.append(library_error(f"'translations.{tag}' names '{other}', which is in "
+                                            f"'{by_slug[other].manifest.language}', not '{tag}'", where, "E808"))
+            else:
+                a, b = find(ref.slug), find(other)
+                parent[max(a, b)] = min(a, b)
     groups: dict[str, list[str]] = {}
     for slug in sorted(by_slug):
         groups.setdefault(find(slug), []).append(slug)
@@ -303,7 +419,8 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
             if language in languages:
                 errors.append(library_error(
                     f"'{slug}' and '{languages[language]}' are translations of each other in the same language "
-                    f"({by_slug[slug].manifest.language})", _where(by_slug[slug], "translation_of"), "E807"))
+                    f"({by_slug[slug].manifest.language})",
+                    _where(by_slug[slug], "translation_of" if by_slug[slug].translation_of else "translations"), "E807"))
             languages[language] = slug
         for slug in members:
             sets[slug] = tuple(members)

@@ -25,6 +25,7 @@ import json
 import os
 import posixpath
 import shutil
+import sys
 import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,7 +35,8 @@ from pathlib import Path
 
 from . import output
 from .errors import PressError
-from .library import Library, load_library
+from .library import Library, load_library, record, walk
+from .library_files import place
 
 WORK = ".press"
 LIBRARY_STATE = "library.json"
@@ -55,6 +57,7 @@ class Task:
     alternates: tuple   # (slug, language, title) of each translation, itself included
     library_title: str
     force: bool = False
+    also_in: tuple = ()  # (label, ((tag, name, url), ...)): the PDF's and EPUB's "Also in" line, or ()
 
 
 def sha(data: bytes) -> str:
@@ -109,13 +112,22 @@ def _build_one(task: Task) -> dict:
     out = Path(task.out)
     work = out / WORK / task.slug
     # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
-    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force)
+    from .manifest import AlsoIn
+
+    also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
+    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in)
     previous = read_json(work / ENTRY) or {}
     state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
     html = EDITIONS["html"]
     files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
     folder = work / html.folder
 
+    # The editions the web page offers for download are the pipeline's own files: one file each,
+    # under the build folder, the web folder and the site (press/library_files.py).
+    for name, edition in EDITIONS.items():
+        rel = None if edition.is_folder else edition.relative_target(task.slug)
+        if rel and rel in files and (state.get(name) or {}).get("output") == files[rel] and (work / rel).is_file():
+            place(work / rel, folder / rel)
     site_files = {}
     known = previous.get("site_files") or {}
     site = out / task.slug
@@ -124,12 +136,9 @@ def _build_one(task: Task) -> dict:
         if rel == html.page:
             data = library_page(source.read_bytes(), task)
             digest = sha(data)
-        elif known.get(rel) == digest and (site / rel).is_file() and (site / rel).stat().st_size == source.stat().st_size:
-            site_files[rel] = digest
-            continue
+            write_if_changed(site / rel, data, known.get(rel))
         else:
-            data = source.read_bytes()
-        write_if_changed(site / rel, data, known.get(rel))
+            place(source, site / rel)
         site_files[rel] = digest
     _remove_stale(site, set(known) - set(site_files))
 
@@ -253,27 +262,30 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
     from . import shards
 
     started = time.perf_counter()
-    library = load_library(source)
     out = Path(out)
+    local = read_json(out / WORK / STAMPS) or {}
+    stamps, known = dict(local.get("stamps") or {}), dict(local.get("sources") or {})
+    # Briefings whose folders' files have not changed since the last run are not read again.
+    library = load_library(source, known)
     progress = progress or Progress()
     with output.build_lock(out, on_wait=on_wait):
         output.remove_stale_temporaries(out)  # what a killed run left (we hold the lock)
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
-        stamps = read_json(out / WORK / STAMPS) or {}
         common = common_stamp()
         tasks = [task_for(library, ref, out, force) for ref in refs
                  if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
         # Briefings whose files (sources, outputs) and build code have not changed since their last
         # good build are not even sent to a worker: a no-change run of a large library stays fast.
-        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common)]
-        outcomes = run(tasks, jobs, progress)
+        prints = {ref.slug: ref.fingerprint for ref in refs}
+        tasks = [t for t in tasks if force or stamps.get(t.slug) != stamp(t, out, common, prints[t.slug])]
+        outcomes = run(tasks, jobs, progress, here=only is None)  # watch: its process stays small
         for task, outcome in zip(tasks, outcomes):
             if "error" in outcome:
                 stamps.pop(task.slug, None)
             else:
-                stamps[task.slug] = stamp(task, out, common)
+                stamps[task.slug] = stamp(task, out, common, prints[task.slug])
         failed = [o["error"] for o in outcomes if "error" in o] + [b.error for b in broken]
         known = dict(state.get("slugs") or {})          # slug -> folder, as last built
         slugs = {ref.slug: _rel(library, ref.folder) for ref in refs}
@@ -291,7 +303,9 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         else:
             written = publish(library, out, entries, state, new_state)
         write_if_changed(out / WORK / LIBRARY_STATE, dump_json(new_state))
-        write_if_changed(out / WORK / STAMPS, dump_json({s: stamps[s] for s in sorted(stamps) if s in slugs}))
+        write_if_changed(out / WORK / STAMPS, dump_json({
+            "stamps": {s: stamps[s] for s in sorted(stamps) if s in slugs},
+            "sources": {str(r.folder): record(r) for r in sorted(library.briefings, key=lambda r: str(r.folder))}}))
     return LibraryResult(entries, [o for o in outcomes if o.get("rebuilt")], failed, written,
                          time.perf_counter() - started)
 
@@ -314,21 +328,22 @@ def common_stamp() -> str:
     return digest.hexdigest()
 
 
-def stamp(task: Task, out: Path, common: str) -> str:
+def stamp(task: Task, out: Path, common: str, source_print: str) -> str:
     """A briefing's files as the file system describes them (path, size, modification time):
-    its source folder, its build folder and its pages; with its task and the common stamp.
-    Equal to the last good build's: nothing to do. Different: the worker's pipeline decides,
-    by content, what (if anything) to rebuild."""
-    digest = hashlib.sha256(common.encode() + json.dumps([task.meta, task.alternates, task.library_title],
-                                                         sort_keys=True, default=str).encode())
-    for root in (Path(task.folder), out / WORK / task.slug, out / task.slug):
-        for path in sorted(root.rglob("*")) if root.is_dir() else ():
-            if path.is_file():
-                st = path.stat()
-                digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}".encode())
-    for cover in sorted((out / COVERS).glob(f"{task.slug}*")):
-        st = cover.stat()
-        digest.update(f"{cover}|{st.st_size}|{st.st_mtime_ns}".encode())
+    its source folder (`source_print`, press.library.fingerprint), its build folder and its
+    pages; with its task and the common stamp. Equal to the last good build's: nothing to do.
+    Different: the worker's pipeline decides, by content, what (if anything) to rebuild."""
+    digest = hashlib.sha256(common.encode() + source_print.encode() + json.dumps(
+        [task.meta, task.alternates, task.library_title, task.also_in], sort_keys=True, default=str).encode())
+    for root in (out / WORK / task.slug, out / task.slug):
+        for path, st in walk(root):
+            digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
+    for name in (f"{task.slug}-thumb.jpg", f"{task.slug}.png", f"{task.slug}.jpg"):
+        try:
+            st = os.stat(out / COVERS / name)
+        except OSError:
+            continue
+        digest.update(f"{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
     return digest.hexdigest()
 
 
@@ -347,15 +362,39 @@ def task_for(library: Library, ref, out: Path, force: bool = False) -> Task:
             "authors": list(m.authors), "publisher": m.publisher or "", "language": m.language,
             "date": entry_date(m).isoformat(), "identifier": m.identifier, "series": ref.series, "number": ref.number,
             "keywords": list(m.keywords), "translation_of": ref.translation_of}
-    return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force)
+    return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force,
+                also_in_links(library, ref.slug, ref.manifest.language, alternates))
 
 
-def run(tasks: list[Task], jobs: int | None, progress: Progress) -> list[dict]:
+def also_in_links(library: Library, slug: str, language: str, alternates: tuple) -> tuple:
+    """The "Also in" line of a briefing's PDF and EPUB: each translation's web page by its absolute
+    URL under base_url (the files travel: downloaded, sent to an e-reader, a relative link would
+    lead nowhere there; and an EPUB may not link outside itself by a relative path)."""
+    from .library_names import also_in, language_name
+
+    links = tuple((lang, language_name(lang), f"{library.base_url}{other}/")
+                  for other, lang, _ in sorted(alternates, key=lambda a: a[1].lower()) if other != slug)
+    return (also_in(language), links) if links else ()
+
+
+_built_here = False   # this process built a briefing itself (see run): later ones go to workers
+
+
+def run(tasks: list[Task], jobs: int | None, progress: Progress, here: bool = True) -> list[dict]:
     """Build the briefings in worker processes (the parent never imports a renderer, so its
-    memory does not grow with the number of briefings); results in the tasks' order."""
+    memory does not grow with the number of briefings); results in the tasks' order. `here`:
+    one briefing may be built in this process when it is still fresh (not in `watch`)."""
+    global _built_here
     progress.start(len(tasks))
     if not tasks:
         return []
+    if here and len(tasks) == 1 and not _built_here and "weasyprint" not in sys.modules:
+        # One briefing (an edit), in a process that has rendered nothing yet: it is as fresh as a
+        # worker would be, so build it here and save a worker's start-up (the bytes are the same).
+        _built_here = True
+        outcome = build_one(tasks[0])
+        progress.done(outcome, 1)
+        return [outcome]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     results: dict[str, dict] = {}
     # One process per briefing: since the PDF writer keeps state between builds in one process
@@ -397,19 +436,29 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
     and remove those the last build wrote that this one does not."""
     from . import catalogue, search
 
-    files = catalogue.render(library, entries)
-    previous = state.get("catalogue") or {}
-    written = []
-    for rel, data in sorted(files.items()):
-        if write_if_changed(out / rel, data, previous.get(rel)):
-            written.append(rel)
-    _remove_stale(out, set(previous) - set(files))
-    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+    # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered.
     pages = {e["slug"]: e["page_sha"] for e in entries}
     digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION, "language": library.language}))
     recorded = state.get("search_files") or {}
+    indexing = None
     if digest != state.get("search") or not (out / search.FOLDER).is_dir():
-        changed, recorded = search.index(out, sorted(pages), recorded, library.language)
+        indexing = search.start(out, sorted(pages), library.language)
+    try:
+        files = catalogue.render(library, entries)
+        previous = state.get("catalogue") or {}
+        written = []
+        for rel, data in sorted(files.items()):
+            if write_if_changed(out / rel, data, previous.get(rel)):
+                written.append(rel)
+        _remove_stale(out, set(previous) - set(files))
+    except BaseException:
+        if indexing is not None and indexing.process is not None:
+            indexing.process.kill()
+            indexing.process.wait()
+        raise
+    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+    if indexing is not None:
+        changed, recorded = search.finish(indexing, recorded)
         written += changed
     new_state["search"] = digest
     new_state["search_files"] = recorded

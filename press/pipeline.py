@@ -19,6 +19,7 @@ removes the temporaries and leaves every previous output byte for byte as it was
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -82,12 +83,13 @@ class _Plan:
 
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
-          cache=None, strict: bool = False) -> list[Result]:
+          cache=None, strict: bool = False, also_in=None) -> list[Result]:
     """Build the requested editions (and those they link to); raise PressError before writing
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
-    between builds of one process."""
+    between builds of one process. `also_in` (manifest.AlsoIn): the briefing's translations as
+    its library links them, in place of what its manifest alone knows."""
     try:
-        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict)
+        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict, also_in)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
         raise PressError(exc.strerror or str(exc), where, code="E858") from None
@@ -112,7 +114,7 @@ def output_folder(source: Path, out: Path) -> Path:
     return real_out
 
 
-def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False) -> list[Result]:
+def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False, also_in=None) -> list[Result]:
     source, shown = Path(source), Path(out)  # results name the folder as the user did
     out = output_folder(source, out)
     progress = progress or Progress()
@@ -121,12 +123,16 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
         started = time.perf_counter()
         output.remove_stale_temporaries(out)
         manifest = load_manifest(source)  # read once: the load below is given it
+        if also_in is not None:  # the library's "Also in" links: an input of every edition
+            manifest = dataclasses.replace(manifest, also_in=also_in)
         options = {**options, "paper": options.get("paper") or manifest.paper}
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
             names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
         everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
         common = _common_digest(manifest, out)
+        if also_in is not None:
+            common["root"] += b"\0" + repr(also_in).encode()
         progress.stage("check inputs", time.perf_counter() - started)
 
         def replan(render=None) -> dict[str, _Plan]:

@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import output
@@ -26,28 +27,62 @@ ENTRY = "pagefind-entry.json"   # part of the index's recorded inputs: bump to f
 
 
 def index(out: Path, slugs: list[str], recorded: dict[str, str], language: str) -> tuple[list[str], dict[str, str]]:
-    """Index the briefings' pages; return the files written and every file's hash.
+    """Index the briefings' pages; return the files written and every file's hash."""
+    return finish(start(out, slugs, language), recorded)
+
+
+def _executable() -> list[str]:
+    """Pagefind's binary itself (from `pagefind[bin]`): no Python start-up in between."""
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except Exception:  # another packaging of the binary: through its Python wrapper
+        return [sys.executable, "-m", "pagefind"]
+
+
+@dataclass
+class Run:
+    out: Path
+    slugs: list[str]
+    process: subprocess.Popen | None
+
+
+def start(out: Path, slugs: list[str], language: str) -> Run:
+    """Start Pagefind on the briefings' pages (it runs while the caller renders the catalogue).
 
     One index for every language (the library's, for stemming): Pagefind would otherwise
     keep one per language and search only the one of the page the reader is on, so the
     library page could not find a briefing in another language."""
     scratch = out / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)
-    target = out / FOLDER
     if not slugs:
-        shutil.rmtree(target, ignore_errors=True)
-        return [], {}
-    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "*/index.html",
+        return Run(out, slugs, None)
+    command = [*_executable(), "--site", str(out), "--glob", "*/index.html",
                "--output-path", str(scratch), "--silent",
                "--force-language", language.split("-")[0].lower()]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
         raise PressError(f"the search index could not be built: {exc}", code="E861") from None
-    if result.returncode != 0:
-        message = (result.stderr or result.stdout).strip().splitlines()
-        raise PressError("the search index could not be built: pagefind: "
-                         f"{message[-1] if message else result.returncode}", code="E861")
+    return Run(out, slugs, process)
+
+
+def finish(run: Run, recorded: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """Wait for Pagefind; put the files whose bytes changed in place, remove those it no longer makes."""
+    out, scratch, target = run.out, run.out / SCRATCH, run.out / FOLDER
+    if run.process is None:
+        shutil.rmtree(target, ignore_errors=True)
+        return [], {}
+    try:
+        stdout, stderr = run.process.communicate(timeout=600)
+    except subprocess.TimeoutExpired as exc:
+        run.process.kill()
+        raise PressError(f"the search index could not be built: {exc}", code="E861") from None
+    if run.process.returncode != 0:
+        message = (stderr or stdout).strip().splitlines()
+        raise PressError(f"the search index could not be built: pagefind: "
+                         f"{message[-1] if message else run.process.returncode}", code="E861")
     files = {p.relative_to(scratch).as_posix(): p for p in sorted(scratch.rglob("*")) if p.is_file()}
     hashes, written = {}, []
     for rel, path in files.items():

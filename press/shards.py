@@ -58,14 +58,15 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
     with output.build_lock(out, on_wait=on_wait):
         state = read_json(out / WORK / LIBRARY_STATE) or {}
         slugs: dict[str, str] = {}
+        placed: dict = {}
         for part, record in records:
             part_state = read_json(part / WORK / LIBRARY_STATE) or {}
             for slug in record["slugs"]:
                 if slug in slugs:
                     raise PressError(f"{part}: briefing '{slug}' is in two shards", code="E862")
                 slugs[slug] = (part_state.get("slugs") or {}).get(slug, slug)
-                for folder in (Path(slug), Path(WORK) / slug):
-                    _copy_tree(part / folder, out / folder)
+                for folder in (Path(WORK) / slug, Path(slug)):
+                    _copy_tree(part / folder, out / folder, placed)
                 for cover in sorted((part / COVERS).glob(f"{slug}*")):
                     if cover.name.startswith((f"{slug}.", f"{slug}-thumb.")):
                         write_if_changed(out / COVERS / cover.name, cover.read_bytes())
@@ -77,9 +78,11 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
     return LibraryResult(entries, [], [], written)
 
 
-def _copy_tree(source: Path, target: Path) -> None:
-    """Copy a folder's files where their bytes differ; remove files the source no longer has."""
-    from .library_build import write_if_changed
+def _copy_tree(source: Path, target: Path, placed: dict) -> None:
+    """Place a folder's files (hard links to the shard's, or copies: press/library_files.py);
+    remove files the source no longer has. A file the shard stores under several names is
+    stored once here too (`placed`: the shard's file -> where it was put)."""
+    from .library_files import place
 
     if not source.is_dir():
         return
@@ -88,7 +91,9 @@ def _copy_tree(source: Path, target: Path) -> None:
         if path.is_file() and not path.name.startswith(output.TEMP_PREFIX):
             rel = path.relative_to(source)
             wanted.add(rel)
-            write_if_changed(target / rel, path.read_bytes())
+            st = path.stat()
+            first = placed.setdefault((st.st_dev, st.st_ino), target / rel)
+            place(first if first != target / rel else path, target / rel)
     if target.is_dir():
         for path in sorted(target.rglob("*"), reverse=True):
             if path.is_file() and path.relative_to(target) not in wanted and path.name != output.LOCK_NAME:

@@ -56,6 +56,7 @@ sections:                    # the section files, in reading order, relative to 
 # csl: apa                                # the citation style (default: Chicago author-date)
 # summary: "One paragraph for the library page and the catalogue."
 # translation_of: other-briefing-slug     # in a library: the briefing this one translates
+# translations: {{fr: briefing-fr, ar: briefing-ar}}   # or its translations, by language: "Also in: Français, العربية"
 """
 
 INTRODUCTION = """\

@@ -2,7 +2,8 @@
 
 Each briefing is a copy of the features fixture's shape: two short sections, a distinct
 phrase in each so that search can tell them apart, dates a day apart, two series, and
-French translations of some English briefings.
+French translations of some English briefings (the first linked by a `translations:` map in
+the English manifest, the others by `translation_of` in the French one).
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def write_briefing(folder: Path, n: int, *, language: str = "en", translation_of
         "summary": (f"Résumé de la note {n}." if french else f"What briefing {n} is about, in one sentence."),
         "sections": ["sections/01-first.md", "sections/02-second.md"],
     }
-    if n % 3 == 0:
+    if n == 2:    # the briefing's own form of `series` (issue 8), naming a series library.yml does not list
+        manifest.update(series={"name": "Field Reports", "number": 1, "issn": "2049-3630"})
+    elif n == 3:  # the same form, naming a series of library.yml by its title
+        manifest.update(series={"name": "Sahel Security Notes", "number": "2"})
+    elif n % 3 == 0:
         manifest.update(series="sahel", number=n // 3 + 1)
     elif n % 3 == 1:
         manifest.update(series="policy", number=n // 3 + 1)
@@ -75,7 +80,11 @@ def make_library(root: Path, count: int = 4, translations: int = 1, series: bool
     root.mkdir(parents=True, exist_ok=True)
     (root / "library.yml").write_text(yaml.safe_dump(LIBRARY_YML, allow_unicode=True, sort_keys=False), encoding="utf-8")
     for n in range(count):
-        write_briefing(root / f"b{n:03d}", n)
+        # The first briefing names its French translation by the map form; the others' translations
+        # name their original by `translation_of`.
+        extra = {"translations": {"fr": "note-500-sur-le-sahel"}} if n == 0 and translations else None
+        write_briefing(root / f"b{n:03d}", n, extra=extra)
     for n in range(translations):
-        write_briefing(root / f"b{n:03d}-fr", 500 + n, language="fr", translation_of=f"briefing-{n:03d}-on-the-sahel")
+        write_briefing(root / f"b{n:03d}-fr", 500 + n, language="fr",
+                       translation_of=f"briefing-{n:03d}-on-the-sahel" if n else None)
     return root

@@ -63,8 +63,49 @@ def test_layout(site):
             assert (site / slug / name).is_file(), f"{slug}/{name}"
         assert (site / "covers" / f"{slug}-thumb.jpg").is_file()
     for name in ("index.html", "feed.atom", "sitemap.xml", "opensearch.xml", "opds/index.xml", "opds/index.json",
-                 "series/sahel/index.html", "language/fr/index.html", "year/2024/index.html", "pagefind/pagefind.js"):
+                 "series/sahel/index.html", "series/field-reports/index.html", "language/fr/index.html",
+                 "year/2024/index.html", "pagefind/pagefind.js"):
         assert (site / name).is_file(), name
+
+
+def copies(folder: Path, suffixes=(".pdf", ".epub", ".docx")) -> dict[bytes, set]:
+    """Each download's bytes -> the distinct files (device, inode) holding them under `folder`."""
+    found: dict[bytes, set] = {}
+    for path in folder.rglob("*"):
+        if path.is_file() and path.suffix in suffixes:
+            st = path.stat()
+            found.setdefault(path.read_bytes(), set()).add((st.st_dev, st.st_ino))
+    return found
+
+
+def test_each_pdf_and_epub_is_stored_once(site):
+    """Built under .press/<slug>/, offered by the web folder, published at <slug>/: one file, linked."""
+    slug = "briefing-001-on-the-sahel"
+    names = [site / ".press" / slug / f"{slug}.pdf", site / ".press" / slug / "html" / f"{slug}.pdf",
+             site / slug / f"{slug}.pdf"]
+    assert all(n.is_file() for n in names) and len({n.stat().st_ino for n in names}) == 1
+    stored = copies(site)
+    assert len(stored) >= 10 and all(len(files) == 1 for files in stored.values())
+
+
+def test_a_file_system_that_refuses_links_gets_copies(tmp_path, monkeypatch):
+    from press import library_files
+
+    source, target = tmp_path / "a.pdf", tmp_path / "site" / "a.pdf"
+    source.write_bytes(b"%PDF-1.7 one")
+    assert library_files.place(source, target) and library_files.same_file(source, target)
+    assert not library_files.place(source, target)  # already the same file: nothing written
+
+    def refuse(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(library_files.os, "link", refuse)
+    other = tmp_path / "b.pdf"
+    other.write_bytes(b"%PDF-1.7 two")
+    assert library_files.place(other, target)
+    assert target.read_bytes() == b"%PDF-1.7 two" and not library_files.same_file(other, target)
+    assert source.read_bytes() == b"%PDF-1.7 one"  # the file it was linked to is untouched
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.pdf"]  # no temporary left
 
 
 def test_opds1_validates_against_the_opds_schema(site):
@@ -81,7 +122,12 @@ def test_opds1_navigation_and_acquisition(site):
     assert entries["By series"].get("type").endswith("kind=navigation")
     assert entries["All briefings"].get("type").endswith("kind=acquisition")
     series = ET.parse(site / "opds" / "series.xml").getroot()
-    assert [e.findtext(f"{ATOM}title") for e in series.iter(f"{ATOM}entry")] == ["Policy Briefs", "Sahel Security Notes"]
+    # b002 names its series by the manifest's own form ({name, number, issn}), one library.yml does not list;
+    # b003 by that form too, naming a series of library.yml by its title.
+    assert [e.findtext(f"{ATOM}title") for e in series.iter(f"{ATOM}entry")] == [
+        "Field Reports", "Policy Briefs", "Sahel Security Notes"]
+    field = ET.parse(site / "opds" / "series" / "field-reports.xml").getroot()
+    assert [e.findtext(f"{ATOM}title") for e in field.iter(f"{ATOM}entry")] == ["Briefing 002 on the Sahel"]
     feed = ET.parse(site / "opds" / "all.xml").getroot()
     entries = list(feed.iter(f"{ATOM}entry"))
     assert len(entries) == 5
@@ -188,6 +234,135 @@ def test_translations_link_each_other_on_the_web(site):
     assert "hreflang" not in other and '<a href="../">Fixture Library</a>' in other
 
 
+def pdf_text_and_links(path: Path) -> tuple[str, list[str]]:
+    import pikepdf
+
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    with pikepdf.open(path) as pdf:
+        links = [str(a.A.URI) for page in pdf.pages for a in (page.get("/Annots") or [])
+                 if "/A" in a and "/URI" in a.A]
+    return " ".join(text.split()), links
+
+
+def epub_page(path: Path, name: str) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        return book.read(next(n for n in book.namelist() if n.endswith("/" + name))).decode("utf-8")
+
+
+def test_the_pdf_and_the_epub_say_also_in_and_link_the_translation(site):
+    """b000 names its French translation by a `translations:` map; the French one names nothing:
+    both editions of both briefings carry the line, linked to the other's web page."""
+    base = "https://briefings.example.org/library/"
+    for slug, other, line in (("briefing-000-on-the-sahel", "note-500-sur-le-sahel", "Also in: Français"),
+                              ("note-500-sur-le-sahel", "briefing-000-on-the-sahel", "Également en : English")):
+        text, links = pdf_text_and_links(site / slug / f"{slug}.pdf")
+        assert line in text, slug
+        assert f"{base}{other}/" in links, links
+        title_page = epub_page(site / slug / f"{slug}.epub", "titlepage.xhtml")
+        lang = "fr" if other.startswith("note") else "en"
+        assert (f'<p class="also-in">{line.rsplit(" ", 1)[0]} <a href="{base}{other}/" hreflang="{lang}" lang="{lang}" '
+                f'xml:lang="{lang}">{line.rsplit(" ", 1)[1]}</a></p>') in title_page
+    text, links = pdf_text_and_links(site / "briefing-001-on-the-sahel" / "briefing-001-on-the-sahel.pdf")
+    assert "Also in" not in text and not any(link.startswith(base) for link in links)
+
+
+def test_the_epubs_with_the_also_in_link_pass_epubcheck_and_the_pdf_ua_rules(site, tmp_path):
+    import page
+    from test_epub import epubcheck
+
+    for slug in ("briefing-000-on-the-sahel", "note-500-sur-le-sahel"):
+        result = epubcheck(site / slug / f"{slug}.epub", tmp_path / f"{slug}.json")
+        assert [f"{m['ID']}: {m['message']}" for m in result["messages"]] == [], slug
+        report = page.validate_pdf(str(site / slug / f"{slug}.pdf"), profile="ua1")
+        assert report.is_compliant, [f.rule_id for f in report.failures]
+
+
+def test_a_briefing_built_alone_names_its_translations_only_from_its_own_map(library, tmp_path):
+    """Alone, b000 knows its French translation from its `translations:` map: the line names the
+    language, unlinked (where the other's page is, only the library knows). The French briefing,
+    which only the library links to b000, has no line."""
+    alone = tmp_path / "alone"
+    build_ok("pdf", "--source", library / "b000", "--out", alone)
+    build_ok("epub", "--source", library / "b000", "--out", alone)
+    slug = "briefing-000-on-the-sahel"
+    text, links = pdf_text_and_links(alone / f"{slug}.pdf")
+    assert "Also in: Français" in text and not any("note-500" in link for link in links)
+    assert '<p class="also-in">Also in: <span lang="fr" xml:lang="fr">Français</span></p>' in \
+        epub_page(alone / f"{slug}.epub", "titlepage.xhtml")
+    build_ok("pdf", "--source", library / "b000-fr", "--out", alone)
+    text, _ = pdf_text_and_links(alone / "note-500-sur-le-sahel.pdf")
+    assert "Également" not in text
+
+
+def test_both_forms_of_translations_and_series_are_read_alike(tmp_path):
+    from press.library import load_library
+
+    source = make_library(tmp_path / "lib", count=2, translations=2)
+    library = load_library(source)
+    assert library.translations["briefing-000-on-the-sahel"] == ("briefing-000-on-the-sahel", "note-500-sur-le-sahel")
+    assert library.translations["note-501-sur-le-sahel"] == ("briefing-001-on-the-sahel", "note-501-sur-le-sahel")
+    write_briefing(source / "b002", 2)
+    write_briefing(source / "b003", 3)
+    refs = {r.slug: r for r in load_library(source).briefings}
+    assert (refs["briefing-002-on-the-sahel"].series, refs["briefing-002-on-the-sahel"].number) == ("field-reports", 1)
+    assert (refs["briefing-003-on-the-sahel"].series, refs["briefing-003-on-the-sahel"].number) == ("sahel", 2)
+    assert [s.id for s in load_library(source).series] == ["field-reports", "policy", "sahel"]
+
+
+def test_an_unchanged_briefing_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    """A no-change run reads no manifest: each briefing's folder is compared by its files' sizes,
+    times and inodes with the record of the last run; any difference reads the manifest again."""
+    from press import library
+
+    source = make_library(tmp_path / "lib", count=3, translations=1)
+    first = library.load_library(source)
+    known = {str(r.folder): library.record(r) for r in first.briefings}
+    read = []
+    real = library.load_manifest
+    monkeypatch.setattr(library, "load_manifest", lambda folder: read.append(folder.name) or real(folder))
+    again = library.load_library(source, known)
+    assert read == []
+    assert [(r.slug, r.series, r.number, r.summary, r.translation_of, r.manifest.title, r.manifest.language)
+            for r in again.briefings] == [(r.slug, r.series, r.number, r.summary, r.translation_of, r.manifest.title,
+                                           r.manifest.language) for r in first.briefings]
+    assert again.translations == first.translations and again.series == first.series
+    manifest = source / "b001" / "briefing.yml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("What briefing 1 is about", "What briefing 1 says"),
+                        encoding="utf-8")
+    (source / "b002" / "sections" / "02-second.md").write_text("# Findings\n\nNew text.\n", encoding="utf-8")
+    changed = library.load_library(source, known)
+    assert sorted(read) == ["b001", "b002"]  # the changed folders only
+    assert {r.slug: r.summary for r in changed.briefings}["briefing-001-on-the-sahel"].startswith("What briefing 1 says")
+    damaged = {folder: {"fingerprint": record["fingerprint"]} for folder, record in known.items()}
+    read.clear()
+    assert [r.slug for r in library.load_library(source, damaged).briefings] == [r.slug for r in first.briefings]
+    assert len(read) == 4  # a record it cannot use: the manifests are read
+
+
+@pytest.mark.parametrize("value,code,message", [
+    ("[fr, de]", "E103", "must map a language tag"),
+    ("{français: mali-fr}", "E103", "keys are language tags"),
+    ("{fr: Mali FR}", "E103", "must be the slug of a briefing"),
+    ("{en: mali-en}", "E807", "own language"),
+    ("{fr: mali-fr, de: mali-fr}", "E807", "for two languages"),
+])
+def test_a_bad_translations_map_is_a_manifest_error_at_its_line(value, code, message, tmp_path):
+    from press.errors import Problems
+    from press.manifest import load_manifest
+
+    folder = write_briefing(tmp_path / "b", 0)
+    text = (folder / "briefing.yml").read_text(encoding="utf-8")
+    (folder / "briefing.yml").write_text(text + f"translations: {value}\n", encoding="utf-8")
+    line = len(text.splitlines()) + 1
+    with pytest.raises(Problems) as caught:
+        load_manifest(folder)
+    found = [p for p in caught.value.problems if p.code == code]
+    assert found and message in found[0].format_message() and f"briefing.yml:{line}" in found[0].format_message(), \
+        [p.format_message() for p in caught.value.problems]
+
+
 def test_the_web_edition_is_the_briefing_built_alone(site, library, tmp_path):
     """A briefing folder builds alone exactly as before; the library only adds its links to the page."""
     alone = tmp_path / "alone"
@@ -223,6 +398,7 @@ def test_three_shards_merged_equal_a_full_build(site, library, tmp_path):
     result = build_ok("library", "--merge", *parts, "--out", merged, "--source", library)
     assert "0 built" in result.stdout
     assert tree(merged) == tree(site)
+    assert all(len(files) == 1 for files in copies(merged).values())
 
 
 def test_a_broken_briefing_is_reported_and_the_others_are_built(library, tmp_path):
@@ -263,7 +439,7 @@ def one_line_error(source: Path, out: Path, code: str, where: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["missing", "yaml", "base_url", "http", "duplicate", "translation_of", "same-language",
-                                  "reserved"])
+                                  "reserved", "map-unknown", "map-language", "map-same-language"])
 def test_bad_input_is_one_line_with_a_code(case, tmp_path):
     source = make_library(tmp_path / "lib", count=2, translations=1)
     out = tmp_path / "out"
@@ -288,6 +464,14 @@ def test_bad_input_is_one_line_with_a_code(case, tmp_path):
     if case == "same-language":
         write_briefing(source / "b009", 9, language="en", translation_of="briefing-000-on-the-sahel")
         return one_line_error(source, out, "E807", "briefing.yml:")
+    if case.startswith("map-"):  # the `translations:` map form, in a briefing of its own
+        language, target = {"map-unknown": ("de", "no-such-briefing"), "map-language": ("de", "briefing-001-on-the-sahel"),
+                            "map-same-language": ("en", "note-500-sur-le-sahel")}[case]
+        folder = write_briefing(source / "b009", 9, language=language, extra={"translations": {"fr": target}})
+        line = next(i for i, l in enumerate((folder / "briefing.yml").read_text().splitlines(), 1) if "fr:" in l)
+        code = {"map-unknown": "E806", "map-language": "E808", "map-same-language": "E807"}[case]
+        where = "b009/briefing.yml:" if case == "map-same-language" else f"b009/briefing.yml:{line}"
+        return one_line_error(source, out, code, where if case != "map-same-language" else "briefing.yml:")
     if case == "reserved":
         write_briefing(source / "b009", 9, slug="opds")
         return one_line_error(source, out, "E805", "b009/briefing.yml:")
@@ -297,7 +481,7 @@ def test_codes_are_documented():
     from press import checks
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807"):
+    for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807", "E808"):
         assert code in checks.CODES and f"`{code}`" in readme, code
 
 

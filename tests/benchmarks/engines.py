@@ -19,7 +19,10 @@ For generated briefings at 1x, 10x and 40x the length of the Mali briefing in so
 Prints one table of medians and ratios, writes bench/results.json and draws
 bench/results.svg (ratios per scale, and growth with length per edition).
 
-    .venv/bin/python tests/benchmarks/engines.py [--runs N] [--scales 1,10,40] [--quick]
+    .venv/bin/python tests/benchmarks/engines.py [--runs N] [--scales 1,10,40] [--quick] [--library N]
+
+Then the library's rows (tests/benchmarks/library_bench.py): N generated briefings (default 200)
+built with --jobs 1 and 2, a no-change rebuild, one briefing edited, the parent's peak memory.
 """
 
 from __future__ import annotations
@@ -260,6 +263,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per side (medians)")
     parser.add_argument("--scales", default="1,10,40", help="lengths, in multiples of the Mali briefing")
     parser.add_argument("--out", type=Path, default=BENCH_DIR, help="where results.json and results.svg go")
+    parser.add_argument("--library", type=int, default=200, metavar="N",
+                        help="the library rows: N generated briefings (library_bench.py); 0 leaves them out")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     results = {"machine": {"cores": os.cpu_count(), "python": sys.version.split()[0]},
@@ -285,6 +290,13 @@ def main() -> None:
     table = rows(results)
     results["table"] = table
     print_table(table)
+    if args.library:  # the library at scale: its own rows (jobs 1 and 2, no-change, one edit, memory)
+        import library_bench
+
+        print(f"bench: a library of {args.library} briefings ...", file=sys.stderr, flush=True)
+        results["library"] = library_bench.run(args.library, args.runs, log=lambda line: print(line, file=sys.stderr))
+        print()
+        library_bench.print_rows(results["library"])
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     (args.out / "results.svg").write_text(draw_chart(results))
