@@ -210,3 +210,58 @@ def test_without_fonts_noto_cjk_the_build_names_the_package(tmp_path):
         assert re.search(r"02-cjk\.md:\d+: .*no edition font can draw U\+[0-9A-F]{4} CJK UNIFIED IDEOGRAPH", result.stderr)
         assert "run `make deps` (apt-get install fonts-noto-cjk)" in result.stderr
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def structure_languages(path: Path) -> list[tuple[str, str]]:
+    """(structure type, /Lang) of every element of the PDF's structure tree that declares one."""
+    import pikepdf
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, pikepdf.Dictionary):
+            if "/Lang" in node:
+                found.append((str(node.get("/S")), str(node.Lang)))
+            if isinstance(node.get("/K"), (pikepdf.Array, pikepdf.Dictionary)):
+                walk(node.K)
+        elif isinstance(node, pikepdf.Array):
+            for child in node:
+                walk(child)
+
+    with pikepdf.open(path) as pdf:
+        walk(pdf.Root.StructTreeRoot)
+        assert str(pdf.Root.Lang) == "en"
+    return found
+
+
+def test_the_pdf_tags_declare_each_passage_language_and_pass_pdf_ua_1(languages_out):
+    """A screen reader switches voice: /Lang on the span's and the divs' structure elements."""
+    import page
+
+    path = next(languages_out.glob("*.pdf"))
+    assert structure_languages(path) == [("/Span", "fr"), ("/Div", "de"), ("/Div", "zh-Hans"), ("/Div", "ja"),
+                                         ("/Div", "ko")]
+    assert [f.rule_id for f in page.validate_pdf(str(path), profile="ua1").failures] == []
+
+
+def test_a_german_passage_is_hyphenated_with_german_patterns(languages_out):
+    """WeasyPrint hyphenates with Pyphen by the passage's `lang`: in a narrow column the German
+    compounds break only where the German patterns allow."""
+    import pyphen
+    import weasyprint
+
+    words = ("Friedenssicherungseinsatzverantwortlichen Menschenrechtsbeobachtungskommissionen "
+             "Bevölkerungsschutzmaßnahmen Wiederaufbaufinanzierungsprogramme").split()
+    html = (f'<html lang="en"><body style="width: 30mm; hyphens: auto; font: 11pt Charis SIL">'
+            f'<div lang="de">{" ".join(words)}</div></body></html>')
+    text = subprocess.run(["pdftotext", "-", "-"], input=weasyprint.HTML(string=html).write_pdf(),
+                          capture_output=True, check=True).stdout.decode()
+    lines = [line for line in text.splitlines() if line.strip()]
+    broken = [line for line in lines if line.endswith("\u2010")]  # WeasyPrint's hyphen: U+2010
+    assert len(broken) >= 4, lines
+    german = pyphen.Pyphen(lang="de_DE")
+    for line in broken:
+        before = lines[:lines.index(line) + 1]
+        head = "".join(l[:-1] if l.endswith("\u2010") else l + " " for l in before).split()[-1]
+        word = next(w for w in words if w.startswith(head))
+        assert len(head) in german.positions(word), (head, word)
