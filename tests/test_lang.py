@@ -126,6 +126,12 @@ def test_the_epub_embeds_a_small_subset_of_the_cjk_face_and_passes_epubcheck(lan
     assert [f"{m['ID']}: {m['message']}" for m in result["messages"]] == []
 
 
+def test_ace_reports_nothing_for_the_epub_with_its_passages_and_cjk(languages_out, tmp_path):
+    from test_ace import violations
+
+    assert violations(next(languages_out.glob("*.epub")), tmp_path / "ace") == []
+
+
 def test_fonttools_cuts_a_face_out_of_a_ttc_collection():
     """The subsetter without HarfBuzz (fontTools) needs the face's number in a .ttc."""
     path = next(p for p in fonts.script_font_files()["Noto Sans CJK SC"] if p.suffix == ".ttc")
