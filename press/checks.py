@@ -98,6 +98,7 @@ CODES = {
     "E603": "the PDF's bookmarks differ from the table of contents",
     "E604": "the disclaimer is not on page 1 or 2 of the PDF",
     "E605": "the PDF holds active content (JavaScript, an embedded file, a launch action)",
+    "E606": "an archival or press PDF lacks what its standard needs (PDF/A part, output intent, trim and bleed boxes)",
     "E701": "EPUBCheck reports an error (its own id is in the message)",
     "W701": "EPUBCheck reports a warning (its own id is in the message)",
     "W702": "EPUBCheck reports a note (level INFO or USAGE)",
@@ -186,7 +187,7 @@ def check_sources(source_dir: Path, manifest: Manifest | None = None,
         found += _lint_unlisted(root, refs)
     found += _lint_links_and_images(root, parsed)
     if manifest is not None and "press" in manifest.pdf_variant:
-        found += _lint_print_resolution(root, parsed, manifest.paper)
+        found += _lint_print_resolution(root, parsed, manifest)
     if manifest is not None:
         found += _lint_disclaimer(md, manifest)
         found += _lint_cover(manifest)
@@ -334,20 +335,62 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-# The print edition's text block (paper width less print.css's margins) and figure height limit, in mm.
-TEXT_WIDTH_MM = {"a4": 210 - 44, "letter": 215.9 - 44}
+# The print edition's page sizes (mm), print.css's left and right page margins (mm), its figure
+# height limit and the height of a logo on the title page.
+PAPER_MM = {"a4": (210, 297), "letter": (215.9, 279.4), "a5": (148, 210), "b5": (176, 250)}
+SIDE_MARGINS_MM = 22 + 22
 FIGURE_HEIGHT_MM = 150
+LOGO_HEIGHT_MM = 14
 PRESS_DPI = 300
+MM = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72}
 
 
-def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], paper: str) -> list[Problem]:
-    """W801: a raster image the press PDF prints below 300 dpi. print.css sets an image at its
-    size in CSS pixels (96 to the inch), shrunk to the text width and the figure height limit."""
+def _mm(length: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
+    return float(number) * MM[unit]
+
+
+def _page_mm(manifest: Manifest) -> tuple[float, float]:
+    if manifest.page_size:  # a custom paper, validated by the manifest: "170mm 240mm"
+        width, height = manifest.page_size.split()
+        return _mm(width), _mm(height)
+    return PAPER_MM.get(manifest.paper, PAPER_MM["a4"])
+
+
+def _text_width_mm(manifest: Manifest) -> float:
+    """The paper's width less the left and right margins (the manifest's, else print.css's)."""
+    sides = SIDE_MARGINS_MM
+    if manifest.margins:  # CSS's shorthand: 1 to 4 lengths, top right bottom left
+        parts = [_mm(p) for p in manifest.margins.split()]
+        right, left = {1: (0, 0), 2: (1, 1), 3: (1, 1), 4: (1, 3)}[len(parts)]
+        sides = parts[right] + parts[left]
+    return max(_page_mm(manifest)[0] - sides, 1)
+
+
+def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], manifest: Manifest) -> list[Problem]:
+    """W801: a raster picture the press PDF prints below 300 dpi: a figure (print.css sets it at
+    its size in CSS pixels, 96 to the inch, shrunk to the text width and the figure height
+    limit), the cover (the whole first page) and the logo on the title page (14 mm high)."""
     from PIL import Image
 
     from .source import image_asset
 
+    def pixels(path: Path) -> tuple[int, int] | None:
+        if path.suffix.lower() == ".svg":
+            return None
+        try:
+            with Image.open(path) as image:
+                return image.size
+        except (OSError, ValueError):
+            return None  # reported by the image rules
+
+    def warn(file, line, name, size, dpi, wanted_mm, what):
+        return problem("W801", file, line, f"{what} '{name}' prints at {dpi} dpi in the press PDF "
+                       f"({size[0]}×{size[1]} px): {PRESS_DPI} dpi needs {round(wanted_mm / 25.4 * PRESS_DPI)} px "
+                       f"{'across' if what != 'logo' else 'high'} at its printed size")
+
     found = []
+    text_width = _text_width_mm(manifest)
     for section in parsed:
         for token in section.tokens:
             for i, child in enumerate(token.children or ()):
@@ -357,22 +400,39 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], pap
                 try:
                     asset = image_asset(root.resolve(), section.path, child.attrGet("src") or "", line,
                                         check_content=False)
-                    if asset.media_type == "image/svg+xml":
-                        continue
-                    with Image.open(asset.path) as image:
-                        width, height = image.size
                 except (SourceError, OSError, ValueError):
                     continue  # reported by the image rules
-                natural = width / 96 * 25.4, height / 96 * 25.4  # mm
-                scale = min(1, TEXT_WIDTH_MM[paper] / natural[0], FIGURE_HEIGHT_MM / natural[1])
+                size = pixels(asset.path) if asset.media_type != "image/svg+xml" else None
+                if size is None:
+                    continue
+                natural = size[0] / 96 * 25.4, size[1] / 96 * 25.4  # mm
+                scale = min(1, text_width / natural[0], FIGURE_HEIGHT_MM / natural[1])
                 dpi = round(96 / scale)
                 if dpi < PRESS_DPI:
-                    found.append(problem("W801", section.path, line,
-                                         f"image '{asset.href}' prints at {dpi} dpi in the press PDF "
-                                         f"({width}×{height} px): {PRESS_DPI} dpi needs "
-                                         f"{round(min(TEXT_WIDTH_MM[paper], natural[0]) / 25.4 * PRESS_DPI)} px "
-                                         "across at its printed size"))
+                    found.append(warn(section.path, line, asset.href, size, dpi, min(text_width, natural[0]), "image"))
+    page = _page_mm(manifest)
+    if manifest.cover is not None and (size := pixels(manifest.cover)):
+        # object-fit: cover fills the page: the picture's shorter side (to scale) spans it.
+        dpi = round(min(size[0] / (page[0] / 25.4), size[1] / (page[1] / 25.4)))
+        if dpi < PRESS_DPI:
+            found.append(warn(manifest.path, manifest.lines.get("cover"), _name(manifest, manifest.cover), size,
+                              dpi, page[0], "cover"))
+    theme_logo = getattr(manifest.theme, "logo", None)
+    logo, key = ((theme_logo, "theme") if theme_logo is not None
+                 else (getattr(manifest.publisher_info, "logo", None), "publisher"))
+    if logo is not None and (size := pixels(logo)):
+        dpi = round(size[1] / (LOGO_HEIGHT_MM / 25.4))
+        if dpi < PRESS_DPI:
+            found.append(warn(manifest.path, manifest.lines.get(key), _name(manifest, logo), size, dpi,
+                              LOGO_HEIGHT_MM, "logo"))
     return found
+
+
+def _name(manifest: Manifest, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(manifest.root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
@@ -455,10 +515,61 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         found += check_pdf(pdf, briefing)
     else:
         found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
+    found += _check_variants(manifest, out_dir, Path(source_dir), briefing)
     epub = out_dir / f"{manifest.slug}.epub"
     if epub.is_file():
         found += check_epub(epub)
     return sorted(found, key=lambda p: p.sort_key)
+
+
+def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefing) -> list[Problem]:
+    """The archival and press PDFs the manifest asks for (and any built with `pdf --variant`):
+    every check of the PDF, and what their standard needs (E606)."""
+    from .editions import EDITIONS
+
+    found = []
+    for variant in ("archival", "press"):
+        path = out_dir / EDITIONS[f"pdf-{variant}"].relative_target(manifest.slug, {"paper": manifest.paper})
+        if not path.is_file():
+            if variant in manifest.pdf_variant:
+                found.append(problem("W601", path, None, f"not built yet: run `python build.py pdf --variant {variant}`"
+                                     " (or `make pdf`: the manifest's pdf_variant asks for it)"))
+            continue
+        outdated = is_outdated(path, source_dir)
+        if outdated:
+            found.append(problem("W602", path, None, "the PDF is older than its sources: rebuild it, then check again"))
+        found += check_pdf(path, None if outdated else briefing) + _variant_conformance(path, variant)
+    return found
+
+
+def _variant_conformance(path: Path, variant: str) -> list[Problem]:
+    """E606: PDF/A-3u's identification and output intent (archival); PDF/X's GTS_PDFX output
+    intent and a TrimBox and BleedBox on every page (press)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        intents = [i.get_object().get("/S") for i in (root.get("/OutputIntents") or [])]
+        metadata = root.get("/Metadata")
+        xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata is not None else ""
+        lacking = []
+        if variant == "archival":
+            if not re.search(r"pdfaid:part(?:>|=\")3", xmp):
+                lacking.append("the PDF/A-3 identification (pdfaid:part 3) in its XMP metadata")
+            if "/GTS_PDFA1" not in intents:
+                lacking.append("a GTS_PDFA1 output intent")
+        else:
+            if "/GTS_PDFX" not in intents:
+                lacking.append("a GTS_PDFX output intent")
+            boxless = [n for n, page in enumerate(reader.pages, 1) if "/TrimBox" not in page or "/BleedBox" not in page]
+            if boxless:
+                lacking.append(f"a TrimBox and a BleedBox on page {boxless[0]}")
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        return [problem("E601", path, None, f"the PDF cannot be read: {exc}")]
+    return [problem("E606", path, None, f"the {variant} PDF lacks {what}: rebuild it with "
+                    f"`python build.py pdf --variant {variant}`") for what in lacking]
 
 
 def is_outdated(output: Path, source_dir: Path) -> bool:

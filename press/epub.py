@@ -183,9 +183,17 @@ def _font_subsets(text: str, families: tuple[str, ...]) -> dict[str, tuple[bytes
     unicodes = sorted({ord(c) for c in text + READER_CHARACTERS})
     subsets = {f"fonts/{stem}.ttf": (subset_font(_font_file(family, stem), unicodes), "font/ttf")
                for family, stem in EMBEDDED_FACES}
-    for _, path in _script_faces(families):
-        subsets[f"fonts/{path.stem}.ttf"] = (subset_font(path, unicodes), "font/ttf")
+    for family, path in _script_faces(families):
+        name, index = _subset_name(family, path)
+        subsets[f"fonts/{name}"] = (subset_font(path, unicodes, index), f"font/{name[-3:]}")
     return subsets
+
+
+def _subset_name(family: str, path: Path) -> tuple[str, int]:
+    """The embedded file's name and the face of `family` in its font file (a .ttc holds several:
+    Noto CJK's faces, with PostScript outlines, become .otf files)."""
+    index = fonts.face_index(path, family)
+    return f"{path.stem}.{fonts.outline_format(path, index)}", index
 
 
 def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -208,7 +216,7 @@ def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
     for family, path in _script_faces(families):
         weight = "bold" if path.stem.endswith("-Bold") else "normal"
         css += (f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight};\n'
-                f'             src: url("../fonts/{path.stem}.ttf"); }}\n')
+                f'             src: url("../fonts/{_subset_name(family, path)[0]}"); }}\n')
     if direction(briefing.language) == "rtl":
         css += "\n" + theme.stylesheet("epub-rtl.css", m.root).read_text(encoding="utf-8")
     return (css + accent).encode("utf-8")

@@ -86,6 +86,30 @@ def script_font_files() -> dict[str, tuple[Path, ...]]:
     return {family: tuple(sorted(files[family])) for family in order}
 
 
+@lru_cache(maxsize=None)
+def face_index(path: Path, family: str) -> int:
+    """Which face of a font collection is `family` (NotoSansCJK-Regular.ttc holds the JP, KR,
+    SC, TC and HK faces); 0 for a file with one face."""
+    if path.suffix.lower() not in (".ttc", ".otc"):
+        return 0
+    listing = subprocess.run(["fc-list", "-f", "%{file}|%{index}\n", family], capture_output=True, text=True,
+                             check=False).stdout
+    found = [int(index) for file, _, index in (line.rpartition("|") for line in listing.splitlines())
+             if file == str(path) and index.isdigit()]
+    return min(found, default=0)
+
+
+def outline_format(path: Path, index: int = 0) -> str:
+    """"otf" for a face with PostScript (CFF) outlines, as Noto CJK's are, else "ttf"."""
+    with open(path, "rb") as font:
+        head = font.read(4)
+        if head == b"ttcf":  # a collection: the face's own table directory
+            font.seek(12 + 4 * index)
+            font.seek(int.from_bytes(font.read(4), "big"))
+            head = font.read(4)
+    return "otf" if head == b"OTTO" else "ttf"
+
+
 def require_fonts() -> None:
     """Refuse to build with a fallback face: say which package brings the missing family."""
     files = font_files()
@@ -205,7 +229,8 @@ def with_script_fonts(css: str, families: tuple[str, ...]) -> str:
         return css
     names = "".join(f', "{family}"' for family in families)
     edition = "|".join(re.escape(f.name) for f in FAMILIES if f.role != "emoji")
-    return re.sub(rf'((?:font-family|--[\w-]*font)\s*:\s*"(?:{edition})")', lambda m: m.group(1) + names, css)
+    # Only a list (a comma follows): an @font-face rule's single family name stays as it is.
+    return re.sub(rf'((?:font-family|--[\w-]*font)\s*:\s*"(?:{edition})")(?=\s*,)', lambda m: m.group(1) + names, css)
 
 
 def package_for(char: str) -> str | None:

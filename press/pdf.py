@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from dataclasses import dataclass
 
-from . import fonts, templating
+from . import fonts, pdflang, templating
 from .errors import Location, PressError
 from .lang import direction
 from .model import Briefing
@@ -170,7 +170,8 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
         html = weasyprint.HTML(string=text, base_url=briefing.manifest.root.as_uri() + "/", url_fetcher=fetcher)
         return html, html.render(stylesheets=stylesheets, font_config=font_config, **options)
 
-    with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing):
+    with _missing_glyphs() as missing, _failed_images() as failed, _fixed_font_timestamps(briefing), \
+            pdflang.passage_languages():  # each marked passage's /Lang in the structure tree
         try:
             document = _without_same_page_numbers(html_text, layout)
             if kind.declare_ua:

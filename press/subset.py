@@ -57,13 +57,15 @@ def _harfbuzz():
     return hb, sub
 
 
-def subset_font(path: Path, unicodes: list[int]) -> bytes:
-    """The font at `path` cut down to `unicodes`, as TrueType/OpenType bytes."""
+def subset_font(path: Path, unicodes: list[int], index: int = 0) -> bytes:
+    """The font at `path` (face `index` of a collection, .ttc) cut down to `unicodes`, as
+    TrueType/OpenType bytes."""
     from . import diskcache
 
     codes = sorted(set(unicodes))
-    parts = [diskcache.file_digest(path), ",".join(map(str, codes)), diskcache.code_digest(__file__), _subsetter()]
-    return diskcache.cached("subset", parts, lambda: _subset(path, codes))
+    parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), diskcache.code_digest(__file__),
+             _subsetter()]
+    return diskcache.cached("subset", parts, lambda: _subset(path, codes, index))
 
 
 def _subsetter() -> str:
@@ -80,19 +82,19 @@ def _fonttools_version() -> str:
     return fontTools.version
 
 
-def _subset(path: Path, unicodes: list[int]) -> bytes:
+def _subset(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     libraries = _harfbuzz()
     if libraries is not None:
-        data = _harfbuzz_subset(libraries, path, unicodes)
+        data = _harfbuzz_subset(libraries, path, unicodes, index)
         if data:
             return data
-    return _fonttools_subset(path, unicodes)
+    return _fonttools_subset(path, unicodes, index)
 
 
-def _harfbuzz_subset(libraries, path: Path, unicodes: list[int]) -> bytes | None:
+def _harfbuzz_subset(libraries, path: Path, unicodes: list[int], index: int = 0) -> bytes | None:
     hb, sub = libraries
     blob = hb.hb_blob_create_from_file(str(path).encode())
-    face = hb.hb_face_create(blob, 0)
+    face = hb.hb_face_create(blob, index)
     request = sub.hb_subset_input_create_or_fail()
     result = result_blob = None
     try:
@@ -123,7 +125,7 @@ def _harfbuzz_subset(libraries, path: Path, unicodes: list[int]) -> bytes | None
         hb.hb_blob_destroy(blob)
 
 
-def _fonttools_subset(path: Path, unicodes: list[int]) -> bytes:
+def _fonttools_subset(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -132,7 +134,7 @@ def _fonttools_subset(path: Path, unicodes: list[int]) -> bytes:
     options.name_IDs = list(NAME_IDS)
     options.notdef_outline = True
     options.drop_tables += ["DSIG", "Silt"]
-    font = TTFont(path, recalcTimestamp=False, lazy=True)
+    font = TTFont(path, recalcTimestamp=False, lazy=True, fontNumber=index)  # a .ttc needs its face
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import jinja2
 
+from . import lang
 from .datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
 from .lang import direction
 from .targets import PAGE_IDS
@@ -50,16 +51,6 @@ LABELS = {
            "download": "تنزيل", "for_ereaders": "للقارئات الإلكترونية", "for_print": "للطباعة",
            "skip": "انتقل إلى النص", "start": "البداية"},
 }
-MONTHS = {
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
-    "ar": ["يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
-           "نوفمبر", "ديسمبر"],
-}
 
 
 def labels(language: str) -> dict[str, str]:
@@ -68,11 +59,8 @@ def labels(language: str) -> dict[str, str]:
 
 
 def long_date(value: dt.date | None, language: str) -> str:
-    """'27 November 2026' in the briefing's language (ISO 8601 where we know no month names)."""
-    if value is None:
-        return ""
-    months = MONTHS.get(language.split("-")[0].lower())
-    return f"{value.day} {months[value.month - 1]} {value.year}" if months else value.isoformat()
+    """'27 November 2026', '27. November 2026' ... in the briefing's language (press.lang.long_date)."""
+    return "" if value is None else lang.long_date(value, language)
 
 
 class _ThemeLoader(jinja2.FileSystemLoader):

@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from conftest import ARTICLE_SOURCE, FIXTURES, build_ok
+from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
 from press import pdf
 from press.source import load_briefing
 
@@ -165,3 +165,61 @@ def test_the_article_pdf_changes_only_by_the_declared_standard():
         for pa, pb in zip(a.pages, b.pages):
             assert pa.Contents.read_bytes() == pb.Contents.read_bytes()
         assert "pdfuaid" in str(a.open_metadata()) and "pdfuaid" not in str(b.open_metadata())
+
+
+def check(source, out) -> list[str]:
+    """`build.py check` as an editor runs it: its findings, one line each, without the summary."""
+    result = run_build("check", "--source", source, "--out", out)
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stdout.splitlines() + result.stderr.splitlines() if re.search(r": [EW]\d{3}: ", line)]
+
+
+def test_check_validates_pdf_variant_and_the_press_resolution_on_every_page_size(tmp_path):
+    """`pdf_variant` is validated; W801 covers figures on every paper size and margins, the cover
+    (the whole first page) and the logo on the title page (14 mm high)."""
+    source = tmp_path / "features"
+    shutil.copytree(FIXTURES / "features", source)
+    manifest = source / "briefing.yml"
+    base = manifest.read_text(encoding="utf-8")
+    manifest.write_text(base + "pdf_variant: [press, glossy]\n", encoding="utf-8")
+    assert any("E103: 'pdf_variant' may hold archival and press, not 'glossy'" in line
+               for line in check(source, tmp_path / "out"))
+    Image.new("RGB", (1600, 2263), "navy").save(source / "images" / "cover.png")   # 274 dpi on A5
+    Image.new("RGB", (300, 100), "red").save(source / "images" / "logo.png")       # 181 dpi at 14 mm
+    manifest.write_text(base + "pdf_variant: press\npaper: a5\nmargins: 20mm 10mm\ncover: images/cover.png\n"
+                        "theme: {logo: images/logo.png}\n", encoding="utf-8")
+    found = [line for line in check(source, tmp_path / "out") if "W801" in line]
+    assert len(found) == 3, found
+    assert any("02-second.md:5: W801: image 'images/chart.png' prints at 96 dpi" in f and "1000 px across" in f
+               for f in found)
+    assert any("briefing.yml:" in f and "cover 'images/cover.png' prints at 274 dpi" in f and "1748 px across" in f
+               for f in found)  # 148 mm at 300 dpi
+    assert any("logo 'images/logo.png' prints at 181 dpi" in f and "165 px high" in f for f in found)
+    # The build applies the same rules: it warns, and with --strict it stops.
+    built = run_build("pdf", "--strict", "--source", source, "--out", tmp_path / "out")
+    assert built.returncode == 1 and "W801" in built.stderr and "Traceback" not in built.stderr
+    Image.new("RGB", (300, 200), "red").save(source / "images" / "logo.png")   # 363 dpi
+    Image.new("RGB", (1800, 2500), "navy").save(source / "images" / "cover.png")
+    Image.new("RGB", (1600, 900), "white").save(source / "images" / "chart.png")  # 128 mm across: 317 dpi
+    assert [f for f in check(source, tmp_path / "out") if "W801" in f] == []
+
+
+def test_check_validates_the_archival_and_press_pdfs(tmp_path):
+    """The variants the manifest asks for: not built (W601), built (every PDF check, and nothing
+    lacking), and a file that does not meet its standard (E606)."""
+    source = tmp_path / "features"
+    shutil.copytree(FIXTURES / "features", source)
+    with open(source / "briefing.yml", "a", encoding="utf-8") as manifest:
+        manifest.write("pdf_variant: [archival, press]\n")
+    out = tmp_path / "out"
+    found = check(source, out)
+    assert any("features-edge-cases-archival.pdf: W601: not built yet" in f for f in found)
+    assert any("features-edge-cases-press.pdf: W601: not built yet" in f for f in found)
+    build_ok("pdf", "--source", source, "--out", out)
+    assert [f for f in check(source, out) if "W801" not in f] == []
+    for variant in ("archival", "press"):  # the default PDF in their place
+        shutil.copy(out / "features-edge-cases.pdf", out / f"features-edge-cases-{variant}.pdf")
+    found = check(source, out)
+    assert any("archival.pdf: E606: the archival PDF lacks the PDF/A-3 identification" in f for f in found)
+    assert any("archival.pdf: E606: the archival PDF lacks a GTS_PDFA1 output intent" in f for f in found)
+    assert any("press.pdf: E606: the press PDF lacks a GTS_PDFX output intent" in f for f in found)
