@@ -635,12 +635,9 @@ def _pdf_fonts(path: Path, pages) -> list[Problem]:
 
 def _pdf_active_content(path: Path, reader) -> list[Problem]:
     """No JavaScript, embedded files or launch actions anywhere in the file."""
-    found = []
-    raw = path.read_bytes()
-    for marker, what in ((b"/JavaScript", "JavaScript"), (b"/JS", "JavaScript"),
-                         (b"/EmbeddedFile", "an embedded file"), (b"/Launch", "a launch action")):
-        if re.search(re.escape(marker) + rb"(?![A-Za-z])", raw):
-            found.append(problem("E605", path, None, f"the PDF holds {what} ({marker.decode()})"))
+    from .pdfactive import active_content
+
+    found = [problem("E605", path, None, f"the PDF holds {what} ({name})") for what, name in active_content(reader)]
     for number, page in enumerate(reader.pages, 1):
         for annotation in page.get("/Annots") or []:
             action = annotation.get_object().get("/A")

@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from pypdf import PdfWriter
-from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from conftest import FIXTURES, ROOT, run_build
 from press import checks
@@ -343,3 +343,32 @@ def test_every_code_is_documented():
     readme = (ROOT / "README.md").read_text()
     for code in checks.CODES:
         assert f"| `{code}` |" in readme, code
+
+
+def test_active_content_is_found_by_reading_the_objects_not_by_matching_bytes(tmp_path):
+    """Page content may hold the bytes '/JS' (compressed content did by chance: a false E605 once)
+    without any action; a document-level script and an attachment are found."""
+    from press.pdfactive import active_content
+
+    innocent = PdfWriter()
+    page = innocent.add_blank_page(200, 200)
+    content = DecodedStreamObject()
+    content.set_data(b"% a comment naming /JS and /Launch, which is no action\n")
+    page[NameObject("/Contents")] = innocent._add_object(content)
+    path = tmp_path / "innocent.pdf"
+    with open(path, "wb") as f:
+        innocent.write(f)
+    assert b"/JS" in path.read_bytes() and active_content(PdfReader(path)) == []
+
+    hidden = PdfWriter()
+    hidden.add_blank_page(200, 200)
+    script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                               NameObject("/JS"): TextStringObject("app.alert(1)")})
+    hidden._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("x"), hidden._add_object(script)])})})
+    hidden.add_attachment("a.txt", b"payload")
+    path = tmp_path / "hidden.pdf"
+    with open(path, "wb") as f:
+        hidden.write(f)
+    found = {name for _, name in active_content(PdfReader(path))}
+    assert {"/JavaScript", "/JS", "/EmbeddedFiles"} <= found, found
