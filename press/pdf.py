@@ -26,6 +26,7 @@ DIGITS_CSS = """
 nav.toc p.toc-entry::before { content: target-counter(attr(data-target), page, DIGITS) }
 ::footnote-call { content: counter(footnote, DIGITS) }
 ::footnote-marker { content: counter(footnote, DIGITS) ".\\2002" }
+a.xref::after { content: ",\\a0" attr(data-page-label) "\\a0" target-counter(attr(href), page, DIGITS) }
 """
 DIGIT_CHARACTERS = {
     "arabic-indic": "٠١٢٣٤٥٦٧٨٩", "persian": "۰۱۲۳۴۵۶۷۸۹", "devanagari": "०१२३४५६७८९",

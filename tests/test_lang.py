@@ -271,3 +271,10 @@ def test_a_german_passage_is_hyphenated_with_german_patterns(languages_out):
         head = "".join(l[:-1] if l.endswith("\u2010") else l + " " for l in before).split()[-1]
         word = next(w for w in words if w.startswith(head))
         assert len(head) in german.positions(word), (head, word)
+
+
+def test_every_language_has_every_word_the_editions_print():
+    from press.templating import LABELS
+
+    for language, words in LABELS.items():
+        assert set(words) == set(LABELS["en"]), (language, sorted(set(LABELS["en"]) - set(words)))

@@ -321,3 +321,22 @@ def test_a_bad_language_tag_is_refused_with_its_line(copy_fixture):
                                            ("en", "ltr"), ("az-Arab", "rtl"), ("ar-Latn", "ltr"), ("nqo", "rtl")])
 def test_direction_of_a_language(tag, expected):
     assert lang.direction(tag) == expected
+
+
+def test_a_cross_references_page_uses_the_manifests_digits(copy_fixture):
+    source = copy_fixture("arabic")
+    second = source / "sections" / "02-challenges.md"
+    second.write_text(second.read_text(encoding="utf-8").replace("# التحديات", "# التحديات {#sec-challenges}", 1),
+                      encoding="utf-8")
+    first = source / "sections" / "01-introduction.md"
+    filler = "\n\n".join(["وتعمل البعثة مع الاتحاد الأفريقي ومع المجموعة الاقتصادية لدول غرب أفريقيا." * 6] * 12)
+    first.write_text(first.read_text(encoding="utf-8") + "\nانظر @sec-challenges.\n\n" + filler + "\n",
+                     encoding="utf-8")  # the filler pushes the target onto the next page
+    result = run_build("pdf", "--source", source, "--out", source / "out")
+    assert result.returncode == 0, result.stderr
+    pdf = next((source / "out").glob("*.pdf"))
+    pages = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), pdf, "-"], capture_output=True, text=True,
+                            check=True).stdout for n in (3, 4)]
+    assert "التحديات" in pages[1]  # the target stands on the next page
+    [line] = [line for line in pages[0].splitlines() if "انظر" in line]
+    assert "ص" in line and "٤" in line and not re.search(r"[0-9p]", line), line  # Arabic's "p." and digits
