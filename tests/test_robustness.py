@@ -24,6 +24,17 @@ def start_build(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def start_rendering(*args: str) -> subprocess.Popen:
+    """A verbose build, returned once it says it has begun to render (a fixed sleep raced with a
+    build that had become fast enough to finish first)."""
+    process = start_build("-v", *args)
+    for line in process.stdout:
+        if line.strip().startswith("render pdf"):
+            time.sleep(0.3)  # inside WeasyPrint's layout, which takes seconds here
+            return process
+    raise AssertionError(f"the build never began to render: {process.communicate()[1]}")
+
+
 def temporaries(out: Path) -> list[Path]:
     return [p for p in out.iterdir() if p.name.startswith(TEMP)]
 
@@ -40,8 +51,7 @@ def slow_briefing(tmp_path_factory) -> tuple[Path, Path, bytes]:
 
 def test_sigkill_mid_render_leaves_the_previous_pdf(slow_briefing):
     source, out, good = slow_briefing
-    process = start_build("pdf", "--force", "--source", source, "--out", out)
-    time.sleep(2.0)  # well inside the render: the whole build takes several seconds
+    process = start_rendering("pdf", "--force", "--source", source, "--out", out)
     assert process.poll() is None, "the build ended before it could be killed"
     process.kill()
     process.wait()
@@ -83,8 +93,7 @@ def test_sigkill_at_random_moments_never_breaks_the_edition(slow_briefing):
 
 def test_ctrl_c_mid_render_leaves_the_previous_pdf(slow_briefing):
     source, out, good = slow_briefing
-    process = start_build("pdf", "--force", "--source", source, "--out", out)
-    time.sleep(2.0)
+    process = start_rendering("pdf", "--force", "--source", source, "--out", out)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1 and "Traceback" not in stderr and "Aborted" in stderr
