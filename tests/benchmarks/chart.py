@@ -22,7 +22,7 @@ def _ratios(results: dict) -> dict[str, dict[str, tuple[float, float]]]:
     from engines import verdict  # the targets live with the measurements
 
     out = {}
-    for scale_name, r in results["scales"].items():
+    for scale_name, r in sorted(results["scales"].items(), key=lambda item: _length(item[0])):
         scale = int(scale_name.rstrip("x"))
         out[scale_name] = {
             "PDF": (r["pdf"]["ratio"], verdict("pdf", scale, 0)[0]),
@@ -63,7 +63,7 @@ def _bars(results: dict) -> list[str]:
 
 def _growth(results: dict) -> list[str]:
     left, top, width, height = 580, 50, 360, 300
-    scales = [int(s.rstrip("x")) for s in results["scales"]]
+    scales = sorted(_length(s) for s in results["scales"])
     values = [results["scales"][f"{s}x"][key][side] for s in scales for _, key, side in LINES.values()]
     lo, hi = math.log10(min(values) * 0.8), math.log10(max(values) * 1.25)
     smin, smax = math.log10(min(scales)), math.log10(max(max(scales), 2))
@@ -97,11 +97,18 @@ def _growth(results: dict) -> list[str]:
     return parts
 
 
+def _length(scale_name: str) -> int:
+    """'10x' -> 10: scales in order of length (results.json keeps its keys sorted as text)."""
+    return int(scale_name.rstrip("x"))
+
+
 def draw_chart(results: dict) -> str:
     body = _bars(results) + _growth(results)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="t">\n'
             '<title id="t">press benchmark: ratios to WeasyPrint and Pandoc, and growth with length</title>\n'
-            '<style>.h{font:600 14px sans-serif}.axis{font:11px sans-serif;fill:#333}'
+            # Longhand font properties: some SVG renderers (WeasyPrint) misread the `font` shorthand.
+            '<style>.h{font-weight:600;font-size:14px;font-family:sans-serif}'
+            '.axis{font-size:11px;font-family:sans-serif;fill:#333}'
             '.grid{stroke:#ddd}.target{stroke:#c00;stroke-width:2}</style>\n'
             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>\n' + "\n".join(body) + "\n</svg>\n")
