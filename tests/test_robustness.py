@@ -19,18 +19,20 @@ from press import checks, output
 TEMP = output.TEMP_PREFIX
 
 
-def start_build(*args: str) -> subprocess.Popen:
+def start_build(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "build.py"), *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
 def start_rendering(*args: str) -> subprocess.Popen:
     """A verbose build, returned once it says it has begun to render (a fixed sleep raced with a
     build that had become fast enough to finish first)."""
-    process = start_build("-v", *args)
+    # Unbuffered: a piped stdout would hold the line back until the build ends.
+    process = start_build("-v", *args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     for line in process.stdout:
         if line.strip().startswith("render pdf"):
             time.sleep(0.3)  # inside WeasyPrint's layout, which takes seconds here
+            assert process.poll() is None, "the build ended before it could be interrupted"
             return process
     raise AssertionError(f"the build never began to render: {process.communicate()[1]}")
 
