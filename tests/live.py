@@ -65,7 +65,7 @@ class Command:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=30)  # generous: a loaded CI machine once needed more than 10 s
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
