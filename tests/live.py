@@ -14,6 +14,13 @@ from pathlib import Path
 from conftest import ROOT
 
 
+def interruptible() -> None:
+    """In the child, before it runs: Ctrl-C (SIGINT) acts by default. A test suite started in the
+    background from a script inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt, so the Ctrl-C the tests send would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Command:
     """`python build.py ARGS` running in the background; its output (stdout and stderr) is read
     line by line so a test can wait for a line, never longer than a timeout."""
@@ -25,7 +32,7 @@ class Command:
         self.process = subprocess.Popen(
             [sys.executable, str(build_py), *map(str, args)], cwd=cwd, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=interruptible)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -65,7 +72,7 @@ class Command:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
             try:
-                self.process.wait(timeout=30)  # generous: a loaded CI machine once needed more than 10 s
+                self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)

@@ -14,6 +14,7 @@ import pytest
 
 import pathological
 from conftest import FIXTURES, ROOT, build_ok, run_build
+from live import interruptible
 from press import checks, output
 
 TEMP = output.TEMP_PREFIX
@@ -21,7 +22,8 @@ TEMP = output.TEMP_PREFIX
 
 def start_build(*args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "build.py"), *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=interruptible)
 
 
 def start_rendering(*args: str) -> subprocess.Popen:
