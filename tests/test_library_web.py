@@ -13,17 +13,7 @@ import pytest
 
 from library_gen import make_library, unique_phrase
 from live import Command, serving_address
-from test_web import CHROMIUM, FLAGS, SHOTS, axe_violations  # noqa: F401  (browser fixture below)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, timeout=60_000)
-        yield browser
-        browser.close()
+from test_web import SHOTS, axe_violations, browser  # noqa: F401  (browser: test_web's fixture, used here)
 
 
 @pytest.fixture(scope="module")
