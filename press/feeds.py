@@ -13,7 +13,6 @@ from .opds import ATOM, _sub, _summary, _timestamp, _xml, URI_RE, UNDATED
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
 OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
-ET.register_namespace("xhtml", XHTML)
 FEED_SIZE = 50
 
 
@@ -74,7 +73,7 @@ def sitemap(library: Library, entries: list[dict]) -> bytes:
             for slug in group:
                 ET.SubElement(url, f"{{{XHTML}}}link", rel="alternate", hreflang=by_slug[slug]["language"],
                               href=base + by_slug[slug]["href"])
-    return _xml(urlset)
+    return _xml(urlset, SITEMAP, {"xhtml": XHTML})
 
 
 def opensearch(library: Library) -> bytes:
@@ -84,4 +83,4 @@ def opensearch(library: Library) -> bytes:
     ET.SubElement(root, f"{{{OPENSEARCH}}}InputEncoding").text = "UTF-8"
     ET.SubElement(root, f"{{{OPENSEARCH}}}Language").text = library.language
     ET.SubElement(root, f"{{{OPENSEARCH}}}Url", type="text/html", template=library.base_url + "?q={searchTerms}")
-    return _xml(root)
+    return _xml(root, OPENSEARCH, {})

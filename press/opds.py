@@ -20,13 +20,13 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from . import xmlout
 from .library import Library
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
 OPDS = "http://opds-spec.org/2010/catalog"
-for prefix, uri in (("", ATOM), ("dc", DC), ("opds", OPDS)):
-    ET.register_namespace(prefix, uri)
+PREFIXES = {"dc": DC, "opds": OPDS}
 
 NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
@@ -331,9 +331,9 @@ def _link(parent: ET.Element, rel: str, href: str, kind: str, **attrs) -> ET.Ele
     return ET.SubElement(parent, f"{{{ATOM}}}link", {"rel": rel, "href": href, "type": kind, **attrs})
 
 
-def _xml(root: ET.Element) -> bytes:
+def _xml(root: ET.Element, default: str = ATOM, chosen: dict[str, str] = PREFIXES) -> bytes:
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return (xmlout.tostring(root, default, chosen) + "\n").encode("utf-8")
 
 
 def _json(data: dict) -> bytes:

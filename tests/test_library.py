@@ -384,6 +384,25 @@ def test_jobs_2_equals_jobs_1_and_a_second_run_rewrites_nothing(site, library, t
     assert mtimes(out) == before
 
 
+def test_an_edit_built_in_the_parent_equals_a_full_build(site, library, tmp_path):
+    """After an edit to one briefing, the library process builds it itself (press.library_build.run),
+    having imported the PDF writer, which changes ElementTree's namespace prefixes for the whole
+    process: the catalogue, its kept pieces (the cards, the feeds' entries) and the search index
+    must still be byte for byte those of a full build of the edited library."""
+    source, out, fresh = tmp_path / "lib", tmp_path / "out", tmp_path / "fresh"
+    shutil.copytree(library, source)
+    shutil.copytree(site, out, copy_function=shutil.copy2)
+    (out / LOCAL).unlink()   # another folder: its files' times are not the copy's
+    build_ok("library", "--source", source, "--out", out)
+    section = source / "b002" / "sections" / "01-first.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nA sentence added by an editor.\n", encoding="utf-8")
+    result = build_ok("library", "--source", source, "--out", out)
+    assert "1 built" in result.stdout
+    build_ok("library", "--source", source, "--out", fresh, "--jobs", "2")
+    assert tree(out) == tree(fresh)
+    assert (out / "feed.atom").read_text(encoding="utf-8").split("\n")[1].startswith('<feed xmlns="http://www.w3.org/2005/Atom"')
+
+
 def test_three_shards_merged_equal_a_full_build(site, library, tmp_path):
     parts = []
     for k in (1, 2, 3):
