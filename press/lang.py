@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -66,6 +67,7 @@ def direction(language: str) -> str:
     return "rtl" if primary(language) in RTL_LANGUAGES else "ltr"
 
 
+@lru_cache(maxsize=4096)  # a library page prints hundreds of dates; CLDR formatting is slow
 def long_date(value: dt.date, language: str) -> str:
     """The date as the language writes it in full, from CLDR (Babel): "30 November 2026",
     "30. November 2026", "30 novembre 2026", "30 de noviembre de 2026", "2026年11月30日". A tag

@@ -19,6 +19,7 @@ alternates and a language switcher.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -154,7 +155,7 @@ def _build_one(task: Task) -> dict:
     epub_sha = next((d["sha"] for d in downloads if d["edition"] == "epub"), "")
     cover = previous.get("cover") if previous.get("epub_sha") == epub_sha and epub_sha else None
     if cover is None or not (out / cover["href"]).is_file() or not (out / cover["thumbnail"]["href"]).is_file():
-        cover = _cover(out, task.slug, EDITIONS["epub"].target(work, task.slug)) if epub_sha else None
+        cover = _cover(out, task.slug, EDITIONS["epub"].target(work, task.slug), previous.get("cover")) if epub_sha else None
 
     entry = {
         **task.meta, "slug": task.slug, "href": f"{task.slug}/", "page_sha": site_files.get(html.page, ""),
@@ -186,11 +187,37 @@ def _remove_stale(folder: Path, stale: set[str]) -> None:
                 break
 
 
-def _cover(out: Path, slug: str, epub: Path) -> dict | None:
-    """The EPUB's cover picture (the item the package marks `cover-image`) and a thumbnail of it."""
-    import xml.etree.ElementTree as ET
-
+def _cover(out: Path, slug: str, epub: Path, previous: dict | None = None) -> dict | None:
+    """The EPUB's cover picture (the item the package marks `cover-image`) and a thumbnail of it;
+    `previous` (the last build's) is kept when the picture's bytes are the same: an edit to the
+    text changes the EPUB, seldom its cover, and decoding and scaling a cover takes a while."""
+    found = _cover_image(epub)
+    if found is None:
+        return None
+    data, media_type = found
+    suffix = ".jpg" if media_type == "image/jpeg" else ".png"
+    cover_rel, thumb_rel = f"{COVERS}/{slug}{suffix}", f"{COVERS}/{slug}-thumb.jpg"
+    digest = sha(data)
+    if (previous and previous.get("sha") == digest and previous.get("href") == cover_rel
+            and (out / cover_rel).is_file() and (out / thumb_rel).is_file()):
+        return previous
     from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    width, height = image.size
+    thumb = image.convert("RGB")
+    thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
+    buffer = io.BytesIO()
+    thumb.save(buffer, "JPEG", quality=82, optimize=True, progressive=False)
+    write_if_changed(out / cover_rel, data)
+    write_if_changed(out / thumb_rel, buffer.getvalue())
+    return {"href": cover_rel, "type": media_type, "width": width, "height": height, "size": len(data), "sha": digest,
+            "thumbnail": {"href": thumb_rel, "type": "image/jpeg", "width": thumb.width, "height": thumb.height}}
+
+
+def _cover_image(epub: Path) -> tuple[bytes, str] | None:
+    """The bytes and media type of the EPUB's `cover-image` item, if it has one."""
+    import xml.etree.ElementTree as ET
 
     with zipfile.ZipFile(epub) as book:
         container = ET.fromstring(book.read("META-INF/container.xml"))
@@ -201,18 +228,7 @@ def _cover(out: Path, slug: str, epub: Path) -> dict | None:
         if item is None:
             return None
         data = book.read(posixpath.normpath(posixpath.join(posixpath.dirname(opf_path), item.get("href"))))
-    suffix = ".jpg" if item.get("media-type") == "image/jpeg" else ".png"
-    image = Image.open(io.BytesIO(data))
-    width, height = image.size
-    thumb = image.convert("RGB")
-    thumb.thumbnail((THUMB_WIDTH, THUMB_WIDTH * 2))
-    buffer = io.BytesIO()
-    thumb.save(buffer, "JPEG", quality=82, optimize=True, progressive=False)
-    cover_rel, thumb_rel = f"{COVERS}/{slug}{suffix}", f"{COVERS}/{slug}-thumb.jpg"
-    write_if_changed(out / cover_rel, data)
-    write_if_changed(out / thumb_rel, buffer.getvalue())
-    return {"href": cover_rel, "type": item.get("media-type"), "width": width, "height": height, "size": len(data),
-            "thumbnail": {"href": thumb_rel, "type": "image/jpeg", "width": thumb.width, "height": thumb.height}}
+    return data, item.get("media-type")
 
 
 def library_page(page: bytes, task: Task) -> bytes:
@@ -274,7 +290,8 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
         common = common_stamp()
-        tasks = [task_for(library, ref, out, force) for ref in refs
+        by_slug = {r.slug: r for r in library.briefings}
+        tasks = [task_for(library, ref, out, by_slug, force) for ref in refs
                  if only is None or ref.folder.resolve() in only or not (out / WORK / ref.slug / ENTRY).is_file()]
         # Briefings whose files (sources, outputs) and build code have not changed since their last
         # good build are not even sent to a worker: a no-change run of a large library stays fast.
@@ -351,8 +368,8 @@ def _rel(library: Library, folder: Path) -> str:
     return folder.resolve().relative_to(library.root.resolve()).as_posix()
 
 
-def task_for(library: Library, ref, out: Path, force: bool = False) -> Task:
-    by_slug = {r.slug: r for r in library.briefings}
+def task_for(library: Library, ref, out: Path, by_slug: dict, force: bool = False) -> Task:
+    """`by_slug`: the library's briefings by slug (made once: a library has thousands)."""
     alternates = tuple((s, by_slug[s].manifest.language, by_slug[s].manifest.title)
                        for s in library.translations.get(ref.slug, ()) if len(library.translations[ref.slug]) > 1)
     from .library import entry_date
@@ -393,6 +410,9 @@ def run(tasks: list[Task], jobs: int | None, progress: Progress, here: bool = Tr
         # worker would be, so build it here and save a worker's start-up (the bytes are the same).
         _built_here = True
         outcome = build_one(tasks[0])
+        # The build leaves a large heap (the PDF writer's objects); the catalogue to come makes many
+        # small objects, and each full collection would walk that heap again: set it aside.
+        gc.freeze()
         progress.done(outcome, 1)
         return [outcome]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))

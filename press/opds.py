@@ -67,6 +67,8 @@ def files(library: Library, entries: list[dict], language_names) -> dict[str, by
 class _Catalogue:
     def __init__(self, library: Library, entries: list[dict], language_names):
         self.library, self.entries = library, tuple(entries)
+        self.by_slug = {e["slug"]: e for e in entries}
+        self.order = {e["slug"]: n for n, e in enumerate(entries)}   # translations in the feed's order
         self.updated = _timestamp(max((e["date"] for e in entries), default=UNDATED))
         self.series = tuple(
             Facet("Series", _series_title(library, sid), f"series/{sid}",
@@ -201,7 +203,8 @@ class _Catalogue:
 
     def translations(self, e: dict) -> list[dict]:
         group = self.library.translations.get(e["slug"], ())
-        return [x for x in self.entries if x["slug"] in group and x["slug"] != e["slug"]]
+        return [self.by_slug[s] for s in sorted(group, key=self.order.__getitem__)
+                if s != e["slug"] and s in self.by_slug]
 
     def _id(self, e: dict) -> str:
         return e["identifier"] if URI_RE.match(e["identifier"]) else self.library.base_url + e["href"]
@@ -316,6 +319,8 @@ def _paging(number: int, count: int) -> list[tuple[str, int]]:
 
 def _rel(here: str, target: str) -> str:
     """`target` (relative to opds/) as seen from the feed at `here` (relative to opds/)."""
+    if target.startswith("../") and "/." not in target[2:]:  # outside opds/ (an entry's files): no common part
+        return "../" * here.count("/") + target
     relative = posixpath.relpath(posixpath.normpath(target), posixpath.dirname(here) or ".")
     return relative + "/" if target.endswith("/") else relative
 
@@ -337,4 +342,5 @@ def _xml(root: ET.Element, default: str = ATOM, chosen: dict[str, str] = PREFIXE
 
 
 def _json(data: dict) -> bytes:
-    return json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8") + b"\n"
+    # Compact: json's C encoder (an indented dump runs in Python, several times slower).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
