@@ -10,8 +10,12 @@ the web feeds (press/feeds.py). Nothing here reads the clock or the briefings' s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
 
 from . import feeds, opds, templating
+from .fragments import Fragments, code_digest, digest
 from .library import Library
 from .library_names import LANGUAGE_NAMES, also_in, language_name  # noqa: F401  (re-exported)
 from .sizes import human_size
@@ -56,26 +60,47 @@ def _value(entry: dict, kind: str) -> str | None:
     return {"series": entry["series"], "language": entry["language"], "year": entry["date"][:4]}[kind]
 
 
-def render(library: Library, entries: list[dict]) -> dict[str, bytes]:
+def render(library: Library, entries: list[dict], kept: Fragments | None = None) -> dict[str, bytes]:
+    """Every file of the catalogue; `kept`: the cards and feed entries of earlier runs (press/fragments.py)."""
+    kept = kept or Fragments()
     files: dict[str, bytes] = {}
     groups = filters(library, entries)
-    files["index.html"] = page(library, entries, groups, None, "", len(entries))
+    cards = Cards(library, kept)
+    files["index.html"] = page(library, entries, groups, None, "", len(entries), cards)
     for kind, items in groups.items():
         for f in items:
             files[f"{f.path}index.html"] = page(library, [e for e in entries if _value(e, f.kind) == f.value],
-                                                groups, f, "../../", len(entries))
+                                                groups, f, "../../", len(entries), cards)
     files["library.css"] = (STYLES_DIR / "library.css").read_bytes()
     files["library.js"] = (TEMPLATES_DIR / "library" / "library.js").read_bytes()
-    files.update(opds.files(library, entries, language_name))
+    files.update(opds.files(library, entries, language_name, kept))
     files.update(feeds.files(library, entries))
     return files
 
 
-def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int) -> bytes:
-    cards = [card(library, e, root) for e in entries]
-    html = templating.render("library/index.html.j2", library=library, cards=cards, groups=groups, active=active,
-                             root=root, language_name=language_name, all_count=all_count, anchors=ANCHORS)
+def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int,
+         cards: Cards) -> bytes:
+    html = templating.render("library/index.html.j2", library=library, cards=[cards.html(e, root) for e in entries],
+                             groups=groups, active=active, root=root, language_name=language_name,
+                             all_count=all_count, anchors=ANCHORS)
     return html.encode("utf-8")
+
+
+class Cards:
+    """Each briefing's card, rendered once per run (a briefing is on several pages) and kept
+    between runs while its entry is the same."""
+
+    TEMPLATE = "library/_card.html.j2"
+
+    def __init__(self, library: Library, kept: Fragments):
+        self.library, self.kept = library, kept
+        self.code = code_digest(Path(__file__), Path(__file__).with_name("library_names.py"),
+                                Path(__file__).with_name("sizes.py"), TEMPLATES_DIR / self.TEMPLATE)
+
+    def html(self, e: dict, root: str) -> Markup:
+        series = self.library.series_by_id(e["series"]) if e["series"] else None
+        key = digest("card", self.code, root, series.title if series else None, self.kept.entry(e))
+        return Markup(self.kept.get(key, lambda: templating.render(self.TEMPLATE, e=card(self.library, e, root))))
 
 
 def card(library: Library, e: dict, root: str) -> dict:

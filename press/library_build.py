@@ -9,6 +9,7 @@ Layout of `<out>/`:
     .press/<slug>/entry.json   its catalogue record after its last good build
     .press/library.json        what the last library build wrote
     .press/stamps.json         each briefing's files' sizes and times at its last good build
+    .press/fragments.json      the catalogue's cards and feed entries, kept between runs (press/fragments.py)
 
 Each briefing is built by `pipeline.build` into its own `.press/<slug>/`, exactly as a
 briefing folder builds alone, and its `html/` folder is then placed at `<slug>/` (copied
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from . import output
 from .errors import PressError
+from .fragments import NAME as FRAGMENTS, Fragments
 from .library import Library, load_library, record, walk
 from .library_files import place
 
@@ -464,7 +466,9 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
     if digest != state.get("search") or not (out / search.FOLDER).is_dir():
         indexing = search.start(out, sorted(pages), library.language)
     try:
-        files = catalogue.render(library, entries)
+        kept = Fragments(out / WORK / FRAGMENTS)
+        files = catalogue.render(library, entries, kept)
+        kept.save()
         previous = state.get("catalogue") or {}
         written = []
         for rel, data in sorted(files.items()):

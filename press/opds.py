@@ -19,8 +19,10 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import xmlout
+from .fragments import Fragments, code_digest, digest
 from .library import Library
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -39,6 +41,8 @@ PAGE_SIZE = 50
 NEWEST = 20
 URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 UNDATED = "1980-01-01"
+ENTRY_MARK = "press-entry-"   # where an entry goes in a feed's XML (see _acq_xml)
+ENTRY_MARK_RE = re.compile(f"<!--{ENTRY_MARK}([0-9]+)-->")
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,17 @@ class Listing:
     entries: tuple
 
 
-def files(library: Library, entries: list[dict], language_names) -> dict[str, bytes]:
-    """Every file of the catalogue, by its path relative to the output folder."""
-    catalogue = _Catalogue(library, entries, language_names)
+def files(library: Library, entries: list[dict], language_names, kept: Fragments | None = None) -> dict[str, bytes]:
+    """Every file of the catalogue, by its path relative to the output folder; `kept`: the
+    entries of earlier runs (press/fragments.py)."""
+    catalogue = _Catalogue(library, entries, language_names, kept or Fragments())
     return catalogue.render()
 
 
 class _Catalogue:
-    def __init__(self, library: Library, entries: list[dict], language_names):
-        self.library, self.entries = library, tuple(entries)
+    def __init__(self, library: Library, entries: list[dict], language_names, kept: Fragments):
+        self.library, self.entries, self.kept = library, tuple(entries), kept
+        self.code = code_digest(Path(__file__))
         self.by_slug = {e["slug"]: e for e in entries}
         self.order = {e["slug"]: n for n, e in enumerate(entries)}   # translations in the feed's order
         self.updated = _timestamp(max((e["date"] for e in entries), default=UNDATED))
@@ -162,12 +168,35 @@ class _Catalogue:
             _link(feed, FACET, _rel(here, f"{facet.path}.xml"), ACQUISITION, title=facet.title,
                   **{f"{{{OPDS}}}facetGroup": facet.group,
                      **({f"{{{OPDS}}}activeFacet": "true"} if facet.path == listing.path else {})})
-        for e in chunk:
-            self._entry_xml(feed, e, here)
-        return _xml(feed)
+        if not chunk:
+            return _xml(feed)
+        # The entries are serialized apart (and kept between runs): the feed holds a mark for each.
+        feed.set("xmlns:dc", DC)
+        for n in range(len(chunk)):
+            feed.append(ET.Comment(f"{ENTRY_MARK}{n}"))
+        texts = [self._entry_text(e, here) for e in chunk]
+        return ENTRY_MARK_RE.sub(lambda m: texts[int(m.group(1))], _xml(feed).decode("utf-8")).encode("utf-8")
 
-    def _entry_xml(self, feed: ET.Element, e: dict, here: str) -> None:
-        entry = _sub(feed, "entry")
+    def _entry_text(self, e: dict, here: str) -> str:
+        """An entry as it stands in a feed of `here`'s folder: one level in, its own namespace
+        declarations left to the feed's."""
+        def make() -> str:
+            entry = self._entry_xml(e, here)
+            ET.indent(entry, level=1)
+            text = xmlout.tostring(entry, ATOM, PREFIXES, declaration=False)
+            return "<entry>" + text[text.index(">") + 1:]
+
+        return self.kept.get(self._key("opds-xml", e, here), make)
+
+    def _key(self, kind: str, e: dict, here: str) -> str:
+        lib = self.library
+        series = _series_title(lib, e["series"]) if e["series"] else None
+        others = [(o["href"], o["title"], o["language"]) for o in self.translations(e)]
+        return digest(kind, self.code, here.count("/"), lib.base_url, lib.publisher, lib.title, series,
+                      others, self.kept.entry(e))
+
+    def _entry_xml(self, e: dict, here: str) -> ET.Element:
+        entry = ET.Element(f"{{{ATOM}}}entry")
         _sub(entry, "title", e["title"])
         _sub(entry, "id", self._id(e))
         _sub(entry, "updated", _timestamp(e["date"]))
@@ -200,6 +229,7 @@ class _Catalogue:
         for d in e["downloads"]:
             _link(entry, ACQUIRE, _rel(here, f"../{d['href']}"), d["type"], length=str(d["size"]),
                   title=d["edition"].upper())
+        return entry
 
     def translations(self, e: dict) -> list[dict]:
         group = self.library.translations.get(e["slug"], ())
@@ -245,10 +275,14 @@ class _Catalogue:
                                        **({"rel": "self"} if f.path == listing.path else {})}
                                       for f in facets]}
                            for group, facets in (("Series", self.series), ("Language", self.languages)) if facets],
-                "publications": [self._publication(e, here) for e in chunk]}
+                "publications": []}
         if not feed["facets"]:
             del feed["facets"]
-        return _json(feed)
+        # The publications are serialized apart (and kept between runs), then put in their place.
+        head, _, tail = _json(feed).decode("utf-8").rpartition('"publications":[]')
+        publications = ",".join(self.kept.get(self._key("opds-json", e, here),
+                                              lambda e=e: _json_text(self._publication(e, here))) for e in chunk)
+        return (head + '"publications":[' + publications + "]" + tail).encode("utf-8")
 
     def _publication(self, e: dict, here: str) -> dict:
         metadata = {"@type": "http://schema.org/Book", "title": e["title"], "identifier": self._id(e),
@@ -339,6 +373,10 @@ def _link(parent: ET.Element, rel: str, href: str, kind: str, **attrs) -> ET.Ele
 def _xml(root: ET.Element, default: str = ATOM, chosen: dict[str, str] = PREFIXES) -> bytes:
     ET.indent(root)
     return (xmlout.tostring(root, default, chosen) + "\n").encode("utf-8")
+
+
+def _json_text(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _json(data: dict) -> bytes:

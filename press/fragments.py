@@ -1,0 +1,75 @@
+"""Pieces of the catalogue kept between library builds: each briefing's card on the library
+pages and its entry in the OPDS feeds, rendered once and reused while its inputs are the same.
+
+A library page or feed lists hundreds of briefings, and an edit changes one of them: rendering
+only that one's pieces keeps the catalogue's time flat in the library's size. A piece's key is
+a hash of everything it is made from (its context, as JSON, and the code and template that
+render it), so a piece is never stale. They live in one file, `.press/fragments.json` in the
+output folder, rewritten when a piece was made; pieces no run used are dropped then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable
+
+from . import output
+
+NAME = "fragments.json"
+
+
+def digest(*parts) -> str:
+    """A key from JSON-able parts."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_digest(*files: Path) -> str:
+    """The code and templates that render a kind of piece: part of its keys."""
+    hasher = hashlib.sha256()
+    for path in files:
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
+
+
+class Fragments:
+    """The pieces of one output folder (`path`), or none kept (`path` None: made every time)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.stored: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.made = 0
+        self._entries: dict[str, str] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self.stored = {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+            except (OSError, ValueError, AttributeError):
+                self.stored = {}   # none yet, or a damaged file: the pieces are made again
+
+    def entry(self, e: dict) -> str:
+        """A hash of what a catalogue entry's pieces show (all of it but the list of its site's
+        files), made once per run: every page and feed listing the briefing uses it."""
+        found = self._entries.get(e["slug"])
+        if found is None:
+            found = self._entries[e["slug"]] = digest({k: v for k, v in e.items()
+                                                       if k not in ("site_files", "seconds", "rebuilt")})
+        return found
+
+    def get(self, key: str, make: Callable[[], str]) -> str:
+        if key not in self.used:
+            found = self.stored.get(key)
+            if found is None:
+                found = make()
+                self.made += 1
+            self.used[key] = found
+        return self.used[key]
+
+    def save(self) -> None:
+        """Keep this run's pieces (when one was made or one went unused)."""
+        if self.path is not None and (self.made or set(self.stored) != set(self.used)):
+            data = json.dumps(dict(sorted(self.used.items())), ensure_ascii=False, separators=(",", ":"))
+            output.write_bytes(self.path, data.encode("utf-8"))
