@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import feeds, opds, templating
+from . import feeds, opds, search, templating
 from .fragments import Fragments, code_digest, digest
 from .library import Library
 from .library_names import LANGUAGE_NAMES, also_in, language_name  # noqa: F401  (re-exported)
@@ -65,12 +65,13 @@ def render(library: Library, entries: list[dict], kept: Fragments | None = None)
     kept = kept or Fragments()
     files: dict[str, bytes] = {}
     groups = filters(library, entries)
+    parts = " ".join(g.folder + "/" for g in search.groups([e["slug"] for e in entries])[1:])
     cards = Cards(library, kept)
-    files["index.html"] = page(library, entries, groups, None, "", len(entries), cards)
+    files["index.html"] = page(library, entries, groups, None, "", len(entries), parts, cards)
     for kind, items in groups.items():
         for f in items:
             files[f"{f.path}index.html"] = page(library, [e for e in entries if _value(e, f.kind) == f.value],
-                                                groups, f, "../../", len(entries), cards)
+                                                groups, f, "../../", len(entries), parts, cards)
     files["library.css"] = (STYLES_DIR / "library.css").read_bytes()
     files["library.js"] = (TEMPLATES_DIR / "library" / "library.js").read_bytes()
     files.update(opds.files(library, entries, language_name, kept))
@@ -79,10 +80,11 @@ def render(library: Library, entries: list[dict], kept: Fragments | None = None)
 
 
 def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int,
-         cards: Cards) -> bytes:
+         parts: str, cards: Cards) -> bytes:
+    """A listing page; `parts`: the folders of the search index's other parts (press/search.py)."""
     html = templating.render("library/index.html.j2", library=library, cards=[cards.html(e, root) for e in entries],
                              groups=groups, active=active, root=root, language_name=language_name,
-                             all_count=all_count, anchors=ANCHORS)
+                             all_count=all_count, anchors=ANCHORS, search_parts=parts)
     return html.encode("utf-8")
 
 

@@ -5,11 +5,13 @@ Layout of `<out>/`:
     <slug>/index.html, <slug>/<slug>.pdf, <slug>/<slug>.epub, <slug>/images/...   the web edition
     covers/<slug>.png|.jpg, covers/<slug>-thumb.jpg                              the EPUB's cover
     index.html, series/ language/ year/, opds/, feed.atom, sitemap.xml, pagefind/  the catalogue
+                                                  (pagefind/part-<n>/: the search index's other parts)
     .press/<slug>/   the briefing's own build folder (pipeline state, editions, html/)
     .press/<slug>/entry.json   its catalogue record after its last good build
     .press/library.json        what the last library build wrote
     .press/stamps.json         each briefing's files' sizes and times at its last good build
     .press/fragments.json      the catalogue's cards and feed entries, kept between runs (press/fragments.py)
+    .press/search/             Pagefind's scratch folders, while it indexes (press/search.py)
 
 Each briefing is built by `pipeline.build` into its own `.press/<slug>/`, exactly as a
 briefing folder builds alone, and its `html/` folder is then placed at `<slug>/` (copied
@@ -458,14 +460,19 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
     and remove those the last build wrote that this one does not."""
     from . import catalogue, search
 
-    # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered.
+    # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered:
+    # each group of pages with a page changed since the last run (press/search.py).
     pages = {e["slug"]: e["page_sha"] for e in entries}
-    digest = sha(dump_json({"pages": pages, "pagefind": search.VERSION, "language": library.language}))
-    recorded = state.get("search_files") or {}
-    indexing = None
-    if digest != state.get("search") or not (out / search.FOLDER).is_dir():
-        indexing = search.start(out, sorted(pages), library.language)
+    recorded = _search_records(state)
+    digests, folders, runs = {}, {}, []
     try:
+        for group in search.groups(sorted(pages)):
+            key = str(group.number)
+            folders[key] = group.folder
+            digests[key] = sha(dump_json({"pages": {s: pages[s] for s in group.slugs}, "folder": group.folder,
+                                          "pagefind": search.VERSION, "language": library.language}))
+            if digests[key] != recorded["digests"].get(key) or not (out / group.folder).is_dir():
+                runs.append(search.start(out, group, library.language))
         kept = Fragments(out / WORK / FRAGMENTS)
         files = catalogue.render(library, entries, kept)
         kept.save()
@@ -475,15 +482,31 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
             if write_if_changed(out / rel, data, previous.get(rel)):
                 written.append(rel)
         _remove_stale(out, set(previous) - set(files))
+        new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
+        # A group gone, or moved (another group is now the first): its old files go before any is written.
+        for key, old in recorded["files"].items():
+            if folders.get(key) != old["folder"]:
+                search.remove(out, old["folder"], old["files"])
+        search_files = {key: old for key, old in recorded["files"].items() if folders.get(key) == old["folder"]}
+        while runs:
+            run = runs.pop(0)
+            key = str(run.group.number)
+            changed, hashes = search.finish(run, search_files.get(key, {}).get("files", {}))
+            search_files[key] = {"folder": run.group.folder, "files": hashes}
+            written += changed
     except BaseException:
-        if indexing is not None and indexing.process is not None:
-            indexing.process.kill()
-            indexing.process.wait()
+        for run in runs:
+            search.stop(run)
         raise
-    new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}
-    if indexing is not None:
-        changed, recorded = search.finish(indexing, recorded)
-        written += changed
-    new_state["search"] = digest
-    new_state["search_files"] = recorded
+    new_state["search"] = digests
+    new_state["search_files"] = dict(sorted(search_files.items(), key=lambda item: int(item[0])))
     return written
+
+
+def _search_records(state: dict) -> dict:
+    """The last run's search groups: each group's digest, folder and files (an older state, with
+    one index and no groups, is read as one group in `pagefind/`, to be indexed again)."""
+    digests, files = state.get("search"), state.get("search_files") or {}
+    if not isinstance(digests, dict):
+        return {"digests": {}, "files": {"0": {"folder": "pagefind", "files": files}} if files else {}}
+    return {"digests": digests, "files": files}

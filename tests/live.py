@@ -25,14 +25,14 @@ class Command:
     """`python build.py ARGS` running in the background; its output (stdout and stderr) is read
     line by line so a test can wait for a line, never longer than a timeout."""
 
-    def __init__(self, *args, build_py: Path = ROOT / "build.py", cwd: Path = ROOT):
+    def __init__(self, *args, build_py: Path = ROOT / "build.py", cwd: Path = ROOT, env: dict | None = None):
         self.lines: list[str] = []
         self._eof = False
         self._cond = threading.Condition()
         self.process = subprocess.Popen(
             [sys.executable, str(build_py), *map(str, args)], cwd=cwd, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=interruptible)
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, preexec_fn=interruptible)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:

@@ -20,7 +20,9 @@ from test_web import SHOTS, axe_violations, browser  # noqa: F401  (browser: tes
 def served(tmp_path_factory):
     source = make_library(tmp_path_factory.mktemp("weblib") / "lib", count=4, translations=1)
     out = tmp_path_factory.mktemp("webout")
-    with Command("serve", "--port", "0", "--source", source, "--out", out) as command:
+    # Search groups of two pages: the five briefings' index is in parts the page merges (press/search.py).
+    with Command("serve", "--port", "0", "--source", source, "--out", out,
+                 env={"PRESS_SEARCH_GROUP_SIZE": "2"}) as command:
         yield serving_address(command, timeout=300), out
 
 
@@ -97,7 +99,25 @@ def test_search_finds_a_phrase_in_one_briefing_only(served, browser):
     page.goto(url + "?q=" + "common to every briefing")
     page.locator(".search-results li").first.wait_for()
     assert page.locator(".search-results li").count() == 4
+    # Every word must be found: a word no briefing holds finds nothing, in whichever part.
+    page.goto(url + "?q=" + "common to every briefing xylophone")
+    page.get_by_text("No briefing holds").wait_for()
     page.close()
+
+
+def test_the_search_index_is_in_parts_the_page_merges(served, monkeypatch):
+    """With groups of two pages, the five briefings' index is in three parts (hash groups 0, 2
+    and 3 of four): the search above found briefings in each, so the merging works."""
+    from press import search
+
+    monkeypatch.setenv(search.GROUP_SIZE_VARIABLE, "2")
+    _, out = served
+    parts = (out / "index.html").read_text(encoding="utf-8").split('data-search-parts="')[1].split('"')[0].split()
+    assert len(parts) == 2 and all((out / part / "pagefind-entry.json").is_file() for part in parts)
+    assert not any((out / part / "pagefind.js").exists() for part in parts)   # the script is pagefind/'s
+    slugs = [p.parent.name for p in out.glob("*/index.html") if p.parent.name not in ("series", "language", "year")]
+    where = {slug: group.folder for group in search.groups(slugs) for slug in group.slugs}
+    assert sorted(set(where.values())) == sorted(["pagefind", *[p.rstrip("/") for p in parts]])
 
 
 def test_the_server_gives_opds_media_types(served, browser):

@@ -59,18 +59,42 @@
 
   function load() {
     if (!pagefind) {
+      // The index is in parts (press/search.py): pagefind/, and the folders the page lists, merged into it.
+      var parts = (document.body.dataset.searchParts || "").split(" ").filter(Boolean);
       pagefind = import(new URL("pagefind/pagefind.js", root).href).then(function (module) {
-        module.options({ baseUrl: root.pathname });
-        return module;
+        return module.options({ baseUrl: root.pathname }).then(function () {
+          return Promise.all(parts.map(function (part) {
+            return module.mergeIndex(new URL(part, root).href, { baseUrl: root.pathname });
+          }));
+        }).then(function () { return module; });
       });
     }
     return pagefind;
   }
 
+  // Every word must be found. Pagefind ignores a word its index does not hold, and with the index
+  // in parts, each part ignores the words it lacks: a page is kept only when each word alone finds
+  // it too, whatever the parts. A quoted phrase is searched as it is.
+  function searchAll(module, query) {
+    var words = query.split(/\s+/).filter(Boolean);
+    var whole = module.search(query);
+    if (words.length < 2 || query.indexOf('"') >= 0) return whole;
+    return Promise.all([whole].concat(words.map(function (word) { return module.search(word); })))
+      .then(function (found) {
+        var each = found.slice(1).map(function (search) {
+          return new Set(search.results.map(function (r) { return r.id; }));
+        });
+        var kept = found[0].results.filter(function (r) {
+          return each.every(function (ids) { return ids.has(r.id); });
+        });
+        return { results: kept };
+      });
+  }
+
   function show(query) {
     results.textContent = "Searching…";
     return load().then(function (module) {
-      return module.search(query);
+      return searchAll(module, query);
     }).then(function (search) {
       return Promise.all(search.results.slice(0, 20).map(function (r) { return r.data(); }));
     }).then(function (found) {
