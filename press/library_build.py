@@ -63,6 +63,7 @@ class Task:
     library_title: str
     force: bool = False
     also_in: tuple = ()  # (label, ((tag, name, url), ...)): the PDF's and EPUB's "Also in" line, or ()
+    series_title: str = ""  # `series: <id>` names a series of library.yml: its title, for the editions
 
 
 def sha(data: bytes) -> str:
@@ -120,7 +121,8 @@ def _build_one(task: Task) -> dict:
     from .manifest import AlsoIn
 
     also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
-    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in)
+    results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in,
+                             series_title=task.series_title or None)
     previous = read_json(work / ENTRY) or {}
     state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
     html = EDITIONS["html"]
@@ -355,7 +357,8 @@ def stamp(task: Task, out: Path, common: str, source_print: str) -> str:
     pages; with its task and the common stamp. Equal to the last good build's: nothing to do.
     Different: the worker's pipeline decides, by content, what (if anything) to rebuild."""
     digest = hashlib.sha256(common.encode() + source_print.encode() + json.dumps(
-        [task.meta, task.alternates, task.library_title, task.also_in], sort_keys=True, default=str).encode())
+        [task.meta, task.alternates, task.library_title, task.also_in, task.series_title], sort_keys=True,
+        default=str).encode())
     for root in (out / WORK / task.slug, out / task.slug):
         for path, st in walk(root):
             digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
@@ -383,8 +386,11 @@ def task_for(library: Library, ref, out: Path, by_slug: dict, force: bool = Fals
             "authors": list(m.authors), "publisher": m.publisher or "", "language": m.language,
             "date": entry_date(m).isoformat(), "identifier": m.identifier, "series": ref.series, "number": ref.number,
             "keywords": list(m.keywords), "translation_of": ref.translation_of}
+    # The library's form `series: <id>`: the editions print the series' title from library.yml, not its id.
+    series = library.series_by_id(ref.series) if ref.series and ref.series_name is None else None
     return Task(str(ref.folder), ref.slug, str(out), meta, alternates, library.title, force,
-                also_in_links(library, ref.slug, ref.manifest.language, alternates))
+                also_in_links(library, ref.slug, ref.manifest.language, alternates),
+                series.title if series and series.title != ref.series else "")
 
 
 def also_in_links(library: Library, slug: str, language: str, alternates: tuple) -> tuple:

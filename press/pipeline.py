@@ -83,13 +83,15 @@ class _Plan:
 
 def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
-          cache=None, strict: bool = False, also_in=None) -> list[Result]:
+          cache=None, strict: bool = False, also_in=None, series_title: str | None = None) -> list[Result]:
     """Build the requested editions (and those they link to); raise PressError before writing
     anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
     between builds of one process. `also_in` (manifest.AlsoIn): the briefing's translations as
-    its library links them, in place of what its manifest alone knows."""
+    its library links them, in place of what its manifest alone knows; `series_title`: the title
+    its library gives the series its manifest names by id (`series: sahel`)."""
     try:
-        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict, also_in)
+        return _build(source, out, formats, {"paper": paper}, force, on_wait, progress, cache, strict, also_in,
+                      series_title)
     except OSError as exc:  # a folder that cannot be written, a full disk, an unreadable file
         where = Location(Path(exc.filename)) if exc.filename else None
         raise PressError(exc.strerror or str(exc), where, code="E858") from None
@@ -114,7 +116,8 @@ def output_folder(source: Path, out: Path) -> Path:
     return real_out
 
 
-def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False, also_in=None) -> list[Result]:
+def _build(source, out, formats, options, force, on_wait, progress, cache, strict=False, also_in=None,
+           series_title=None) -> list[Result]:
     source, shown = Path(source), Path(out)  # results name the folder as the user did
     out = output_folder(source, out)
     progress = progress or Progress()
@@ -125,14 +128,16 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
         manifest = load_manifest(source)  # read once: the load below is given it
         if also_in is not None:  # the library's "Also in" links: an input of every edition
             manifest = dataclasses.replace(manifest, also_in=also_in)
+        if series_title and manifest.series is not None:  # the library's name of the series
+            manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, name=series_title))
         options = {**options, "paper": options.get("paper") or manifest.paper}
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
             names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
         everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
         common = _common_digest(manifest, out)
-        if also_in is not None:
-            common["root"] += b"\0" + repr(also_in).encode()
+        if also_in is not None or series_title:
+            common["root"] += b"\0" + repr((also_in, series_title)).encode()
         progress.stage("check inputs", time.perf_counter() - started)
 
         def replan(render=None) -> dict[str, _Plan]:

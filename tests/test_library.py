@@ -268,6 +268,19 @@ def test_the_pdf_and_the_epub_say_also_in_and_link_the_translation(site):
     assert "Also in" not in text and not any(link.startswith(base) for link in links)
 
 
+def test_a_series_named_by_its_library_id_is_printed_by_its_title(site, library, tmp_path):
+    """b000 says `series: sahel` (library.yml's id): its editions in the library print the series'
+    title, on the cover, the imprint and in the citation; built alone, it has only the id to print."""
+    slug = "briefing-000-on-the-sahel"
+    text, _ = pdf_text_and_links(site / slug / f"{slug}.pdf")
+    assert "Sahel Security Notes" in text and "sahel 1" not in text, text[:600]
+    assert "Sahel Security Notes" in epub_page(site / slug / f"{slug}.epub", "imprint.xhtml")
+    assert "Sahel Security Notes" in (site / slug / "index.html").read_text(encoding="utf-8")
+    alone = tmp_path / "alone"
+    build_ok("pdf", "--source", library / "b000", "--out", alone)
+    assert "Sahel Security Notes" not in pdf_text_and_links(alone / f"{slug}.pdf")[0]
+
+
 def test_the_epubs_with_the_also_in_link_pass_epubcheck_and_the_pdf_ua_rules(site, tmp_path):
     import page
     from test_epub import epubcheck
@@ -364,10 +377,11 @@ def test_a_bad_translations_map_is_a_manifest_error_at_its_line(value, code, mes
 
 
 def test_the_web_edition_is_the_briefing_built_alone(site, library, tmp_path):
-    """A briefing folder builds alone exactly as before; the library only adds its links to the page."""
+    """A briefing folder builds alone exactly as before; the library only adds its links to the page
+    (b002 names its series itself; a series named by library id gets its title, tested above)."""
     alone = tmp_path / "alone"
-    build_ok("all", "--source", library / "b001", "--out", alone)
-    slug = "briefing-001-on-the-sahel"
+    build_ok("all", "--source", library / "b002", "--out", alone)
+    slug = "briefing-002-on-the-sahel"
     for name in (f"{slug}.pdf", f"{slug}.epub"):
         assert (site / slug / name).read_bytes() == (alone / name).read_bytes()
     assert (site / slug / "index.html").read_bytes() != (alone / "html" / "index.html").read_bytes()
