@@ -88,6 +88,9 @@ def test_search_finds_a_phrase_in_one_briefing_only(served, browser):
     results.first.wait_for()
     assert results.count() == 1
     assert results.first.inner_text() == "Briefing 002 on the Sahel"
+    # The excerpt is the briefing's text (the page's <main>), not its skip link or masthead.
+    excerpt = page.locator(".search-results li p").first.inner_text()
+    assert unique_phrase(2) in excerpt and "Skip to the text" not in excerpt, excerpt
     results.first.click()
     page.wait_for_url(url + "briefing-002-on-the-sahel/")
     assert unique_phrase(2) in page.locator("main").inner_text()
