@@ -181,16 +181,7 @@ def _media(name: str) -> str:
 
 def _remove_stale(folder: Path, stale: set[str]) -> None:
     for rel in sorted(stale):
-        path = folder / rel
-        if path.is_file():
-            path.unlink()
-        for parent in path.parents:
-            if parent == folder or not parent.is_relative_to(folder):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break
+        output.remove_file(folder / rel, folder)
 
 
 def _cover(out: Path, slug: str, epub: Path, previous: dict | None = None) -> dict | None:

@@ -88,6 +88,19 @@ def regular_file(path: Path) -> bool:
         return False
 
 
+def remove_file(target: Path, stop: Path) -> None:
+    """Remove a regular file (never a link's target) and the folders it leaves empty, up to `stop`."""
+    if regular_file(target):
+        target.unlink()
+    for parent in target.parents:
+        if parent == stop or not parent.is_relative_to(stop):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+
+
 def read_file(path: Path) -> bytes | None:
     """The bytes of a regular file, never through a symbolic link; None if there is none."""
     try:
@@ -139,15 +152,7 @@ class Batch:
             os.replace(temp, target)  # replaces a symbolic link itself, never its target
         self._staged = []
         for target, stop in self._removals:
-            if regular_file(target):
-                target.unlink()
-            for parent in target.parents:  # and the folders it leaves empty
-                if parent == stop or not parent.is_relative_to(stop):
-                    break
-                try:
-                    parent.rmdir()
-                except OSError:
-                    break
+            remove_file(target, stop)
         self._removals = []
 
     def discard(self) -> None:

@@ -161,14 +161,5 @@ def finish(run: Run, recorded: dict[str, str]) -> tuple[list[str], dict[str, str
 
 def remove(out: Path, folder: str, files) -> None:
     """Remove these files of an index (relative to its folder), and folders left empty."""
-    base = out / folder
     for rel in sorted(files):
-        path = base / rel
-        path.unlink(missing_ok=True)
-        for parent in path.parents:
-            if parent == out or not parent.is_relative_to(out):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break
+        output.remove_file(out / folder / rel, out)
