@@ -52,8 +52,24 @@ class Record:
 def plain(context: Mapping) -> dict:
     """The context a template is rendered with: each value made plain (see the module's doc)."""
     seen: dict[int, object] = {}
-    values = {key: _plain(value, seen) for key, value in context.items()}
+    values = {key: _recent(value) or _plain(value, seen) for key, value in context.items()}
     return {key: value for key, value in values.items() if value is not _OMIT}
+
+
+# The last few records made plain, by identity (the object is kept, so its id is not reused):
+# an EPUB renders a dozen documents from one briefing, which is copied once.
+_RECENT: dict[int, tuple[object, Record]] = {}
+
+
+def _recent(value) -> Record | None:
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return None
+    kept = _RECENT.get(id(value))
+    if kept is None or kept[0] is not value:
+        if len(_RECENT) >= 4:
+            _RECENT.pop(next(iter(_RECENT)))
+        kept = _RECENT[id(value)] = (value, _plain(value, {}))
+    return kept[1]
 
 
 def _plain(value, seen: dict):
