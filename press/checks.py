@@ -57,6 +57,9 @@ CODES = {
     "E216": "a footnote call has no footnote text ([^missing])",
     "E217": "a code block (```) is never closed",
     "E218": "TeX math ($...$, $$...$$), which no edition typesets",
+    "E231": "a theme template cannot be read or fails: a syntax error, or a name, attribute or call themes may not use",
+    "E232": "a theme produces markup no edition may hold (script, event handlers, foreign pictures, attachments)",
+    "E233": "a theme stylesheet uses @import, url() outside the source folder, or ends its <style> element",
     "E301": "a link uses a scheme other than http, https, mailto",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
@@ -196,7 +199,29 @@ def check_sources(source_dir: Path, manifest: Manifest | None = None,
     found += _lint_glyphs(manifest_path, parsed)
     if manifest is not None and manifest.theme is not None:
         found += _lint_theme_fonts(manifest, parsed)
+    found += _lint_theme_folder(root)
     return sorted(set(found), key=lambda p: p.sort_key)
+
+
+def _lint_theme_folder(root: Path) -> list[Problem]:
+    """A theme folder's stylesheets (E233) and templates' syntax (E231), as the build reads them;
+    what the templates produce (E232) is known only once they render, in the build."""
+    from . import theme
+
+    themed = theme.folder(root)
+    if themed is None:
+        return []
+    from . import templating  # Jinja only for a briefing that has a theme folder
+
+    found = []
+    for name in theme.STYLESHEETS:
+        try:
+            theme.stylesheet(name, root)
+        except PressError as exc:
+            found += from_error(exc, "E233")
+    for exc in templating.syntax_errors(themed, root):
+        found += from_error(exc, "E231")
+    return found
 
 
 def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:

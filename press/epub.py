@@ -123,8 +123,8 @@ def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
         docs.append(Document(IMPRINT, words["imprint"], templating.render("epub/imprint.xhtml.j2", **page)))
     docs += [
         Document(NAV, words["contents"], templating.render(
-            "epub/nav.xhtml.j2", toc=toc, landmarks=landmarks,
-            href=lambda entry: f"{where[entry.anchor]}#{entry.anchor}", **page), ("nav",)),
+            "epub/nav.xhtml.j2", toc=toc, landmarks=landmarks, hrefs=templating.toc_hrefs(toc, where), **page),
+            ("nav",)),
     ]
     docs += [Document(s.document, s.title, templating.render("epub/section.xhtml.j2", section=s, **page))
              for s in briefing.sections]

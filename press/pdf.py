@@ -87,9 +87,9 @@ def _font_config():
 def render_html(briefing: Briefing) -> str:
     m = briefing.manifest
     cover_href = m.cover.resolve().relative_to(m.root.resolve()).as_posix() if m.cover else ""
+    toc = templating.table_of_contents(briefing)
     html = templating.render(
-        "print.html.j2", briefing=briefing,
-        toc=templating.table_of_contents(briefing), href=lambda entry: f"#{entry.anchor}",
+        "print.html.j2", briefing=briefing, toc=toc, hrefs=templating.toc_hrefs(toc),
         cover_href=cover_href, cover_alt=". ".join(p for p in (briefing.title, briefing.subtitle) if p))
     if direction(briefing.language) == "rtl":
         # Code reads left to right inside right-to-left text. WeasyPrint lays out each box on its

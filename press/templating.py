@@ -7,9 +7,13 @@ from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
-import jinja2
+import traceback
 
-from . import lang
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from . import lang, template_data, theme_guard
+from .errors import Location, SourceError
 from .datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
 from .lang import direction
 from .targets import PAGE_IDS
@@ -95,16 +99,34 @@ class _ThemeLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class _ThemeSandbox(ImmutableSandboxedEnvironment):
+    """The second wall around a theme's templates (the first: they only get plain data, see
+    press.template_data): attributes only of plain values, calls only of the tool's own helpers,
+    template macros and the non-mutating methods of plain values."""
+
+    SAFE_TYPES = (*template_data.PLAIN_TYPES, tuple, list, dict, template_data.Record, SimpleNamespace)
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and (
+            isinstance(obj, self.SAFE_TYPES) or type(obj).__module__.startswith("jinja2."))
+
+    def is_safe_callable(self, obj) -> bool:
+        if not super().is_safe_callable(obj):
+            return False
+        owner = getattr(obj, "__self__", None)
+        if owner is not None and not isinstance(owner, type) and isinstance(owner, self.SAFE_TYPES):
+            return True   # a method of a plain value (str.upper, dict.get, date.isoformat)
+        if isinstance(obj, (jinja2.runtime.Macro, jinja2.runtime.LoopContext)):
+            return True
+        return any(obj is helper for helper in (*self.globals.values(), *self.filters.values()))
+
+
 @lru_cache(maxsize=None)
 def environment(theme: str | None = None, root: str | None = None) -> jinja2.Environment:
     """The tool's templates; with a briefing's theme folder, its templates first (by name), in a
     sandboxed environment (a theme comes with the sources, which are untrusted)."""
     tool = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
-    kind = jinja2.Environment
-    if theme is not None:
-        from jinja2.sandbox import SandboxedEnvironment
-
-        kind = SandboxedEnvironment
+    kind = _ThemeSandbox if theme is not None else jinja2.Environment
     env = kind(
         loader=jinja2.ChoiceLoader([_ThemeLoader(theme, root), tool]) if theme else tool,
         autoescape=True,  # every template, whatever its extension
@@ -122,13 +144,51 @@ def environment(theme: str | None = None, root: str | None = None) -> jinja2.Env
 
 
 def render(template: str, **context) -> str:
-    from .theme import folder
+    """`template` rendered with `context` made plain; with a theme, in its sandbox, and what it
+    produces checked against the editions' allow-lists (press.theme_guard)."""
+    from .theme import folder, templates
 
     briefing = context.get("briefing")
     root = briefing.manifest.root if briefing is not None else None
     themed = folder(root) if root is not None else None
-    env = environment(str(themed), str(root)) if themed is not None else environment()
-    return env.get_template(template).render(**context)
+    data = template_data.plain(context)
+    if themed is None:
+        return environment().get_template(template).render(**data)
+    own = templates(themed)
+    env = environment(str(themed), str(root))
+    try:
+        text = env.get_template(template).render(**data)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SourceError(f"the theme's template cannot be read: {exc.message}",
+                          Location(Path(exc.filename or own[0]), exc.lineno), "E231") from None
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, ArithmeticError) as exc:
+        raise SourceError(f"the theme's template failed: {exc}", _template_line(exc, own), "E231") from None
+    if own:
+        theme_guard.check_markup(text, own, xml=template.endswith(".xhtml.j2"))
+    return text
+
+
+def syntax_errors(themed: Path, root: Path) -> list[SourceError]:
+    """Each theme template that Jinja cannot read, at its line (for `check`)."""
+    from .theme import templates
+
+    env, found = environment(str(themed), str(root)), []
+    for path in templates(themed):
+        try:
+            env.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
+        except jinja2.TemplateSyntaxError as exc:
+            found.append(SourceError(f"the theme's template cannot be read: {exc.message}",
+                                     Location(path, exc.lineno), "E231"))
+    return found
+
+
+def _template_line(exc: BaseException, own: list[Path]) -> Location | None:
+    """The theme template's file and line where rendering failed (Jinja keeps them in the traceback)."""
+    names = {str(path.resolve()) for path in own}
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if str(Path(frame.filename).resolve()) in names:
+            return Location(Path(frame.filename), frame.lineno)
+    return Location(own[0]) if own else None
 
 
 FURTHER_READING_ID = PAGE_IDS["further_reading"]
@@ -144,6 +204,16 @@ def table_of_contents(briefing) -> tuple:
         label = words["further_reading"]
         entries += (TocEntry(label, jinja2.utils.markupsafe.escape(label), FURTHER_READING_ID, 1),)
     return entries + back_matter(briefing)
+
+
+def toc_hrefs(entries, documents: dict[str, str] | None = None) -> dict[str, str]:
+    """Each entry's link, by anchor: `#anchor`, or `document#anchor` where `documents` names the
+    document an anchor is in (the EPUB's). A mapping, not a function: templates get plain data."""
+    hrefs = {}
+    for entry in entries:
+        hrefs[entry.anchor] = f"{documents[entry.anchor] if documents else ''}#{entry.anchor}"
+        hrefs.update(toc_hrefs(entry.children, documents))
+    return hrefs
 
 
 def back_matter(briefing) -> tuple:

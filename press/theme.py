@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 FOLDER = "theme"
+STYLESHEETS = ("print.css", "web.css", "epub.css", "epub-rtl.css")   # those a theme may replace
 KEYS = ("accent", "logo", "body_font", "heading_font")
 COLOUR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 FONT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$")
@@ -42,14 +43,23 @@ def folder(root: Path) -> Path | None:
     return None
 
 
+def templates(themed: Path) -> list[Path]:
+    """The theme's own templates (really inside its folder), by name: those a failure is blamed on."""
+    return sorted(path for path in themed.rglob("*.j2")
+                  if path.is_file() and path.resolve().is_relative_to(themed.parent.resolve()))
+
+
 def stylesheet(name: str, root: Path) -> Path:
-    """The stylesheet `name`: the theme's when it has one, else the tool's."""
-    from .templating import STYLES_DIR
+    """The stylesheet `name`: the theme's when it has one (checked: press.theme_guard), else the tool's."""
+    from .datadirs import STYLES_DIR
+    from .theme_guard import check_css
 
     themed = folder(root)
     if themed is not None and (themed / name).is_file() and (themed / name).resolve().is_relative_to(
             Path(root).resolve()):
-        return themed / name
+        path = themed / name
+        check_css(path.read_text(encoding="utf-8", errors="replace"), [path], where=path, root=Path(root))
+        return path
     return STYLES_DIR / name
 
 

@@ -95,8 +95,8 @@ def render_page(briefing: Briefing, downloads) -> str:
                    "purpose": words["for_reference_managers"]} for name in citation_files(briefing)]
     pdf = next((d.name for d in downloads if d.edition == "pdf"), None)
     css = _css(briefing)
-    page = dict(briefing=briefing, toc=templating.table_of_contents(briefing),
-                href=lambda entry: f"#{entry.anchor}", downloads=offers,
+    toc = templating.table_of_contents(briefing)
+    page = dict(briefing=briefing, toc=toc, hrefs=templating.toc_hrefs(toc), downloads=offers,
                 highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
     html = templating.render("web.html.j2", css=css, **page)
     families = fonts.script_families(html)  # name the faces for scripts the edition fonts lack
