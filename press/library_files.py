@@ -36,7 +36,7 @@ def place(source: Path, target: Path) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{output.TEMP_PREFIX}{secrets.token_hex(6)}{target.suffix}")
     try:
-        os.link(source, temp, follow_symlinks=False)
+        os.link(source, temp)   # `source` is a regular file (checked above)
     except OSError:  # EXDEV, EPERM, EMLINK, ENOTSUP...: a copy, atomic as every write
         output.write_bytes(target, source.read_bytes())
         return True
