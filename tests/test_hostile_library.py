@@ -249,3 +249,22 @@ def test_merge_refuses_a_briefing_folder_that_is_a_link(shards, library, tmp_pat
     build_ok("library", "--source", library, "--merge", *parts, "--out", out)
     no_canary(out)
     assert all((os.stat(p).st_dev, os.stat(p).st_ino) != (key.st_dev, key.st_ino) for p in out.rglob("*") if p.is_file())
+
+
+def test_removal_stays_inside_its_folder(tmp_path):
+    """The last guard, whatever a caller passes: `..`, an absolute path or a folder that is a link."""
+    from press import output
+
+    found = victims(tmp_path / "outside")
+    out = tmp_path / "site"
+    (out / "pagefind").mkdir(parents=True)
+    (out / "linked").symlink_to(found["folder"], target_is_directory=True)
+    for target in (out / "pagefind" / ".." / ".." / "outside" / "id_rsa", found["key"]):
+        with pytest.raises(output.UnsafePath):
+            output.remove_file(target, out)
+    output.remove_file(out / "linked" / "keep.txt", out)
+    output.remove_tree(out, "linked")
+    with pytest.raises(output.UnsafePath):
+        output.remove_tree(out, "../outside/victim")
+    intact(found)
+    assert not os.path.lexists(out / "linked") and (out / "pagefind").is_dir()
