@@ -118,6 +118,7 @@ CODES = {
     "E861": "a tool the build runs failed (ebooklib, Pandoc, Pagefind)",
     "E862": "a command-line value has the wrong form (--shard, --merge, a PRESS_RENDER_* variable)",
     "E863": "the preview server cannot listen on its port",
+    "E864": "a shard output to merge holds what no build writes (a bad slug or record, a symbolic link)",
     # The library (press/library.py): `build.py library`.
     "E801": "library.yml cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
     "E802": "a library.yml key is missing, unknown or of the wrong type",

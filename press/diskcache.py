@@ -98,6 +98,39 @@ def _feed(digest, part) -> None:
     digest.update(tag + b"%d:" % len(data) + data)
 
 
+SECRET_NAME = "secret"   # a file at the cache's top, not a kind's folder: sweep() never removes it
+
+
+def secret() -> bytes | None:
+    """A random key of this user's, kept in the cache (never in an output folder): what signs
+    the pieces a build keeps in its output folder (press/fragments.py), so that pieces planted
+    there are told from the build's own. None when the cache is off or cannot be written."""
+    if not enabled():
+        return None
+    path = root() / SECRET_NAME
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            except FileExistsError:
+                continue   # another build made it first: read that one
+            except OSError:
+                return None
+            with os.fdopen(fd, "wb") as handle:
+                key_bytes = os.urandom(32)
+                handle.write(key_bytes)
+            return key_bytes
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(64)
+        return data if len(data) == 32 else None
+    return None
+
+
 def get(kind: str, entry_key: str) -> bytes | None:
     """The payload kept under `entry_key`, or None (missing, corrupt, or the cache is off)."""
     if not enabled():

@@ -277,6 +277,10 @@ def record(ref: BriefingRef) -> dict:
 def _from_record(folder: Path, data: dict) -> BriefingRef:
     """The library's view of a manifest read by an earlier run: its catalogue fields only (the
     worker that builds the briefing reads the manifest itself)."""
+    from .library_state import valid_slug
+
+    if not valid_slug(data["slug"]):
+        raise ValueError("not a slug")   # a planted record: the manifest is read instead
     manifest = Manifest(path=folder / MANIFEST_NAME, disclaimer="", sections=(),
                         **{k: data[k] for k in _RECORD_FIELDS if k not in ("authors", "keywords")},
                         authors=tuple(data["authors"]), keywords=tuple(data["keywords"]),

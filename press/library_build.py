@@ -3,7 +3,7 @@
 Layout of `<out>/`:
 
     <slug>/index.html, <slug>/<slug>.pdf, <slug>/<slug>.epub, <slug>/images/...   the web edition
-    covers/<slug>.png|.jpg, covers/<slug>-thumb.jpg                              the EPUB's cover
+    covers/full/<slug>.png|.jpg, covers/<slug>-thumb.jpg                         the EPUB's cover
     index.html, series/ language/ year/, opds/, feed.atom, sitemap.xml, pagefind/  the catalogue
                                                   (pagefind/part-<n>/: the search index's other parts)
     .press/<slug>/   the briefing's own build folder (pipeline state, editions, html/)
@@ -28,7 +28,7 @@ import io
 import json
 import os
 import posixpath
-import shutil
+import stat
 import sys
 import time
 import zipfile
@@ -42,12 +42,12 @@ from .errors import PressError
 from .fragments import NAME as FRAGMENTS, Fragments
 from .library import Library, load_library, record, walk
 from .library_files import place
+from .library_state import COVERS, cover_path, cover_paths, read_entry, read_state, thumbnail_path
 
 WORK = ".press"
 LIBRARY_STATE = "library.json"
 STAMPS = "stamps.json"   # file times: local to this folder (never copied by --merge)
 ENTRY = "entry.json"
-COVERS = "covers"
 THUMB_WIDTH = 240
 
 
@@ -85,13 +85,14 @@ def write_if_changed(target: Path, data: bytes, known: str | None = None) -> boo
     """Write `data` unless the file already holds it; `known` is its recorded hash, trusted
     when the size matches (so a no-change run need not read every file back)."""
     try:
-        size = target.stat().st_size
+        info = os.lstat(target)   # a link in the file's place is replaced, never written through
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
     except OSError:
         size = None
     if size == len(data):
         if known is not None and known == sha(data):
             return False
-        if known is None and target.read_bytes() == data:
+        if known is None and output.read_file(target) == data:
             return False
     output.write_bytes(target, data)
     return True
@@ -123,7 +124,7 @@ def _build_one(task: Task) -> dict:
     also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
     results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in,
                              series_title=task.series_title or None)
-    previous = read_json(work / ENTRY) or {}
+    previous = read_entry(work / ENTRY, task.slug) or {}   # a record that names what is not its own: none
     state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
     html = EDITIONS["html"]
     files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
@@ -193,7 +194,7 @@ def _cover(out: Path, slug: str, epub: Path, previous: dict | None = None) -> di
         return None
     data, media_type = found
     suffix = ".jpg" if media_type == "image/jpeg" else ".png"
-    cover_rel, thumb_rel = f"{COVERS}/{slug}{suffix}", f"{COVERS}/{slug}-thumb.jpg"
+    cover_rel, thumb_rel = cover_path(slug, suffix), thumbnail_path(slug)
     digest = sha(data)
     if (previous and previous.get("sha") == digest and previous.get("href") == cover_rel
             and (out / cover_rel).is_file() and (out / thumb_rel).is_file()):
@@ -283,7 +284,7 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
     progress = progress or Progress()
     with output.build_lock(out, on_wait=on_wait):
         output.remove_stale_temporaries(out)  # what a killed run left (we hold the lock)
-        state = read_json(out / WORK / LIBRARY_STATE) or {}
+        state = read_state(out / WORK / LIBRARY_STATE)
         refs = [r for r in library.briefings if shard is None or shards.shard_of(r.slug, shard[1]) == shard[0] - 1]
         broken = [b for b in library.broken if shard is None or shards.shard_of(b.slug, shard[1]) == shard[0] - 1]
         common = common_stamp()
@@ -315,7 +316,7 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
         if shard is not None:
             shards.write_record(out, shard, sorted(slugs))
         else:
-            written = publish(library, out, entries, state, new_state)
+            written = publish(library, out, entries, state, new_state, force)
         write_if_changed(out / WORK / LIBRARY_STATE, dump_json(new_state))
         write_if_changed(out / WORK / STAMPS, dump_json({
             "stamps": {s: stamps[s] for s in sorted(stamps) if s in slugs},
@@ -353,9 +354,9 @@ def stamp(task: Task, out: Path, common: str, source_print: str) -> str:
     for root in (out / WORK / task.slug, out / task.slug):
         for path, st in walk(root):
             digest.update(f"{path}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
-    for name in (f"{task.slug}-thumb.jpg", f"{task.slug}.png", f"{task.slug}.jpg"):
+    for name in cover_paths(task.slug):
         try:
-            st = os.stat(out / COVERS / name)
+            st = os.stat(out / name)
         except OSError:
             continue
         digest.update(f"{name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}".encode())
@@ -435,26 +436,26 @@ def collect_entries(out: Path, slugs) -> list[dict]:
     of the briefing's last good build."""
     entries = []
     for slug in sorted(slugs):
-        entry = read_json(out / WORK / slug / ENTRY)
+        entry = read_entry(out / WORK / slug / ENTRY, slug)
         if entry is not None:
             entries.append(entry)
     return sorted(sorted(entries, key=lambda e: e["slug"]), key=lambda e: e["date"], reverse=True)
 
 
 def _remove_briefings(out: Path, slugs: set[str]) -> None:
-    """Briefings gone from the library: their pages, covers and build folders."""
+    """Briefings gone from the library: their pages, covers and build folders (`slugs` are
+    valid slugs: press/library_state.py)."""
     for slug in sorted(slugs):
-        for folder in (out / slug, out / WORK / slug):
-            if folder.is_dir():
-                shutil.rmtree(folder)
-        for cover in (out / COVERS).glob(f"{slug}*"):
-            if cover.name.startswith((f"{slug}.", f"{slug}-thumb.")):
-                cover.unlink()
+        for folder in (slug, f"{WORK}/{slug}"):
+            output.remove_tree(out, folder)
+        for cover in cover_paths(slug):
+            output.remove_file(out / cover, out)
 
 
-def publish(library: Library, out: Path, entries: list[dict], state: dict, new_state: dict) -> list[str]:
+def publish(library: Library, out: Path, entries: list[dict], state: dict, new_state: dict,
+            force: bool = False) -> list[str]:
     """Write the catalogue (pages, feeds, search index): only the files whose bytes changed,
-    and remove those the last build wrote that this one does not."""
+    and remove those the last build wrote that this one does not. `force`: no kept piece is read."""
     from . import catalogue, search
 
     # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered:
@@ -470,13 +471,13 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
                                           "pagefind": search.VERSION, "language": library.language}))
             if digests[key] != recorded["digests"].get(key) or not (out / group.folder).is_dir():
                 runs.append(search.start(out, group, library.language))
-        kept = Fragments(out / WORK / FRAGMENTS)
+        kept = Fragments(out / WORK / FRAGMENTS, read=not force)
         files = catalogue.render(library, entries, kept)
         kept.save()
         previous = state.get("catalogue") or {}
         written = []
         for rel, data in sorted(files.items()):
-            if write_if_changed(out / rel, data, previous.get(rel)):
+            if write_if_changed(output.inside(out, rel, create=True), data, previous.get(rel)):
                 written.append(rel)
         _remove_stale(out, set(previous) - set(files))
         new_state["catalogue"] = {rel: sha(data) for rel, data in sorted(files.items())}

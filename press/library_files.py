@@ -19,7 +19,7 @@ from . import output
 
 def same_file(a: Path, b: Path) -> bool:
     try:
-        sa, sb = a.stat(), b.stat()
+        sa, sb = a.lstat(), b.lstat()   # a symbolic link is never the file it points to
     except OSError:
         return False
     return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
@@ -27,13 +27,16 @@ def same_file(a: Path, b: Path) -> bool:
 
 def place(source: Path, target: Path) -> bool:
     """Make `target` the file `source` is (a hard link, put in place by one rename), or a copy
-    of it when the file system refuses the link. False when it already was: nothing written."""
+    of it when the file system refuses the link. False when it already was: nothing written.
+    Only a regular file is placed: a symbolic link (to a file anywhere) is refused."""
+    if not output.regular_file(source):
+        raise output.UnsafePath("is not a regular file: it is not published", source)
     if same_file(source, target):
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{output.TEMP_PREFIX}{secrets.token_hex(6)}{target.suffix}")
     try:
-        os.link(source, temp)
+        os.link(source, temp)   # `source` is a regular file (checked above)
     except OSError:  # EXDEV, EPERM, EMLINK, ENOTSUP...: a copy, atomic as every write
         output.write_bytes(target, source.read_bytes())
         return True

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -88,8 +89,33 @@ def regular_file(path: Path) -> bool:
         return False
 
 
+def within(root: Path, target: Path) -> str | None:
+    """`target` as a safe path relative to `root` (see relative()), or None when it is not
+    inside `root` by its parts alone: absolute elsewhere, `..`, empty parts."""
+    try:
+        rel = target.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    return rel if relative(rel, internal=True) is not None else None
+
+
+def _no_link_on_the_way(root: Path, rel: str) -> bool:
+    """Whether every folder between `root` and `root/rel` is a real folder (lstat: no link followed)."""
+    try:
+        inside(root, rel, internal=True)
+    except UnsafePath:
+        return False
+    return True
+
+
 def remove_file(target: Path, stop: Path) -> None:
-    """Remove a regular file (never a link's target) and the folders it leaves empty, up to `stop`."""
+    """Remove a regular file (never a link's target) and the folders it leaves empty, up to `stop`.
+    A path outside `stop` is refused; one through a folder that is a symbolic link is left alone."""
+    rel = within(stop, target)
+    if rel is None:
+        raise UnsafePath(f"refused to remove '{str(target)[:200]}': not inside {stop}")
+    if not _no_link_on_the_way(stop, rel):
+        return  # not the build's file: it is behind a link
     if regular_file(target):
         target.unlink()
     for parent in target.parents:
@@ -99,6 +125,24 @@ def remove_file(target: Path, stop: Path) -> None:
             parent.rmdir()
         except OSError:
             break
+
+
+def remove_tree(root: Path, rel: str) -> None:
+    """Remove the folder `root/rel` and everything in it; a symbolic link there is removed itself,
+    never what it points to. `rel` must be a safe relative path (see relative())."""
+    if relative(rel, internal=True) is None:
+        raise UnsafePath(f"refused to remove the folder '{str(rel)[:200]}'")
+    if not _no_link_on_the_way(root, rel):
+        return
+    target = root / rel
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(info.st_mode):
+        shutil.rmtree(target)  # removes links inside as links (it never follows them)
+    elif stat.S_ISLNK(info.st_mode):
+        target.unlink()
 
 
 def read_file(path: Path) -> bytes | None:
