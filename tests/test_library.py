@@ -412,6 +412,17 @@ def test_a_letter_pdf_is_offered_by_the_catalogue_and_the_opds_feeds(tmp_path):
     assert acquired2 == acquired
 
 
+def test_source_and_out_before_the_library_command_are_its_folders(tmp_path):
+    """`build.py --source LIB --out SITE library`, as any command takes them (not ./library, ./site)."""
+    library = make_library(tmp_path / "lib", count=1, translations=0)
+    build_ok("--source", library, "--out", tmp_path / "site", "library", "--jobs", "1", cwd=tmp_path)
+    build_ok("--source", library, "library", "--out", tmp_path / "site2", "--jobs", "1", cwd=tmp_path)
+    for site in ("site", "site2"):
+        assert (tmp_path / site / "briefing-000-on-the-sahel" / "index.html").is_file()
+        assert (tmp_path / site / "opds" / "index.xml").is_file()
+    assert not (tmp_path / "library").exists()
+
+
 def test_jobs_2_equals_jobs_1_and_a_second_run_rewrites_nothing(site, library, tmp_path):
     out = tmp_path / "one"
     result = build_ok("library", "--source", library, "--out", out, "--jobs", "1")
