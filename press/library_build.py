@@ -324,20 +324,17 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
 
 
 def common_stamp() -> str:
-    """What every briefing's build depends on besides its own folder: this package's code, the
-    templates and styles (by content), the fonts (as the pipeline sees them) and SOURCE_DATE_EPOCH."""
-    from . import fonts
+    """What every briefing's build depends on besides its own folder: this package's code and the
+    fonts (press.build_inputs, as the pipeline sees them), the templates and styles (by content)
+    and SOURCE_DATE_EPOCH."""
+    from . import build_inputs
     from .templating import STYLES_DIR, TEMPLATES_DIR
 
     digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), *TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
+    digest.update(build_inputs.code_digest() + build_inputs.fonts_digest())
+    for path in sorted([*TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for family, paths in sorted(fonts.font_files().items()):
-        for path in paths:
-            st = path.stat()
-            digest.update(f"{family}|{path}|{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
