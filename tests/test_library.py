@@ -410,6 +410,7 @@ def test_a_letter_pdf_is_offered_by_the_catalogue_and_the_opds_feeds(tmp_path):
     acquired2 = {(feed2.parent / link["href"]).resolve() for publication in json.loads(feed2.read_text())["publications"]
                  for link in publication["links"] if link.get("rel") == ACQUIRE and link["type"] == "application/pdf"}
     assert acquired2 == acquired
+    assert all(len(files) == 1 for files in copies(site).values())  # the letter PDF, too, is stored once
 
 
 def test_source_and_out_before_the_library_command_are_its_folders(tmp_path):
