@@ -61,6 +61,7 @@ library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE
 	$(BUILD) library --source $(LIBRARY) --out $(SITE) $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
 
 test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) $(ACE) ## Run the test suite
+	$(VENV)/bin/lint-imports  # the layers of press/ (pyproject.toml, [tool.importlinter])
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 1x/10x/40x (bench/results.*), and a 200-briefing library build

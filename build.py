@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
@@ -17,16 +18,18 @@ except KeyboardInterrupt:
     sys.exit(1)
 
 DEFAULT_FOLDERS = {"source": Path("source"), "out": Path("build")}
+LIBRARY_FOLDERS = {"source": Path("library"), "out": Path("site")}   # the library command's defaults
 
 
-def _folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+def _folder(ctx: click.Context, param: click.Parameter, value: Path | None,
+            defaults: dict[str, Path] = DEFAULT_FOLDERS) -> Path:
     """--source / --out, accepted before or after the command: the group keeps what it was given
     in the root context's meta, and a command's own option, when given, wins."""
     meta = ctx.find_root().meta
     if value is not None:
         meta[param.name] = value
         return value
-    return meta.get(param.name, DEFAULT_FOLDERS[param.name])
+    return meta.get(param.name, defaults[param.name])
 
 
 SOURCE = click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -203,10 +206,12 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 
 
 @cli.command()
-@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("library"),
-              show_default=True, help="Library folder: library.yml and one folder per briefing.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
-              show_default=True, help="Folder the site and the catalogue are written to.")
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=None,
+              callback=partial(_folder, defaults=LIBRARY_FOLDERS),
+              help="Library folder: library.yml and one folder per briefing.  [default: library]")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              callback=partial(_folder, defaults=LIBRARY_FOLDERS),
+              help="Folder the site and the catalogue are written to.  [default: site]")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Briefings built at once, each in its own process (default: the number of cores).")
 @click.option("--shard", metavar="K/N", default=None, help="Build only shard K of N (a stable partition by slug).")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Callable
 
 
@@ -53,9 +52,6 @@ class Edition:
             return f"{self.folder}/{self.page}"
         value = (options or {}).get(self.variant) if self.variant else None
         return f"{slug}-{value}{self.suffix}" if value and value != self.variant_default else f"{slug}{self.suffix}"
-
-    def target(self, out: Path, slug: str) -> Path:
-        return Path(out) / self.relative_target(slug)
 
     def dependencies(self) -> tuple[str, ...]:
         """The editions it links to that are registered."""

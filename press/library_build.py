@@ -125,16 +125,18 @@ def _build_one(task: Task) -> dict:
     results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in,
                              series_title=task.series_title or None)
     previous = read_entry(work / ENTRY, task.slug) or {}   # a record that names what is not its own: none
-    state = (read_json(work / pipeline.STATE_NAME) or {}).get("briefings", {}).get(task.slug, {})
+    state = pipeline.read_state(work).get(task.slug, {})
     html = EDITIONS["html"]
     files = dict((state.get("html") or {}).get("files") or {})   # rel -> sha, as the pipeline wrote them
     folder = work / html.folder
+    # Each file edition's name as the pipeline gave it (`<slug>-letter.pdf` for `paper: letter`):
+    # only the pipeline names files, the library reads the names from its state.
+    names = {name: entry["path"] for name, entry in state.items() if "path" in entry}
 
     # The editions the web page offers for download are the pipeline's own files: one file each,
     # under the build folder, the web folder and the site (press/library_files.py).
-    for name, edition in EDITIONS.items():
-        rel = None if edition.is_folder else edition.relative_target(task.slug)
-        if rel and rel in files and (state.get(name) or {}).get("output") == files[rel] and (work / rel).is_file():
+    for name, rel in names.items():
+        if rel in files and state[name]["output"] == files[rel] and (work / rel).is_file():
             place(work / rel, folder / rel)
     site_files = {}
     known = previous.get("site_files") or {}
@@ -152,17 +154,14 @@ def _build_one(task: Task) -> dict:
 
     downloads = []
     for name in ("epub", "pdf"):
-        edition = EDITIONS.get(name)
-        if edition is None:
-            continue
-        rel = edition.relative_target(task.slug)
+        rel = names.get(name)
         if rel in site_files:
             downloads.append({"edition": name, "href": f"{task.slug}/{rel}", "size": (site / rel).stat().st_size,
                               "type": _media(rel), "sha": site_files[rel]})
     epub_sha = next((d["sha"] for d in downloads if d["edition"] == "epub"), "")
     cover = previous.get("cover") if previous.get("epub_sha") == epub_sha and epub_sha else None
     if cover is None or not (out / cover["href"]).is_file() or not (out / cover["thumbnail"]["href"]).is_file():
-        cover = _cover(out, task.slug, EDITIONS["epub"].target(work, task.slug), previous.get("cover")) if epub_sha else None
+        cover = _cover(out, task.slug, work / names["epub"], previous.get("cover")) if epub_sha else None
 
     entry = {
         **task.meta, "slug": task.slug, "href": f"{task.slug}/", "page_sha": site_files.get(html.page, ""),
@@ -326,20 +325,17 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
 
 
 def common_stamp() -> str:
-    """What every briefing's build depends on besides its own folder: this package's code, the
-    templates and styles (by content), the fonts (as the pipeline sees them) and SOURCE_DATE_EPOCH."""
-    from . import fonts
+    """What every briefing's build depends on besides its own folder: this package's code and the
+    fonts (press.build_inputs, as the pipeline sees them), the templates and styles (by content)
+    and SOURCE_DATE_EPOCH."""
+    from . import build_inputs
     from .templating import STYLES_DIR, TEMPLATES_DIR
 
     digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), *TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
+    digest.update(build_inputs.code_digest() + build_inputs.fonts_digest())
+    for path in sorted([*TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for family, paths in sorted(fonts.font_files().items()):
-        for path in paths:
-            st = path.stat()
-            digest.update(f"{family}|{path}|{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

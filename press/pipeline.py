@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, budget, fonts, output
+from . import __version__, budget, build_inputs, output
 from . import editions
 from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
 from .errors import Location, PressError, Problems, display_path
@@ -36,7 +36,6 @@ from .manifest import MANIFEST_NAME, Manifest, load_manifest
 from .media import media_type
 from .datadirs import STYLES_DIR, TEMPLATES_DIR
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_NAME = ".press-state.json"
 STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
 
@@ -421,16 +420,9 @@ def _common_digest(manifest: Manifest, out: Path | None = None) -> dict[str, byt
         with open(path, "rb") as handle:  # in chunks: a stray huge file must not fill the memory
             content = hashlib.file_digest(handle, "sha256").digest()
         sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + content)
-    code = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
-    for path in sorted(PACKAGE_DIR.glob("*.py")):  # the writers are lazy-imported: hash them all
-        code.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    font_hash = hashlib.sha256()
-    # The script faces too: a font installed or updated may change which face draws a character.
-    for family, paths in sorted({**fonts.font_files(), **fonts.script_font_files()}.items()):
-        for path in paths:
-            stat = path.stat()
-            font_hash.update(f"{family}|{path}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return {"sources": sources.digest(), "code": code.digest(), "fonts": font_hash.digest(),
+    code = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+                          + build_inputs.code_digest())
+    return {"sources": sources.digest(), "code": code.digest(), "fonts": build_inputs.fonts_digest(),
             "root": str(manifest.root).encode()}
 
 

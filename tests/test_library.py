@@ -387,6 +387,43 @@ def test_the_web_edition_is_the_briefing_built_alone(site, library, tmp_path):
     assert (site / slug / "index.html").read_bytes() != (alone / "html" / "index.html").read_bytes()
 
 
+def test_a_letter_pdf_is_offered_by_the_catalogue_and_the_opds_feeds(tmp_path):
+    """`paper: letter` names the PDF `<slug>-letter.pdf` (the pipeline's name): the library offers
+    that file, the one it publishes, on its page and in both OPDS versions."""
+    library = make_library(tmp_path / "lib", count=2, translations=0)
+    write_briefing(library / "b001", 1, extra={"paper": "letter"})
+    site = tmp_path / "site"
+    build_ok("library", "--source", library, "--out", site, "--jobs", "1")
+    pdfs = {"briefing-000-on-the-sahel": "briefing-000-on-the-sahel/briefing-000-on-the-sahel.pdf",
+            "briefing-001-on-the-sahel": "briefing-001-on-the-sahel/briefing-001-on-the-sahel-letter.pdf"}
+    assert not (site / "briefing-001-on-the-sahel" / "briefing-001-on-the-sahel.pdf").exists()
+    page = (site / "index.html").read_text(encoding="utf-8")
+    for slug, href in pdfs.items():
+        assert (site / href).is_file(), href
+        assert f'href="{href}"' in page, href
+    feed = site / "opds" / "all.xml"
+    acquired = {(feed.parent / unquote(link.get("href"))).resolve()
+                for link in ET.parse(feed).getroot().iter(f"{ATOM}link")
+                if link.get("rel") == ACQUIRE and link.get("type") == "application/pdf"}
+    assert acquired == {(site / href).resolve() for href in pdfs.values()}
+    feed2 = site / "opds" / "all.json"
+    acquired2 = {(feed2.parent / link["href"]).resolve() for publication in json.loads(feed2.read_text())["publications"]
+                 for link in publication["links"] if link.get("rel") == ACQUIRE and link["type"] == "application/pdf"}
+    assert acquired2 == acquired
+    assert all(len(files) == 1 for files in copies(site).values())  # the letter PDF, too, is stored once
+
+
+def test_source_and_out_before_the_library_command_are_its_folders(tmp_path):
+    """`build.py --source LIB --out SITE library`, as any command takes them (not ./library, ./site)."""
+    library = make_library(tmp_path / "lib", count=1, translations=0)
+    build_ok("--source", library, "--out", tmp_path / "site", "library", "--jobs", "1", cwd=tmp_path)
+    build_ok("--source", library, "library", "--out", tmp_path / "site2", "--jobs", "1", cwd=tmp_path)
+    for site in ("site", "site2"):
+        assert (tmp_path / site / "briefing-000-on-the-sahel" / "index.html").is_file()
+        assert (tmp_path / site / "opds" / "index.xml").is_file()
+    assert not (tmp_path / "library").exists()
+
+
 def test_jobs_2_equals_jobs_1_and_a_second_run_rewrites_nothing(site, library, tmp_path):
     out = tmp_path / "one"
     result = build_ok("library", "--source", library, "--out", out, "--jobs", "1")

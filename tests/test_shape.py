@@ -1,0 +1,58 @@
+"""The package's shape (README, "shape"): the layers are import-linter's contracts in
+pyproject.toml (`make test` runs `lint-imports`); the import cycles are counted here, with grimp
+(import-linter's graph), and may only shrink."""
+
+from __future__ import annotations
+
+import grimp
+
+# Every import that lies on an import cycle among press's modules today, as "importer -> imported".
+# The list is to be emptied, never grown: a new cycle fails, and a cycle broken must leave it.
+KNOWN_CYCLE_IMPORTS = {  # today: 3 cycles (images-svg; catalogue-library_build-search-shards;
+    # citations-manifest-markdown-model-people-targets-templating-theme), 26 imports
+    "catalogue -> search",
+    "citations -> markdown",
+    "citations -> targets",
+    "images -> svg",
+    "library_build -> catalogue",
+    "library_build -> search",
+    "library_build -> shards",
+    "manifest -> theme",
+    "markdown -> citations",
+    "model -> citations",
+    "model -> manifest",
+    "model -> people",
+    "model -> targets",
+    "people -> citations",
+    "people -> manifest",
+    "people -> markdown",
+    "people -> model",
+    "search -> shards",
+    "shards -> library_build",
+    "svg -> images",
+    "targets -> manifest",
+    "templating -> model",
+    "templating -> people",
+    "templating -> targets",
+    "templating -> theme",
+    "theme -> templating",
+}
+
+
+def cycle_imports(package: str = "press") -> set[str]:
+    """The imports between two modules of `package` that import each other, directly or not
+    (an edge inside a strongly connected component of the import graph)."""
+    graph = grimp.build_graph(package)
+    modules = {m for m in graph.modules if m.startswith(f"{package}.")}
+    imports = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in modules} for m in modules}
+    reaches = {m: graph.find_upstream_modules(m) | {m} for m in modules}  # what m imports, directly or not
+    short = lambda name: name.removeprefix(f"{package}.")  # noqa: E731
+    return {f"{short(a)} -> {short(b)}" for a in modules for b in imports[a] if a in reaches[b]}
+
+
+def test_no_new_import_cycle():
+    found = cycle_imports()
+    assert not found - KNOWN_CYCLE_IMPORTS, (
+        f"new import cycle(s) through {sorted(found - KNOWN_CYCLE_IMPORTS)}: import the lower layer from the higher one only")
+    assert not KNOWN_CYCLE_IMPORTS - found, (
+        f"{sorted(KNOWN_CYCLE_IMPORTS - found)} no longer on a cycle: remove them from KNOWN_CYCLE_IMPORTS")
