@@ -23,15 +23,12 @@ import yaml
 
 from . import limits
 from .errors import Location, PressError, Problems
+from .library_state import RESERVED_SLUGS, SERIES_ID_RE, valid_slug
 from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
 
 LIBRARY_NAME = "library.yml"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 LIBRARY_KEYS = ("title", "publisher", "base_url", "language", "series", "briefings", "description")
-SERIES_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# The catalogue's own folders and files at the top of the output: no briefing may take these as its slug.
-RESERVED_SLUGS = ("covers", "opds", "series", "language", "year", "pagefind", "index.html", "feed.atom",
-                  "sitemap.xml", "opensearch.xml", "library.css", "library.js")
 
 
 def library_error(message: str, where: Location, code: str) -> PressError:
@@ -277,7 +274,6 @@ def record(ref: BriefingRef) -> dict:
 def _from_record(folder: Path, data: dict) -> BriefingRef:
     """The library's view of a manifest read by an earlier run: its catalogue fields only (the
     worker that builds the briefing reads the manifest itself)."""
-    from .library_state import valid_slug
 
     if not valid_slug(data["slug"]):
         raise ValueError("not a slug")   # a planted record: the manifest is read instead

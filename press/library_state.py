@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from . import limits, output
 from .manifest import LANGUAGE_RE, SLUG_RE
 
+SERIES_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# The catalogue's own folders and files at the top of the output: no briefing may take these as its slug.
+RESERVED_SLUGS = ("covers", "opds", "series", "language", "year", "pagefind", "index.html", "feed.atom",
+                  "sitemap.xml", "opensearch.xml", "library.css", "library.js")
 COVERS = "covers"
 FULL_COVERS = f"{COVERS}/full"   # the covers themselves; the thumbnails are covers/<slug>-thumb.jpg
 COVER_SUFFIXES = (".jpg", ".png")
@@ -28,8 +33,6 @@ SEARCH_FOLDER = "pagefind"       # press/search.py: group 0, and part-<n>/ under
 def valid_slug(value: object) -> bool:
     """Whether `value` is a slug the library could hold: the manifest's rule (press/manifest.py)
     and none of the library's own names (press/library.py)."""
-    from .library import RESERVED_SLUGS
-
     return (isinstance(value, str) and len(value) <= limits.MAX_SLUG and SLUG_RE.fullmatch(value) is not None
             and value not in RESERVED_SLUGS)
 
@@ -126,8 +129,6 @@ def _date(value: object) -> bool:
 
 def valid_entry(entry: object, slug: str) -> bool:
     """Whether a briefing's `entry.json` is a record of that briefing, naming only its own files."""
-    from .library import SERIES_ID_RE
-
     if not isinstance(entry, dict) or entry.get("slug") != slug or entry.get("href") != f"{slug}/":
         return False
     site_files = entry.get("site_files")
