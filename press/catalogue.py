@@ -83,7 +83,7 @@ def page(library: Library, entries: list[dict], groups, active: Filter | None, r
          parts: str, cards: Cards) -> bytes:
     """A listing page; `parts`: the folders of the search index's other parts (press/search.py)."""
     html = templating.render("library/index.html.j2", library=library, cards=[cards.html(e, root) for e in entries],
-                             groups=groups, active=active, root=root, language_name=language_name,
+                             groups=groups, active=active, root=root,
                              all_count=all_count, anchors=ANCHORS, search_parts=parts)
     return html.encode("utf-8")
 

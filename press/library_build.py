@@ -232,11 +232,11 @@ def library_page(page: bytes, task: Task) -> bytes:
     """The briefing's web page as the library serves it: a way back to the library, the
     briefing's translations as `hreflang` alternates and a language switcher."""
     from . import templating
-    from .catalogue import also_in, language_name
+    from .catalogue import also_in
 
     html = page.decode("utf-8")
     context = dict(alternates=task.alternates, slug=task.slug, library_title=task.library_title,
-                   also_in=also_in(task.meta["language"]), language_name=language_name)
+                   also_in=also_in(task.meta["language"]))
     head = templating.render("library/page-head.html.j2", **context)
     nav = templating.render("library/page-nav.html.j2", **context)
     at_head = html.find("</head>")

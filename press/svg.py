@@ -29,6 +29,7 @@ import tinycss2
 from lxml import etree
 
 from . import limits
+from .sniff import head_text, sniff
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -190,8 +191,6 @@ def _too_deep(line: int) -> Finding:
 
 
 def _head(data: bytes) -> str:
-    from .images import head_text
-
     return head_text(data)
 
 
@@ -436,8 +435,6 @@ class _Builder:
         return self.embed(element, target.read_bytes(), f"'{_shown(relative)[:200]}'")
 
     def embed(self, element, raw: bytes, what: str) -> str | None:
-        from .images import sniff
-
         kind = sniff(raw)
         if kind not in ("png", "jpeg", "gif", "webp"):
             self.refuse(element, f"SVG image includes {what}, which is not a PNG or JPEG picture")
@@ -573,14 +570,3 @@ def _selector(prelude) -> str | None:
             return None
     selector = re.sub(r"\s+", " ", "".join(parts)).strip()
     return selector or None
-
-
-def problems(path: Path, root: Path) -> list[tuple[int, str]]:
-    """(line, message) for everything in the SVG file at `path` that the editions refuse."""
-    from .images import check_raster
-
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    return [(f.line, f.message) for f in clean(data, path, root, check_raster).findings]

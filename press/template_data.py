@@ -45,6 +45,11 @@ class Record:
     def __setattr__(self, name, value):
         raise AttributeError("template data is read-only")
 
+    def __eq__(self, other) -> bool:   # as the records compare (`active == f` in a template)
+        return isinstance(other, Record) and self._values == other._values
+
+    __hash__ = None
+
     def __repr__(self) -> str:
         return f"Record({', '.join(self._values)})"
 
@@ -78,7 +83,10 @@ def _plain(value, seen: dict):
     known = seen.get(id(value))
     if known is not None:
         return known
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, tuple) and hasattr(value, "_fields"):   # a named tuple: its fields, all plain
+        items = [_plain(v, seen) for v in value]
+        made = _OMIT if _OMIT in items else type(value)._make(items)
+    elif isinstance(value, (tuple, list)):
         made = tuple(item for item in (_plain(v, seen) for v in value) if item is not _OMIT)
     elif isinstance(value, Mapping):
         made = {k: v for k, v in ((k, _plain(v, seen)) for k, v in value.items())

@@ -16,6 +16,7 @@ from . import lang, template_data, theme_guard
 from .errors import Location, SourceError
 from .datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
 from .lang import direction
+from .library_names import language_name
 from .targets import PAGE_IDS
 
 # Words the editions print around the author's text, by primary language subtag.
@@ -138,6 +139,7 @@ def environment(theme: str | None = None, root: str | None = None) -> jinja2.Env
     env.filters["long_date"] = long_date
     env.globals["labels"] = labels
     env.globals["direction"] = direction
+    env.globals["language_name"] = language_name   # a language's own name (library pages)
     env.globals["further_reading_id"] = FURTHER_READING_ID
     env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.targets)
     return env

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 import hostile_images as make
 from conftest import build_ok, run_build
-from press import images, limits, pdf
+from press import images, limits, pdf, sniff
 from press.errors import Location, PressError
 from press.source import load_briefing
 
@@ -227,14 +227,14 @@ def test_the_pixel_bound_is_pillows_bound_too():
 
 
 def test_sniffing_reads_content_not_names():
-    assert images.sniff(make.picture("PNG", (2, 2))) == "png"
-    assert images.sniff(make.picture("JPEG", (2, 2))) == "jpeg"
-    assert images.sniff(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x -->\n<svg xmlns="x"/>') == "svg"
-    assert images.sniff('<svg xmlns="http://www.w3.org/2000/svg"/>'.encode("utf-16")) == "svg"
-    assert images.sniff(b"<html><svg></svg></html>") == "svg"  # press.svg then refuses its root
-    assert images.sniff(b"<html><body/></html>") is None
-    assert images.sniff(b"GIF89a....") == "gif"
-    assert images.sniff(b"") is None
+    assert sniff.sniff(make.picture("PNG", (2, 2))) == "png"
+    assert sniff.sniff(make.picture("JPEG", (2, 2))) == "jpeg"
+    assert sniff.sniff(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x -->\n<svg xmlns="x"/>') == "svg"
+    assert sniff.sniff('<svg xmlns="http://www.w3.org/2000/svg"/>'.encode("utf-16")) == "svg"
+    assert sniff.sniff(b"<html><svg></svg></html>") == "svg"  # press.svg then refuses its root
+    assert sniff.sniff(b"<html><body/></html>") is None
+    assert sniff.sniff(b"GIF89a....") == "gif"
+    assert sniff.sniff(b"") is None
 
 
 def test_a_location_is_given_for_every_refusal(tmp_path):

@@ -8,11 +8,10 @@ import grimp
 
 # Every import that lies on an import cycle among press's modules today, as "importer -> imported".
 # The list is to be emptied, never grown: a new cycle fails, and a cycle broken must leave it.
-KNOWN_CYCLE_IMPORTS = {  # today: 4 cycles (images-svg; catalogue-library_build-search-shards;
-    # citations-markdown; model-people), 12 imports
+KNOWN_CYCLE_IMPORTS = {  # today: 3 cycles (catalogue-library_build-search-shards; citations-markdown;
+    # model-people), 10 imports
     "catalogue -> search",
     "citations -> markdown",
-    "images -> svg",
     "library_build -> catalogue",
     "library_build -> search",
     "library_build -> shards",
@@ -21,7 +20,6 @@ KNOWN_CYCLE_IMPORTS = {  # today: 4 cycles (images-svg; catalogue-library_build-
     "people -> model",
     "search -> shards",
     "shards -> library_build",
-    "svg -> images",
 }
 
 

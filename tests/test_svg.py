@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import hostile_images as make
-from press import images, limits, svg
+from press import images, limits, sniff, svg
 
 SVG_NS, XLINK_NS, XML_NS = svg.SVG_NS, svg.XLINK_NS, svg.XML_NS
 PROBE = "window.__pwned=1"
@@ -117,7 +117,7 @@ def documents(draw) -> tuple[bytes, bool]:
 
 
 def entity_declared(data: bytes) -> bool:
-    return "<!ENTITY" in images.head_text(data)
+    return "<!ENTITY" in sniff.head_text(data)
 
 
 ACTIVE_NAMES = {"script", "foreignObject", "handler", "listener", "iframe", "object", "embed", "a", "animate",
