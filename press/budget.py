@@ -23,7 +23,7 @@ from typing import Callable
 from .errors import Location, PressError, Problems
 from .sizes import human_size
 
-# Measured on the 2-core test machine (README, "The render budget"): the article's render
+# Measured on the 2-core test machine (docs/safety-and-limits.md, "The render budget"): the article's render
 # peaks at about 315 MB of address space (110 MB resident), the largest briefings inside the
 # bounds at about 620 MB (435 MB resident). 1.5 GB leaves room for those and stops a runaway
 # render long before it could take the machine. The deadline is far above the slowest build

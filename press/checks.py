@@ -1,6 +1,6 @@
 """`check`: lint the sources without building, and validate the last outputs.
 
-Every finding is a `Problem` with a stable code (see CODES and README.md), reported all at
+Every finding is a `Problem` with a stable code (see CODES and docs/codes.md), reported all at
 once, sorted by file and line. Nothing here writes a file or opens a network connection.
 """
 

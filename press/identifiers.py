@@ -139,5 +139,5 @@ def licence(value: str) -> Licence:
     found = _BY_LOWER.get(str(value).strip().lower())
     if found is None:
         raise ValueError(f"'{value}' is not an SPDX licence id this tool knows "
-                         f"(such as CC-BY-4.0, CC-BY-NC-SA-4.0, CC0-1.0; see README)")
+                         f"(such as CC-BY-4.0, CC-BY-NC-SA-4.0, CC0-1.0; see docs/manifest.md)")
     return found

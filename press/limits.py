@@ -2,7 +2,7 @@
 
 Each bound is far above what a real briefing needs (the Mali briefing: 11 sections, 60 KB,
 lists 2 deep, tables 4 columns) and low enough that a build at the bound stays within
-about a minute and a few hundred MB of memory. README.md lists them with measured times.
+about a minute and a few hundred MB of memory. docs/safety-and-limits.md lists them with measured times.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Images (press/images.py, press/svg.py). A raster picture is decoded whole by Pillow and by
 # WeasyPrint (about 4 bytes a pixel, several copies), so the bound is on pixels, not bytes:
 # 40 million is an A3 page at 300 dpi twice over; every edition of one such picture took
-# 22 s and 450 MB here (README.md, Limits).
+# 22 s and 450 MB here (docs/safety-and-limits.md, Limits).
 MAX_IMAGE_BYTES = 25 * 1024 * 1024     # one PNG or JPEG file
 MAX_IMAGE_PIXELS = 40_000_000          # width x height of one raster picture (and the cover)
 # An SVG is parsed whole and drawn recursively by WeasyPrint: bounds on its size, its number

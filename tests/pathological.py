@@ -1,6 +1,6 @@
 """Pathological briefings, generated (never committed), and a timed, memory-measured build.
 
-`python tests/pathological.py` builds every case and prints the table README.md quotes;
+`python tests/pathological.py` builds every case and prints the table docs/safety-and-limits.md quotes;
 tests/test_robustness.py runs the same cases (the slow at-the-bound ones excepted).
 """
 

@@ -329,7 +329,7 @@ def test_check_does_not_build(tmp_path):
 def test_make_check_is_wired():
     makefile = (ROOT / "Makefile").read_text()
     assert "check:" in makefile and "$(BUILD) check" in makefile
-    assert "| `check" in (ROOT / "README.md").read_text()
+    assert "| `check" in (ROOT / "docs" / "commands.md").read_text()
 
 
 def test_the_article_and_its_pdf_pass_check(article_pdf):
@@ -340,9 +340,9 @@ def test_the_article_and_its_pdf_pass_check(article_pdf):
 
 
 def test_every_code_is_documented():
-    readme = (ROOT / "README.md").read_text()
+    codes_page = (ROOT / "docs" / "codes.md").read_text()
     for code in checks.CODES:
-        assert f"| `{code}` |" in readme, code
+        assert f"| `{code}` |" in codes_page, code
 
 
 def test_active_content_is_found_by_reading_the_objects_not_by_matching_bytes(tmp_path):

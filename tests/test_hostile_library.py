@@ -192,7 +192,7 @@ def shard_with(parts: list[Path], slug: str) -> Path:
 
 
 def test_merge_refuses_a_traversal_slug(shards, library, tmp_path):
-    """A slug `../../../shards/1/payload` (the README's layout) or an absolute one in shard.json."""
+    """A slug `../../../shards/1/payload` (docs/library.md's layout) or an absolute one in shard.json."""
     parts = copy_shards(shards, tmp_path)
     out = tmp_path / "site"
     build_ok("library", "--source", library, "--merge", *parts, "--out", out)

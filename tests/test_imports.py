@@ -1,4 +1,4 @@
-"""Each command imports only what it needs (README, "Lazy imports"): read off the real CLI's
+"""Each command imports only what it needs (docs/developers.md, "Lazy imports"): read off the real CLI's
 `python -X importtime` report, which names every module the process imported."""
 
 from __future__ import annotations

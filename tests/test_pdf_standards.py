@@ -20,7 +20,7 @@ from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
 from press import pdf
 from press.source import load_briefing
 
-# Rules of page-validation 0.11 that misread a valid file (see README, "PDF standards").
+# Rules of page-validation 0.11 that misread a valid file (see docs/developers.md, "PDF standards").
 # STREAM-LENGTH-001: a compressed stream whose last byte is 0x0D followed by pydyf's "\n" reads
 # to it as a CRLF end-of-line, so it counts one byte too few; the test below proves the cause.
 FALSE_POSITIVES = {"PDFA3U-STREAM-LENGTH-001"}
@@ -73,7 +73,7 @@ def test_archival_passes_pdf_a_3u_but_for_documented_false_positives(variants):
     found = failures(path, "3u")
     assert [rule for rule, _, _ in found if rule not in FALSE_POSITIVES] == []
     data = path.read_bytes()
-    for rule, _, object_id in found:  # each accepted failure for the reason README gives
+    for rule, _, object_id in found:  # each accepted failure for the reason docs/developers.md gives
         start = data.index(f"\n{object_id.obj} 0 obj".encode())
         stream = data.index(b"stream\n", start) + len(b"stream\n")
         length = int(re.search(rb"/Length (\d+)", data[start:stream]).group(1))

@@ -72,7 +72,7 @@ def test_the_pdf_text_round_trips(scripts_out):
     """Left-to-right paragraphs come back as typed; right-to-left ones (which pdftotext
     reorders) and Devanagari with every letter. WeasyPrint's ToUnicode maps a glyph to the text of
     the cluster it was first drawn in, so a consonant first seen with the pre-base sign ि reads
-    with it everywhere (README, "Known limitation"): the signs it adds are the only difference."""
+    with it everywhere (docs/developers.md, "Known limitation"): the signs it adds are the only difference."""
     text = subprocess.run(["pdftotext", next(scripts_out.glob("*.pdf")), "-"], capture_output=True,
                           text=True, check=True).stdout
     extracted = letters(text)

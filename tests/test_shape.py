@@ -1,4 +1,4 @@
-"""The package's shape (README, "shape"): the layers are import-linter's contracts in
+"""The package's shape (docs/developers.md, "Layers"): the layers are import-linter's contracts in
 pyproject.toml (`make test` runs `lint-imports`); the import cycles are counted here, with grimp
 (import-linter's graph), and may only shrink."""
 
