@@ -17,7 +17,7 @@ from markupsafe import Markup
 from . import feeds, opds, search, templating
 from .fragments import Fragments, code_digest, digest
 from .library import Library
-from .library_names import LANGUAGE_NAMES, also_in, language_name  # noqa: F401  (re-exported)
+from .i18n import language_name
 from .sizes import human_size
 from .templating import STYLES_DIR, TEMPLATES_DIR
 
@@ -96,7 +96,7 @@ class Cards:
 
     def __init__(self, library: Library, kept: Fragments):
         self.library, self.kept = library, kept
-        self.code = code_digest(Path(__file__), Path(__file__).with_name("library_names.py"),
+        self.code = code_digest(Path(__file__), Path(__file__).with_name("i18n.py"),
                                 Path(__file__).with_name("sizes.py"), TEMPLATES_DIR / self.TEMPLATE)
 
     def html(self, e: dict, root: str) -> Markup:

@@ -22,7 +22,7 @@ import subprocess
 import zipfile
 from urllib.parse import quote
 
-from . import templating
+from . import i18n, templating
 from .errors import PressError
 from .model import Briefing
 
@@ -96,7 +96,7 @@ def _for_word(ast: dict, briefing: Briefing) -> dict:
             blocks.append(block)
     ast["blocks"] = [_walk(block) for block in blocks]
     m = briefing.manifest
-    words = templating.labels(briefing.language)
+    words = i18n.labels(briefing.language)
     meta = {"title": _meta_text(briefing.title), "lang": _meta_text(briefing.language),
             "toc-title": _meta_text(words["contents"])}
     if briefing.subtitle:

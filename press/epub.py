@@ -20,7 +20,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import fonts, images, templating
+from . import fonts, i18n, images, templating
 from .cover import cover_image
 from .errors import Location, PressError
 from .lang import direction
@@ -100,7 +100,7 @@ def epub_bytes(briefing: Briefing, paper: str | None = None) -> bytes:
 
 
 def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
-    words = templating.labels(briefing.language)
+    words = i18n.labels(briefing.language)
     page = dict(briefing=briefing, stylesheet=STYLESHEET)
     where = {FURTHER_READING_ID: FURTHER, REFERENCES_ID: REFERENCES, ABOUT_AUTHORS_ID: ABOUT,
              ABOUT_PUBLISHER_ID: ABOUT}
@@ -400,8 +400,8 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
     book.toc = _ncx_entries(briefing, documents)
     first = briefing.sections[0].document
     book.guide = [
-        {"type": "cover", "href": COVER, "title": templating.labels(briefing.language)["cover"]},
-        {"type": "toc", "href": NAV, "title": templating.labels(briefing.language)["contents"]},
+        {"type": "cover", "href": COVER, "title": i18n.labels(briefing.language)["cover"]},
+        {"type": "toc", "href": NAV, "title": i18n.labels(briefing.language)["contents"]},
         {"type": "text", "href": first, "title": briefing.sections[0].title},
     ]
     return book
@@ -419,7 +419,7 @@ def _ncx_entries(briefing: Briefing, documents: list[Document]) -> list:
         else:
             entries.append(head)
     if briefing.manifest.related:
-        label = templating.labels(briefing.language)["further_reading"]
+        label = i18n.labels(briefing.language)["further_reading"]
         entries.append(epub.Link(f"{FURTHER}#{FURTHER_READING_ID}", label, f"ncx-{FURTHER_READING_ID}"))
     documents = {ABOUT_AUTHORS_ID: ABOUT, ABOUT_PUBLISHER_ID: ABOUT, REFERENCES_ID: REFERENCES}
     for entry in templating.back_matter(briefing):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import io
-import re
 import struct
 import threading
 import warnings

@@ -232,7 +232,7 @@ def library_page(page: bytes, task: Task) -> bytes:
     """The briefing's web page as the library serves it: a way back to the library, the
     briefing's translations as `hreflang` alternates and a language switcher."""
     from . import templating
-    from .catalogue import also_in
+    from .i18n import also_in
 
     html = page.decode("utf-8")
     context = dict(alternates=task.alternates, slug=task.slug, library_title=task.library_title,
@@ -385,7 +385,7 @@ def also_in_links(library: Library, slug: str, language: str, alternates: tuple)
     """The "Also in" line of a briefing's PDF and EPUB: each translation's web page by its absolute
     URL under base_url (the files travel: downloaded, sent to an e-reader, a relative link would
     lead nowhere there; and an EPUB may not link outside itself by a relative path)."""
-    from .library_names import also_in, language_name
+    from .i18n import also_in, language_name
 
     links = tuple((lang, language_name(lang), f"{library.base_url}{other}/")
                   for other, lang, _ in sorted(alternates, key=lambda a: a[1].lower()) if other != slug)

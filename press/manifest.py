@@ -373,7 +373,7 @@ def _translations(c: _Collector, data: dict, language: str | None, slug: str) ->
 def also_in_alone(language: str | None, translations: tuple[tuple[str, str], ...]) -> AlsoIn | None:
     """A briefing built alone knows its translations only from its own `translations:` map: it
     names their languages, unlinked (where their pages will be is the library's to know)."""
-    from .library_names import also_in, language_name
+    from .i18n import also_in, language_name
 
     if not translations or not language:
         return None

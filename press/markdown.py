@@ -378,7 +378,7 @@ class RenderContext:
     # (id, line) -> the Target a cross-reference (`@fig-x`) names, or raise SourceError;
     # None where cross-references are not allowed (the disclaimer)
     resolve_ref: Callable[[str, int], object] | None = None
-    words: dict = field(default_factory=dict)   # press.templating.labels of the briefing's language
+    words: dict = field(default_factory=dict)   # press.i18n.labels of the briefing's language
     # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations)
     cite: Callable[[Token, Callable], str] | None = None
 

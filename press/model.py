@@ -7,24 +7,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .manifest import Manifest
+from . import identifiers
+from .manifest import Manifest, Series
 from .targets import TargetIndex
 
 if TYPE_CHECKING:
     from .citations import Citations
-    from .people import Imprint
 
 
 def _no_citations():
     from .citations import Citations
 
     return Citations()
-
-
-def _no_imprint():
-    from .people import Imprint
-
-    return Imprint()
 
 
 @dataclass(frozen=True)
@@ -45,6 +39,60 @@ class Asset:
     href: str        # path relative to the source folder, with '/' separators
     path: Path       # resolved file inside the source folder
     media_type: str
+
+
+# The briefing's people and identifiers (press.people builds them): the title page, the imprint,
+# "About the authors", the OPF, the web page's meta tags and JSON-LD are all renderings of it.
+@dataclass(frozen=True)
+class Person:
+    name: str
+    affiliation: str | None
+    bio_html: str | None
+    orcid: str | None
+
+    @property
+    def orcid_url(self) -> str | None:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else None
+
+
+@dataclass(frozen=True)
+class Imprint:
+    authors: tuple[Person, ...] = ()
+    publisher: str | None = None
+    publisher_url: str | None = None
+    publisher_about_html: str | None = None
+    logo: Asset | None = None
+    series: Series | None = None
+    isbn: dict = field(default_factory=dict, hash=False)      # edition -> ISBN-13 as written
+    doi: str | None = None
+    licence: identifiers.Licence | None = None
+    how_to_cite_html: str = ""
+    bibtex: str = ""
+    ris: str = ""
+
+    @property
+    def doi_url(self) -> str | None:
+        return identifiers.doi_url(self.doi) if self.doi else None
+
+    @property
+    def has_imprint(self) -> bool:
+        """A page of its own only for briefings that name a series, identifiers or a licence."""
+        return bool(self.series or self.isbn or self.doi or self.licence or self.publisher_url)
+
+    @property
+    def has_about_authors(self) -> bool:
+        return any(p.bio_html or p.affiliation for p in self.authors)
+
+    @property
+    def has_about_publisher(self) -> bool:
+        return bool(self.publisher_about_html)
+
+    def isbn_for(self, edition: str) -> str | None:
+        return self.isbn.get(edition)
+
+    def isbn_urn(self, edition: str) -> str | None:
+        value = self.isbn.get(edition)
+        return f"urn:isbn:{identifiers.isbn_digits(value)}" if value else None
 
 
 @dataclass(frozen=True)
@@ -92,7 +140,7 @@ class Briefing:
     # The references and every citation's rendering (a record of its own, with ids `ref-<key>`
     # kept apart from heading ids at load time), and the people and identifiers.
     citations: "Citations" = field(default_factory=_no_citations, compare=False)
-    imprint: "Imprint" = field(default_factory=_no_imprint, compare=False)
+    imprint: Imprint = field(default_factory=Imprint, compare=False)
 
     @property
     def toc(self) -> tuple[TocEntry, ...]:

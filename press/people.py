@@ -7,68 +7,15 @@ JSON-LD are all renderings of `Imprint`; nothing else reads these manifest keys.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from . import citations, identifiers, markdown
+from . import citations, markdown
 from .errors import SourceError
-from .manifest import Manifest, Series
-from .model import Asset
+from .manifest import Manifest
+from .model import Asset, Imprint, Person
 
 IMPRINT_ID, ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, CITE_ID = "imprint", "about-authors", "about-publisher", "cite"
 REFERENCES_ID = "references"
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    affiliation: str | None
-    bio_html: str | None
-    orcid: str | None
-
-    @property
-    def orcid_url(self) -> str | None:
-        return f"https://orcid.org/{self.orcid}" if self.orcid else None
-
-
-@dataclass(frozen=True)
-class Imprint:
-    authors: tuple[Person, ...] = ()
-    publisher: str | None = None
-    publisher_url: str | None = None
-    publisher_about_html: str | None = None
-    logo: Asset | None = None
-    series: Series | None = None
-    isbn: dict = field(default_factory=dict, hash=False)      # edition -> ISBN-13 as written
-    doi: str | None = None
-    licence: identifiers.Licence | None = None
-    how_to_cite_html: str = ""
-    bibtex: str = ""
-    ris: str = ""
-
-    @property
-    def doi_url(self) -> str | None:
-        return identifiers.doi_url(self.doi) if self.doi else None
-
-    @property
-    def has_imprint(self) -> bool:
-        """A page of its own only for briefings that name a series, identifiers or a licence."""
-        return bool(self.series or self.isbn or self.doi or self.licence or self.publisher_url)
-
-    @property
-    def has_about_authors(self) -> bool:
-        return any(p.bio_html or p.affiliation for p in self.authors)
-
-    @property
-    def has_about_publisher(self) -> bool:
-        return bool(self.publisher_about_html)
-
-    def isbn_for(self, edition: str) -> str | None:
-        return self.isbn.get(edition)
-
-    def isbn_urn(self, edition: str) -> str | None:
-        value = self.isbn.get(edition)
-        return f"urn:isbn:{identifiers.isbn_digits(value)}" if value else None
 
 
 def _markdown(md, manifest: Manifest, key: str, text: str | None) -> str | None:

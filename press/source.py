@@ -18,7 +18,7 @@ from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
 from .model import Asset, Briefing, Fragments, Section, TocEntry
 from .sizes import human_size
-from .templating import labels
+from .i18n import labels
 
 LINK_SCHEMES = ("http", "https", "mailto")
 # The EPUB document the summary is printed in, after the disclaimer (see press/epub.py).

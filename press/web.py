@@ -9,7 +9,7 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import fonts, images, people, templating
+from . import fonts, i18n, images, people, templating
 from .model import Briefing
 from .media import media_type
 from .sizes import human_size
@@ -82,7 +82,7 @@ def highwire_tags(briefing: Briefing, downloads) -> list[tuple[str, str]]:
 
 
 def render_page(briefing: Briefing, downloads) -> str:
-    words = templating.labels(briefing.language)
+    words = i18n.labels(briefing.language)
     offers = []
     for download in downloads:
         kind, purpose = DOWNLOAD_LABELS.get(download.edition, (download.edition.upper(), None))

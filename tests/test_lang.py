@@ -274,7 +274,7 @@ def test_a_german_passage_is_hyphenated_with_german_patterns(languages_out):
 
 
 def test_every_language_has_every_word_the_editions_print():
-    from press.templating import LABELS
+    from press.i18n import LABELS
 
     for language, words in LABELS.items():
         assert set(words) == set(LABELS["en"]), (language, sorted(set(LABELS["en"]) - set(words)))

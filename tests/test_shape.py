@@ -8,16 +8,14 @@ import grimp
 
 # Every import that lies on an import cycle among press's modules today, as "importer -> imported".
 # The list is to be emptied, never grown: a new cycle fails, and a cycle broken must leave it.
-KNOWN_CYCLE_IMPORTS = {  # today: 3 cycles (catalogue-library_build-search-shards; citations-markdown;
-    # model-people), 10 imports
+KNOWN_CYCLE_IMPORTS = {  # today: 2 cycles (catalogue-library_build-search-shards; citations-markdown),
+    # 8 imports
     "catalogue -> search",
     "citations -> markdown",
     "library_build -> catalogue",
     "library_build -> search",
     "library_build -> shards",
     "markdown -> citations",
-    "model -> people",
-    "people -> model",
     "search -> shards",
     "shards -> library_build",
 }
