@@ -46,7 +46,7 @@ CODES = {
     "E206": "invalid front matter",
     "E207": "two sections claim the same id in their front matter, or an id the editions use for their own parts",
     "W207": "two headings have the same text: the second gets a numbered id",
-    "E208": "a control character XML forbids",
+    "E208": "a control character XML forbids, a lone surrogate (a \\uD800 escape) or a Unicode non-character",
     "E209": "a heading has no text",
     "E210": "a fenced block (:::) has an unknown class or unreadable attributes",
     "E211": "a fenced block (:::) is not closed, or a fence closes no block",
