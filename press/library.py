@@ -200,8 +200,16 @@ def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[Briefin
     """The folders named by `briefings:`, else every `*/briefing.yml` under the library folder."""
     folders: list[tuple[Path, Location]] = []
     if value is None:
-        folders = [(p.parent, Location(p)) for p in sorted(root.glob(f"*/{MANIFEST_NAME}"))
-                   if not p.parent.name.startswith(".")]
+        for p in sorted(root.glob(f"*/{MANIFEST_NAME}")):
+            if p.parent.name.startswith("."):
+                continue
+            folder = p.parent.resolve()
+            if not folder.is_relative_to(root) or folder == root:  # a link to a folder elsewhere
+                errors.append(library_error(f"briefing folder '{p.parent.name}' is a link to a folder outside the "
+                                            "library folder: move the folder in, or list the folders under "
+                                            "'briefings:'", at("briefings"), "E804"))
+            else:
+                folders.append((folder, Location(p)))
     elif not isinstance(value, list):
         errors.append(library_error("'briefings' must be a list of folders", at("briefings"), "E802"))
     else:
