@@ -128,7 +128,7 @@ CODES = {
     "E806": "translation_of or a translations map names no briefing of the library",
     "E807": "two briefings of one translation set have the same language (or one names itself)",
     "E808": "a translations map names a briefing under another language than its own",
-    "E857": "init: the folder exists and is not empty (nothing is overwritten)",
+    "E857": "init: the folder exists and is not empty (nothing is overwritten), is a dangling link or lies under a file",
 }
 
 
