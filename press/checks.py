@@ -46,7 +46,7 @@ CODES = {
     "E206": "invalid front matter",
     "E207": "two sections claim the same id in their front matter, or an id the editions use for their own parts",
     "W207": "two headings have the same text: the second gets a numbered id",
-    "E208": "a control character XML forbids",
+    "E208": "a control character XML forbids, a lone surrogate (a \\uD800 escape) or a Unicode non-character",
     "E209": "a heading has no text",
     "E210": "a fenced block (:::) has an unknown class or unreadable attributes",
     "E211": "a fenced block (:::) is not closed, or a fence closes no block",
@@ -128,7 +128,7 @@ CODES = {
     "E806": "translation_of or a translations map names no briefing of the library",
     "E807": "two briefings of one translation set have the same language (or one names itself)",
     "E808": "a translations map names a briefing under another language than its own",
-    "E857": "init: the folder exists and is not empty (nothing is overwritten)",
+    "E857": "init: the folder exists and is not empty (nothing is overwritten), is a dangling link or lies under a file",
 }
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from . import limits
+from . import limits, yamlload
 from .errors import Location, PressError, Problems
 from .library_state import RESERVED_SLUGS, SERIES_ID_RE, valid_slug
 from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
@@ -157,14 +157,17 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
         raise library_error(f"{LIBRARY_NAME} is too large", Location(path), "E801")
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        data = yaml.safe_load(text)
+        data = yamlload.load(text)  # the strict loader briefing.yml has: duplicates, aliases, depth, dates
         lines = key_lines(text)
     except UnicodeDecodeError as exc:
         raise library_error(f"not UTF-8 text (byte {exc.start})", Location(path), "E801") from None
+    except yamlload.CharacterError as exc:
+        line, problem = yamlload.problem_line(exc)
+        raise library_error(problem, Location(path, line + 1 if line is not None else 1), "E802") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise library_error(f"invalid YAML: {problem}", Location(path, mark.line + 1 if mark else 1), "E801") from None
+        line, problem = yamlload.problem_line(exc)
+        raise library_error(f"invalid YAML: {problem}", Location(path, line + 1 if line is not None else 1),
+                            "E801") from None
     if not isinstance(data, dict):
         raise library_error("must be a mapping of keys (title, base_url, ...)", Location(path, 1), "E801")
     return data, lines
@@ -197,8 +200,16 @@ def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[Briefin
     """The folders named by `briefings:`, else every `*/briefing.yml` under the library folder."""
     folders: list[tuple[Path, Location]] = []
     if value is None:
-        folders = [(p.parent, Location(p)) for p in sorted(root.glob(f"*/{MANIFEST_NAME}"))
-                   if not p.parent.name.startswith(".")]
+        for p in sorted(root.glob(f"*/{MANIFEST_NAME}")):
+            if p.parent.name.startswith("."):
+                continue
+            folder = p.parent.resolve()
+            if not folder.is_relative_to(root) or folder == root:  # a link to a folder elsewhere
+                errors.append(library_error(f"briefing folder '{p.parent.name}' is a link to a folder outside the "
+                                            "library folder: move the folder in, or list the folders under "
+                                            "'briefings:'", at("briefings"), "E804"))
+            else:
+                folders.append((folder, Location(p)))
     elif not isinstance(value, list):
         errors.append(library_error("'briefings' must be a list of folders", at("briefings"), "E802"))
     else:

@@ -182,6 +182,9 @@ def load_manifest(source_dir: Path) -> Manifest:
     try:
         data = yamlload.load(text)
         lines = {**nested_lines(text), **key_lines(text)}
+    except yamlload.CharacterError as exc:
+        line, problem = yamlload.problem_line(exc)
+        raise Problems([PressError(problem, Location(path, line + 1 if line is not None else None), "E208")]) from None
     except yaml.YAMLError as exc:
         line, problem = yamlload.problem_line(exc)
         line = line + 1 if line is not None else None

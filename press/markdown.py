@@ -294,6 +294,9 @@ def _front_matter(path: Path, token: Token) -> dict:
         # The front matter's text starts on the file's line 2: one blank line first keeps
         # YAML's line numbers (in marks and in "first on line N") the file's.
         data = yamlload.load("\n" + token.content) or {}
+    except yamlload.CharacterError as exc:
+        line, problem = yamlload.problem_line(exc)
+        raise SourceError(problem, Location(path, line + 1 if line is not None else 1), "E208") from None
     except yaml.YAMLError as exc:
         line, problem = yamlload.problem_line(exc)
         line = (line + 1) if line is not None else 1

@@ -24,6 +24,10 @@ from . import media, output
 
 EVENTS_PATH = "/__press/events"
 MAX_URL = 2048  # characters of a request's path
+# Seconds a connection may stay silent (no request, or a request line or headers that never
+# finish) before the server closes it: idle connections would otherwise each keep a thread.
+# The live-reload stream only writes, so a quiet build does not close it.
+IDLE_TIMEOUT = 20.0
 # Text is served as UTF-8; .epub and .pdf with their own types, so that a phone's browser
 # hands the EPUB to its reading app.
 MEDIA_TYPES = {suffix: f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
@@ -103,6 +107,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def __init__(self, *args, live: LiveReload | None = None, log=None, **kwargs):
         self.live, self.log = live, log
+        self.timeout = IDLE_TIMEOUT  # read when the connection is set up (StreamRequestHandler.setup)
         super().__init__(*args, **kwargs)
 
     def end_headers(self) -> None:

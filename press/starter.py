@@ -147,11 +147,23 @@ def create(folder: Path, title: str = "A New Briefing") -> list[Path]:
         what = "is a file" if not folder.is_dir() else "exists and is not empty"
         raise PressError(f"this {what}: `init` never overwrites anything; name a new folder",
                          Location(folder), "E857")
+    if folder.is_symlink():  # a link to nothing: writing would create its target, wherever it points
+        raise PressError("this is a link to a folder that does not exist: `init` never follows links; "
+                         "name a new folder", Location(folder), "E857")
+    for parent in folder.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise PressError(f"'{parent}' is a file or a broken link, so no folder can be made under it: "
+                                 "name a new folder", Location(folder), "E857")
+            break
     written = []
-    for rel, text in files(title).items():
-        path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
-            handle.write(text)
-        written.append(path)
+    try:
+        for rel, text in files(title).items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
+                handle.write(text)
+            written.append(path)
+    except OSError as exc:
+        raise PressError(f"cannot write the new briefing: {exc.strerror or exc}", Location(folder), "E858") from None
     return written

@@ -4,16 +4,39 @@ PyYAML's SafeLoader lets a later duplicate key silently win, recurses once per l
 nesting (5,000 `[` overflow Python's stack), and lets Python's own errors escape from its
 constructors (a 5,000-digit integer exceeds `int`'s digit limit, 2026-02-30 is no date).
 Here each of these is a `yaml.YAMLError` with the line it is on, which callers already turn
-into a `file:line` message.
+into a `file:line` message. Aliases (`*name`) are refused too: a 1 kB "billion laughs" of nested
+aliases expands to gigabytes wherever a value is walked. A string holding a lone surrogate
+(`"\\uD800"`, which no UTF-8 file can hold) or a Unicode non-character is a `CharacterError`.
 """
 
 from __future__ import annotations
+
+import re
 
 import yaml
 from yaml.constructor import ConstructorError
 from yaml.composer import ComposerError
 
 from . import limits
+
+# Lone surrogates (only a YAML escape makes them; nothing can encode them) and the 66 non-characters.
+UNUSABLE_CHARS = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                            + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+                            + "]")
+
+
+class CharacterError(ConstructorError):
+    """A string holds a character no output can carry (a lone surrogate, a non-character)."""
+
+
+def unusable_char(text: str) -> str | None:
+    """'U+XXXX (a ...)' for the first character of `text` no output can carry, or None."""
+    found = UNUSABLE_CHARS.search(text)
+    if not found:
+        return None
+    code = ord(found.group())
+    kind = "a lone surrogate" if 0xD800 <= code <= 0xDFFF else "a Unicode non-character"
+    return f"U+{code:04X} ({kind})"
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -24,6 +47,9 @@ class StrictLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise ComposerError(None, None, "aliases (*name) are not allowed: write the value out in full",
+                                self.peek_event().start_mark)
         self._depth += 1
         try:
             if self._depth > limits.MAX_YAML_DEPTH:
@@ -32,6 +58,14 @@ class StrictLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        if isinstance(value, str):
+            bad = unusable_char(value)
+            if bad:
+                raise CharacterError(None, None, f"character {bad} is not allowed: delete it", node.start_mark)
+        return value
 
     def construct_mapping(self, node, deep=False):
         if isinstance(node, yaml.MappingNode):
