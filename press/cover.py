@@ -162,7 +162,18 @@ def drawn(briefing: Briefing) -> bytes:
     faces = [_font_path("Noto Sans", "Bold"), _font_path("Noto Sans", "Regular"), _font_path("Charis SIL", "Italic")]
     parts = [[[name, text[name]] for name in sorted(text)], [diskcache.file_digest(face) for face in faces],
              diskcache.code_digest(__file__), PIL.__version__]
-    return diskcache.cached("cover", parts, lambda: draw(briefing))
+    return diskcache.cached("cover", parts, lambda: draw(briefing), check=is_drawn_cover)
+
+
+def is_drawn_cover(data: bytes) -> bool:
+    """Whether a cache entry can be a drawn cover: a PNG of WIDTH x HEIGHT px (its header read
+    before anything is decoded), within the pixel bound, that decodes whole. Anything else
+    (a planted picture of another size, a bomb, damaged bytes) is a miss and drawn again."""
+    from .sniff import sniff
+
+    if sniff(data) != "png" or images._declared_size(data, "png") != (WIDTH, HEIGHT):
+        return False
+    return images.check_raster(data, "png") is None
 
 
 def draw(briefing: Briefing) -> bytes:

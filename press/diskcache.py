@@ -12,7 +12,11 @@ Each entry is `<root>/<kind>/<key>`: a header (magic, length, SHA-256 of the pay
 the payload. It is written under a temporary name and renamed into place, so a reader sees a
 whole entry or none, whichever of two concurrent builds wins; a truncated or corrupt entry
 (a crash of the machine, a disk error, a hand edit) fails its checksum, is removed and is
-made again. The total size is bounded (`PRESS_CACHE_MB`, default 200): a build that writes
+made again. A checksum only tells a damaged entry from a whole one, not the build's own entry
+from one planted in a cache that CI restored or shared: so an entry larger than any the cache
+keeps is not read at all, and each kind's reader passes a check of what its payload must be
+(`get(..., check=)`: a cover is a PNG of the drawn size, a coverage a bounded list of Unicode
+ranges, a subset a font); an entry that fails it is a miss, removed and made again. The total size is bounded (`PRESS_CACHE_MB`, default 200): a build that writes
 sweeps the folder and removes the least recently used entries (a hit refreshes the entry's
 modification time, at most once an hour, so a warm build writes nothing).
 
@@ -131,19 +135,24 @@ def secret() -> bytes | None:
     return None
 
 
-def get(kind: str, entry_key: str) -> bytes | None:
-    """The payload kept under `entry_key`, or None (missing, corrupt, or the cache is off)."""
+def get(kind: str, entry_key: str, check: Callable[[bytes], bool] | None = None) -> bytes | None:
+    """The payload kept under `entry_key`, or None (missing, corrupt, larger than `put` ever
+    writes, refused by `check`, or the cache is off)."""
     if not enabled():
         return None
     path = root() / kind / entry_key
+    largest = HEADER.size + limit() // 4   # put() keeps no payload larger than a quarter of the bound
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
-            mtime = os.fstat(handle.fileno()).st_mtime
+            info = os.fstat(handle.fileno())
+            raw = handle.read(largest + 1) if info.st_size <= largest else b""
+            mtime = info.st_mtime
     except OSError:
         return None
-    payload = _payload(raw)
-    if payload is None:  # truncated or corrupt: made again by the caller
+    payload = _payload(raw) if len(raw) <= largest else None
+    if payload is not None and check is not None and not _passes(check, payload):
+        payload = None
+    if payload is None:  # truncated, corrupt or not what its kind must be: made again by the caller
         try:
             path.unlink()
         except OSError:
@@ -155,6 +164,13 @@ def get(kind: str, entry_key: str) -> bytes | None:
         except OSError:
             pass
     return payload
+
+
+def _passes(check: Callable[[bytes], bool], payload: bytes) -> bool:
+    try:
+        return bool(check(payload))
+    except Exception:  # a checker that trips on hostile bytes: the entry is refused all the same
+        return False
 
 
 def _payload(raw: bytes) -> bytes | None:
@@ -193,10 +209,11 @@ def put(kind: str, entry_key: str, payload: bytes) -> None:
     _state["written"] += len(payload) + HEADER.size
 
 
-def cached(kind: str, parts, compute: Callable[[], bytes]) -> bytes:
-    """The entry for `parts`, made by `compute()` when it is missing or unreadable."""
+def cached(kind: str, parts, compute: Callable[[], bytes], check: Callable[[bytes], bool] | None = None) -> bytes:
+    """The entry for `parts`, made by `compute()` when it is missing, unreadable or refused by
+    `check` (what a payload of this kind must be)."""
     entry_key = key(kind, parts)
-    payload = get(kind, entry_key)
+    payload = get(kind, entry_key, check)
     if payload is None:
         payload = compute()
         put(kind, entry_key, payload)

@@ -22,7 +22,7 @@ import subprocess
 import zipfile
 from urllib.parse import quote
 
-from . import i18n, templating
+from . import i18n, images, templating
 from .errors import PressError
 from .model import Briefing
 
@@ -39,13 +39,22 @@ def pandoc_path() -> str:
 def docx_bytes(briefing: Briefing) -> bytes:
     html = templating.render("docx.html.j2", briefing=briefing)
     for asset in briefing.assets:  # --sandbox: Pandoc may read no file, so images travel inline
-        data = base64.b64encode(asset.path.read_bytes()).decode("ascii")
+        data = base64.b64encode(_asset_bytes(asset, briefing)).decode("ascii")
         html = html.replace(f'src="{quote(asset.href)}"', f'src="data:{asset.media_type};base64,{data}"')
     ast = json.loads(_pandoc(["-f", "html", "-t", "json"], html.encode("utf-8")))
     ast = _for_word(ast, briefing)
     data = _pandoc(["-f", "json", "-t", "docx", "--toc", "--toc-depth=2", "-o", "-"],
                    json.dumps(ast).encode("utf-8"))
     return restamp(data, briefing.timestamp)
+
+
+def _asset_bytes(asset, briefing: Briefing) -> bytes:
+    """What the DOCX embeds for a section's image: an SVG's rebuilt drawing (press/svg.py, the
+    web edition's copy: no comments, metadata or remote references), a raster file's own bytes."""
+    picture = images.for_asset(asset, briefing.manifest.root)
+    if picture.kind == "svg":
+        return picture.data
+    return asset.path.read_bytes()
 
 
 def restamp(data: bytes, when) -> bytes:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import limits
 from .errors import GlyphError, Location, PressError
 
 
@@ -124,6 +125,7 @@ def require_fonts() -> None:
 # The format of a coverage entry: a font's cmap as [first, last] ranges. The value is a fact of
 # the font file, so its key is the file's hash and this version, not fontTools' version.
 COVERAGE_FORMAT = "cmap-ranges-1"
+MAX_CODE_POINT = 0x10FFFF
 
 
 def cmap(path: Path) -> frozenset[int]:
@@ -139,13 +141,10 @@ def _cmap(path: str, *identity: int) -> frozenset[int]:
 
     digest = _installed_digests().get(Path(path)) or diskcache.file_digest(Path(path))
     entry = diskcache.key("coverage", COVERAGE_FORMAT, digest)
-    kept = diskcache.get("coverage", entry)
+    kept = diskcache.get("coverage", entry, check=lambda payload: coverage_ranges(payload) is not None)
     if kept is not None:
-        try:
-            ranges = json.loads(kept.decode("ascii"))
-            return frozenset(code for start, end in ranges for code in range(start, end + 1))
-        except (ValueError, TypeError):
-            pass
+        ranges = coverage_ranges(kept)
+        return frozenset(code for start, end in ranges for code in range(start, end + 1))
     from fontTools.ttLib import TTFont  # heavy import, only when a font is read for the first time
 
     with TTFont(path, lazy=True, fontNumber=0) as font:
@@ -158,6 +157,30 @@ def _cmap(path: str, *identity: int) -> frozenset[int]:
             ranges.append([code, code])
     diskcache.put("coverage", entry, json.dumps(ranges, separators=(",", ":")).encode("ascii"))
     return points
+
+
+def coverage_ranges(payload: bytes) -> list[list[int]] | None:
+    """The [first, last] ranges of a coverage entry, or None when it cannot be one: more ranges
+    than a font's cmap holds (limits.MAX_COVERAGE_RANGES), a range outside Unicode
+    (0..U+10FFFF), or ranges unsorted or overlapping. Checked before a code point is expanded,
+    so a planted entry costs no more than a font covering all of Unicode."""
+    if len(payload) > 2 + limits.MAX_COVERAGE_RANGES * len("[1114111,1114111],"):
+        return None
+    try:
+        ranges = json.loads(payload.decode("ascii"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(ranges, list) or len(ranges) > limits.MAX_COVERAGE_RANGES:
+        return None
+    previous = -1
+    for item in ranges:
+        if not (isinstance(item, list) and len(item) == 2 and all(type(n) is int for n in item)):
+            return None
+        start, end = item
+        if not previous < start <= end <= MAX_CODE_POINT:
+            return None
+        previous = end
+    return ranges
 
 
 @lru_cache(maxsize=None)

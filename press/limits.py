@@ -35,6 +35,11 @@ MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_SVG_ELEMENTS = 50_000
 MAX_SVG_DEPTH = 64
 
+# The cache (press/diskcache.py): a font's coverage entry is its cmap as [first, last] ranges;
+# a cmap format 4 table holds at most 65,535 segments, and the largest installed Noto face
+# (CJK) needs a few thousand ranges.
+MAX_COVERAGE_RANGES = 65_536
+
 # YAML (briefing.yml, front matter): PyYAML recurses once per level, and Python's int()
 # refuses more than 4,300 digits; a manifest needs 3 levels and no number longer than a date.
 MAX_YAML_DEPTH = 32

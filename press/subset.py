@@ -65,7 +65,20 @@ def subset_font(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     codes = sorted(set(unicodes))
     parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), diskcache.code_digest(__file__),
              _subsetter()]
-    return diskcache.cached("subset", parts, lambda: _subset(path, codes, index))
+    return diskcache.cached("subset", parts, lambda: _subset(path, codes, index), check=is_font)
+
+
+def is_font(data: bytes) -> bool:
+    """Whether a cache entry can be a subset: a TrueType/OpenType font fontTools reads (its
+    table directory, head, maxp and cmap), whose cmap holds code points only. Anything else
+    is a miss and cut again, never put into an EPUB."""
+    from fontTools.ttLib import TTFont
+
+    if not data.startswith((b"\x00\x01\x00\x00", b"OTTO", b"true")):
+        return False
+    with TTFont(io.BytesIO(data), lazy=True) as font:
+        font["head"], font["maxp"]
+        return all(0 <= code <= 0x10FFFF for code in (font.getBestCmap() or {}))
 
 
 def _subsetter() -> str:

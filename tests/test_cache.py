@@ -187,3 +187,123 @@ def test_font_hashes_are_remembered_by_path_size_time_and_inode(cache, tmp_path)
     time.sleep(0.01)
     font.write_bytes(b"other")
     assert diskcache.file_digest(font) == hashlib.sha256(b"other").hexdigest()
+
+
+# --- entries planted in a cache that CI restored or shared (hardening item 10) ---------------
+
+def _png(width: int, height: int, colour=(200, 0, 0)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def _bomb_header() -> bytes:
+    """A PNG that declares 100,000 x 100,000 px (and holds no pixels)."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return b"\x89PNG\r\n\x1a\n" + chunk + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _damaged(data: bytes) -> bytes:
+    return data[:len(data) // 2]
+
+
+PLANTED = {
+    "cover-small-png": ("cover", lambda: _png(10, 10)),
+    "cover-jpeg": ("cover", lambda: b"\xff\xd8\xff\xe0" + b"\x00" * 100),
+    "cover-not-a-picture": ("cover", lambda: b"<html>planted</html>"),
+    "cover-bomb": ("cover", _bomb_header),
+    "cover-right-size-damaged": ("cover", lambda: _damaged(_png(1600, 2560))),
+    "coverage-huge-range": ("coverage", lambda: b"[[0,300000000]]"),
+    "coverage-negative": ("coverage", lambda: b"[[-5,65]]"),
+    "coverage-unsorted": ("coverage", lambda: b"[[100,200],[50,60]]"),
+    "coverage-overlapping": ("coverage", lambda: b"[[50,200],[100,300]]"),
+    "coverage-too-many": ("coverage", lambda: ("[" + ",".join(f"[{2 * n},{2 * n}]" for n in range(70_000))
+                                               + "]").encode()),
+    "coverage-floats": ("coverage", lambda: b"[[65.0,90]]"),
+    "coverage-deep": ("coverage", lambda: b"[" * 100_000 + b"]" * 100_000),
+    "coverage-not-json": ("coverage", lambda: b"\xff\xfe planted"),
+    "subset-not-a-font": ("subset", lambda: b"planted, not a font"),
+    "subset-font-header-only": ("subset", lambda: b"\x00\x01\x00\x00" + b"\x00" * 60),
+}
+
+
+def _plant(folder: Path, payload: bytes) -> list[Path]:
+    entries = _entries(folder)
+    for path in entries:
+        path.write_bytes(diskcache.HEADER.pack(diskcache.MAGIC, len(payload), hashlib.sha256(payload).digest())
+                         + payload)
+    return entries
+
+
+def _bounded_build(source: Path, out: Path, xdg: Path) -> subprocess.CompletedProcess:
+    """An EPUB build within 1.5 GB of address space and 120 s, as CI would run it."""
+    return subprocess.run(["prlimit", "--as=1500000000", sys.executable, str(ROOT / "build.py"), "epub",
+                           "--source", str(source), "--out", str(out), "--force"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XDG_CACHE_HOME": str(xdg)})
+
+
+@pytest.fixture(scope="module")
+def clean_epub(tmp_path_factory) -> dict[str, bytes]:
+    """The EPUB of the brief fixture (a drawn cover, subsets, coverage), built with an empty cache."""
+    base = tmp_path_factory.mktemp("clean-epub")
+    result = _bounded_build(FIXTURES / "brief", base / "out", base / "xdg")
+    assert result.returncode == 0, result.stderr
+    return _outputs(base / "out")
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_a_planted_entry_is_a_miss_and_made_again(case, clean_epub, tmp_path):
+    """Every entry of one kind replaced by a hostile payload with a valid checksum: the build
+    stays within its memory and time, gives the clean build's EPUB (the cover's bytes too),
+    and writes the entries again."""
+    import zipfile
+
+    kind, make = PLANTED[case]
+    source, xdg = FIXTURES / "brief", tmp_path / "xdg"
+    assert _bounded_build(source, tmp_path / "warm", xdg).returncode == 0
+    planted = _plant(xdg / "press" / kind, make())
+    assert planted, f"the build kept no {kind} entry"
+    started = time.monotonic()
+    result = _bounded_build(source, tmp_path / "out", xdg)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+    outputs = _outputs(tmp_path / "out")
+    assert outputs == clean_epub
+    (epub,) = (tmp_path / "out").glob("*.epub")
+    with zipfile.ZipFile(epub) as package:
+        names = package.namelist()
+        covers = [n for n in names if "cover" in n.lower() and n.endswith(".png")]
+        assert covers and all(package.read(n) != make() for n in covers)
+    for path in planted:
+        payload = diskcache._payload(path.read_bytes())
+        assert payload is not None and payload != make(), f"{path.name} was not made again"
+
+
+def test_an_oversized_entry_is_not_read(cache, monkeypatch):
+    """An entry larger than put() ever writes (a quarter of the bound) is a miss, not read into memory."""
+    monkeypatch.setenv(diskcache.SIZE_VARIABLE, "1")
+    entry_key = diskcache.key("kind", ["big"])
+    (cache / "kind").mkdir(parents=True)
+    payload = b"x" * (1024 * 1024)
+    (cache / "kind" / entry_key).write_bytes(diskcache.HEADER.pack(diskcache.MAGIC, len(payload),
+                                                                   hashlib.sha256(payload).digest()) + payload)
+    assert diskcache.get("kind", entry_key) is None
+    assert not (cache / "kind" / entry_key).exists()
+    assert diskcache.cached("kind", ["big"], lambda: b"made") == b"made"
+
+
+def test_a_check_that_raises_refuses_the_entry(cache):
+    def check(payload: bytes) -> bool:
+        raise ValueError("hostile bytes")
+
+    diskcache.put("kind", diskcache.key("kind", ["a"]), b"planted")
+    assert diskcache.cached("kind", ["a"], lambda: b"made", check=check) == b"made"

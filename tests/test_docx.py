@@ -92,3 +92,35 @@ def test_the_article_builds_as_docx(tmp_path):
     document = docx.Document(next(tmp_path.glob("*.docx")))
     level1 = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert level1[0] == "Introduction" and len(level1) >= 11
+
+
+def test_an_svg_travels_as_its_rebuilt_drawing(copy_fixture, tmp_path):
+    """Item 9: the DOCX embeds the cleaned SVG (the web edition's copy), never the file's own
+    bytes: no comment, no metadata, no remote feImage or @font-face address reaches reviewers."""
+    source = copy_fixture("brief")
+    (source / "images" / "delta.svg").write_text(
+        '<?xml version="1.0"?>\n'
+        '<!-- CANARY-COMMENT-7f3a -->\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="400" height="200" viewBox="0 0 400 200">\n'
+        '  <metadata><rdf>CANARY-METADATA-7f3a</rdf></metadata>\n'
+        '  <filter id="f"><feImage href="https://tracker.example/feimage.png" '
+        'xlink:href="https://tracker.example/feimage-x.png"/></filter>\n'
+        '  <rect x="0" y="0" width="400" height="200" fill="#eef2f6"/>\n'
+        '  <path d="M20 180 L120 60 L200 120" fill="none" stroke="#1f4e79" stroke-width="6"/>\n'
+        '</svg>\n')
+    out = tmp_path / "out"
+    build_ok("docx", "--source", source, "--out", out)
+    build_ok("html", "--source", source, "--out", tmp_path / "web")
+    (document,) = out.glob("*.docx")
+    with zipfile.ZipFile(document) as package:
+        contents = {name: package.read(name) for name in package.namelist()}
+    svgs = [data for name, data in contents.items() if name.endswith(".svg")]
+    assert svgs, sorted(contents)
+    (web_copy,) = [p.read_bytes() for p in (tmp_path / "web").rglob("delta.svg")]
+    assert web_copy in svgs, "the DOCX's drawing is not the web edition's copy"
+    everything = b"".join(contents.values())
+    for canary in (b"CANARY-COMMENT", b"CANARY-METADATA", b"tracker.example"):
+        assert canary not in everything, canary
+    for svg in svgs:
+        assert b"<!--" not in svg and b"<metadata" not in svg and b"feImage" not in svg
