@@ -15,6 +15,7 @@ lines, before citeproc-py's own parser (which hangs on some malformed input) rea
 
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import re
@@ -29,7 +30,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from . import limits
+from . import bibentries, limits
 from .errors import Location, PressError, SourceError
 from .sizes import human_size
 
@@ -323,6 +324,11 @@ def _bib_error(message: str, path: Path, line: int | None) -> BibliographyError:
     return BibliographyError(message, Location(path, line), "E901")
 
 
+def _reason(exc: Exception) -> str:
+    """An exception's message, or its kind when it has none (a MemoryError)."""
+    return str(exc).splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
 def read_bibliography_text(path: Path) -> str:
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
@@ -341,23 +347,38 @@ def read_bibliography_text(path: Path) -> str:
     return text
 
 
+_KIND = re.compile(r"@\s*([A-Za-z]+)\s*")
+_STRING_NAME = re.compile(r"([A-Za-z][\w-]*)\s*=")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+_ENTRY_KEY = re.compile(r"[^\s,{}()=\"#%'~\\]+")
+_FIELD_NAME = re.compile(r"([A-Za-z][\w:.+-]*)\s*=")
+_NEXT_ENTRY = re.compile(r"\s*@[A-Za-z]+\s*[{(]")
+_SPACE = re.compile(r"\s*")
+# An HTML or XML entity is not BibTeX (which writes {\'e} or é) and is not text either: it
+# would reach the editions' XHTML as markup ("&eacute;" is no XML entity, "&#0;" no character).
+HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_MONTH_LENGTH = len("September")
+
+
 def scan_bibtex(text: str, path: Path) -> dict[str, int]:
-    """Check a BibTeX file's structure; return each entry's key (lower case) and line."""
+    """Check a BibTeX file's structure; return each entry's key (lower case) and line.
+    Linear in the file's size (citeproc-py's own parser is not, and hangs on some input), and
+    the values @string names expand to are bounded (limits.MAX_BIB_VALUE, MAX_BIB_EXPANDED)."""
     months = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-    strings: set[str] = set()
+    strings: dict[str, int] = {}        # name -> the length of its expanded value
     keys: dict[str, int] = {}
     n, pos = len(text), 0
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    expanded = 0                        # characters of every value once @strings are expanded
 
     def line(at: int) -> int:
-        return text.count("\n", 0, at) + 1
+        return bisect.bisect_left(newlines, at) + 1
 
     def fail(message: str, at: int):
         raise _bib_error(message, path, line(min(at, n)))
 
     def skip_space(at: int) -> int:
-        while at < n and text[at].isspace():
-            at += 1
-        return at
+        return _SPACE.match(text, at).end()
 
     def braced(at: int, close: str) -> int:
         """text[at] opens a value; return the index after its end."""
@@ -368,7 +389,7 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             if c == "\\":
                 at += 2
                 continue
-            if c == "\n" and re.match(r"\s*@[A-Za-z]+\s*[{(]", text[at + 1:at + 40]):
+            if c == "\n" and _NEXT_ENTRY.match(text[at + 1:at + 40]):
                 fail("a value is never closed (a missing '}' or '\"'): the next entry starts inside it", start)
             if c == "{":
                 depth += 1
@@ -383,41 +404,59 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             at += 1
         fail("a value is never closed (a missing '}' or '\"')", start)
 
-    def value(at: int) -> int:
+    def value(at: int) -> tuple[int, int]:
+        """Where the value at `at` ends, and its length once its @strings are expanded."""
+        nonlocal expanded
+        start, length = at, 0
         while True:
             at = skip_space(at)
             if at >= n:
                 fail("the file ends inside an entry", at)
-            c = text[at]
+            c, begin = text[at], at
             if c == "{":
                 at = braced(at, "}")
+                length += at - begin - 2
             elif c == '"':
                 at = braced(at, '"')
+                length += at - begin - 2
             elif c.isdigit():
                 while at < n and text[at].isdigit():
                     at += 1
+                length += at - begin
             elif c.isalpha():
-                word = re.match(r"[A-Za-z][\w-]*", text[at:]).group()
-                if word.lower() not in strings | months:
+                word = _WORD.match(text, at).group()
+                if word.lower() not in strings and word.lower() not in months:
                     fail(f"'{word}' is not a @string this file defines: put the value in braces", at)
                 at += len(word)
+                length += strings.get(word.lower(), _MONTH_LENGTH)
             else:
                 fail(f"a field value must be in braces, quotes, a number or a @string name, not '{c}'", at)
+            if length > limits.MAX_BIB_VALUE:
+                fail(f"a value expands to more than {limits.MAX_BIB_VALUE:,} characters (through @string "
+                     "names): the limit", start)
             after = skip_space(at)
             if after < n and text[after] == "#":
                 at = after + 1
                 continue
-            return at
+            expanded += length
+            if expanded > limits.MAX_BIB_EXPANDED:
+                fail(f"the values expand to more than {human_size(limits.MAX_BIB_EXPANDED)} (through "
+                     "@string names): the limit", start)
+            return at, length
 
+    found = HTML_ENTITY.search(text)
+    if found:
+        fail(f"'{found.group()}' is an HTML entity, not BibTeX: write the character itself (or LaTeX, "
+             "such as {\\'e})", found.start())
     while True:
         at = text.find("@", pos)
         if at < 0:
             return keys
-        kind = re.match(r"@\s*([A-Za-z]+)\s*", text[at:])
+        kind = _KIND.match(text, at)
         if not kind:
             fail("an '@' must start an entry such as @article{key, ...}", at)
         name = kind.group(1).lower()
-        start = at + kind.end()
+        start = kind.end()
         if name == "comment":
             pos = text.find("\n", start) if text[start:start + 1] not in "{(" else braced(start, "}" if text[start] == "{" else ")")
             pos = n if pos < 0 else pos
@@ -427,31 +466,37 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
         close = "}" if text[start] == "{" else ")"
         at = skip_space(start + 1)
         if name in ("string", "preamble"):
+            var = None
             if name == "string":
-                var = re.match(r"([A-Za-z][\w-]*)\s*=", text[at:])
+                var = _STRING_NAME.match(text, at)
                 if not var:
                     fail("@string needs a name = value", at)
-                strings.add(var.group(1).lower())
-                at += var.end()
-            at = skip_space(value(at))
+                at = var.end()
+            end, length = value(at)
+            if var:
+                strings[var.group(1).lower()] = length
+            at = skip_space(end)
             if at >= n or text[at] != close:
                 fail(f"@{name} is not closed", at)
             pos = at + 1
             continue
-        key = re.match(r"[^\s,{}()=\"#%'~\\]+", text[at:])
-        if not key or not text[at + key.end():].lstrip().startswith(","):
+        key = _ENTRY_KEY.match(text, at)
+        comma = skip_space(key.end()) if key else at
+        if not key or comma >= n or text[comma] != ",":
             fail(f"@{name} needs a key and a comma: @{name}{{key, ...}}", at)
         entry_key, entry_line, entry_start = key.group().lower(), line(at), at
         if entry_key in keys:
             fail(f"the key '{key.group()}' is used twice (first on line {keys[entry_key]})", at)
         keys[entry_key] = entry_line
-        at = skip_space(text.index(",", at) + 1)
+        at = skip_space(comma + 1)
+        if at < n and text[at] == close:   # citeproc-py's parser never returns from an entry without fields
+            fail(f"the entry '{key.group()}' has no fields: give it at least a title", entry_start)
         while at < n and text[at] != close:
-            field_name = re.match(r"([A-Za-z][\w:.+-]*)\s*=", text[at:])
+            field_name = _FIELD_NAME.match(text, at)
             if not field_name:
                 fail(f"in '{key.group()}': expected a field such as 'title = {{...}}'", at)
             field_start = at
-            at = skip_space(value(at + field_name.end()))
+            at = skip_space(value(field_name.end())[0])
             if at < n and text[at] == ",":
                 at = skip_space(at + 1)
             elif at < n and text[at] == "@":   # the value took the entry's own closing brace
@@ -491,11 +536,34 @@ def _bibtex_source(text: str, path: Path, lines: dict[str, int]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return _BibTeX(io.StringIO(text))
+            # The line break: citeproc-py skips an @comment to the next one, forever at the end.
+            return _BibTeX(io.StringIO(text + "\n"))
         except BibliographyError:
             raise
         except Exception as exc:
-            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+            raise _bib_error(f"cannot be read: {_reason(exc)}", path, None) from None
+
+
+_JSON_ID = re.compile(r'"id"\s*:\s*')
+
+
+def _id_lines(text: str):
+    """`where(id)`: the line of the next `"id": <id>` in the file, for the entries in their order.
+    One pass over the file for all of them (a search from the start for each was quadratic)."""
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    decoder = json.JSONDecoder()
+    found = _JSON_ID.finditer(text)
+
+    def where(wanted) -> int | None:
+        for match in found:
+            try:
+                value = decoder.raw_decode(text, match.end())[0]
+            except ValueError:
+                continue
+            if value == wanted and type(value) is type(wanted):
+                return bisect.bisect_left(newlines, match.start()) + 1
+        return None
+    return where
 
 
 def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
@@ -508,6 +576,7 @@ def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
     if not isinstance(data, list):
         raise _bib_error("CSL-JSON must be a list of entries", path, 1)
     lines: dict[str, int] = {}
+    where = _id_lines(text)
     for item in data:
         if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) \
                 or not isinstance(item.get("type"), str):
@@ -515,26 +584,34 @@ def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
             raise _bib_error("each entry needs an 'id' and a 'type'", path,
                              text.count("\n", 0, found.start()) + 1 if found else None)
         key = str(item["id"]).lower()
-        found = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(item["id"])), text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
+        line = where(item["id"])
         if key in lines:
             raise _bib_error(f"the id '{item['id']}' is used twice (first on line {lines[key]})", path, line)
         lines[key] = line
+        problem = bibentries.csl_item_problem(item)
+        if problem:
+            raise _bib_error(f"entry '{item['id']}': {problem}", path, line)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return CiteProcJSON(data), lines
         except Exception as exc:
-            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+            raise _bib_error(f"cannot be read: {_reason(exc)}", path, None) from None
 
 
 def load_bibliography(path: Path):
     """citeproc-py's source for the file, and the line of each entry (by lower-case key)."""
     text = read_bibliography_text(path)
     if path.suffix.lower() == ".json":
-        return _json_source(text, path)
-    lines = scan_bibtex(text, path)
-    return _bibtex_source(text, path, lines), lines
+        source, lines = _json_source(text, path)
+    else:
+        lines = scan_bibtex(text, path)
+        source = _bibtex_source(text, path, lines)
+    for key, reference in source.items():   # an entry's URL is linked in every edition
+        problem = bibentries.url_problem(str(reference["URL"])) if reference.get("URL") else None
+        if problem:
+            raise SourceError(f"entry '{key}': {problem}", Location(path, lines.get(key)), "E301")
+    return source, lines
 
 
 def _locale(language: str) -> str:
