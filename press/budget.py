@@ -36,6 +36,11 @@ SECONDS_VARIABLE = "PRESS_RENDER_SECONDS"     # 0: no deadline
 DISABLE_VARIABLE = "PRESS_RENDER_IN_PROCESS"  # 1: render in this process, without a budget
 
 
+# True in a worker: a budget asked for inside one (the citations, formatted while the worker
+# loads the briefing) is the worker's own, already counting.
+_IN_WORKER = False
+
+
 class BudgetError(PressError):
     """The render needed more memory or time than its budget, or died."""
 
@@ -61,7 +66,7 @@ def limits() -> tuple[int, float]:
 
 def run(work: Callable[[], object], largest: Callable[[], Path | None]) -> object:
     """`work()` in a forked child under the budget; its return value, or its error raised here."""
-    if os.environ.get(DISABLE_VARIABLE) == "1":
+    if os.environ.get(DISABLE_VARIABLE) == "1" or _IN_WORKER:
         return work()
     # Here, not at the top (a build with nothing to do never renders), and before the fork.
     import pickle  # noqa: F401
@@ -197,10 +202,14 @@ def _finish(pid: int, data: bytes, timed_out: bool, largest, memory_mb: int, sec
     if kind == "memory":
         raise _over(largest(), f"the render needed more memory than its budget of {memory_mb} MB", "E854")
     if kind == "press":
-        message, location, code, problems = rest
+        message, location, code, problems, kind = rest
         if problems:
             raise Problems([PressError(*problem) for problem in problems])
-        raise PressError(message, location, code)
+        try:
+            error = kind(message, location, code)
+        except TypeError:   # a class with a constructor of its own
+            error = PressError(message, location, code)
+        raise error
     raise RenderFailed(f"the render failed: {rest[0]} (--verbose shows where)", rest[1])
 
 
@@ -208,6 +217,8 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
     import pickle
     import traceback
 
+    global _IN_WORKER
+    _IN_WORKER = True
     status = 0
     try:
         # Python's own messages go on to the terminal; the C libraries' go to a file.
@@ -234,8 +245,11 @@ def _child(work, write_end: int, memory_mb: int, native_stderr: int) -> None:
                 # library that reports a failed allocation as a bad file).
                 outcome = ("memory",)
             elif isinstance(exc, PressError):  # sent as plain values: exceptions do not pickle faithfully
+                # with its class when it has the plain constructor (a SourceError stays one)
+                kind = type(exc) if "<locals>" not in type(exc).__qualname__ else PressError
                 outcome = ("press", exc.bare_message, exc.location, exc.code,
-                           [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()])
+                           [(p.bare_message, p.location, p.code) for p in getattr(exc, "problems", None) or ()],
+                           kind)
             else:
                 outcome = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}", traceback.format_exc())
         sys.stdout.flush()

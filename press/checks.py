@@ -60,7 +60,7 @@ CODES = {
     "E231": "a theme template cannot be read or fails: a syntax error, or a name, attribute or call themes may not use",
     "E232": "a theme produces markup no edition may hold (script, event handlers, foreign pictures, attachments)",
     "E233": "a theme stylesheet uses @import, url() outside the source folder, or ends its <style> element",
-    "E301": "a link uses a scheme other than http, https, mailto",
+    "E301": "a link uses a scheme other than http, https, mailto (a bibliography entry's URL: other than http, https)",
     "E302": "a link points to a file that is not a section of the briefing",
     "E303": "a link points to a heading id that does not exist",
     "E305": "a cross-reference (@fig-x, @tbl-x, @box-x, @sec-x) names no target of its kind",
@@ -89,9 +89,10 @@ CODES = {
     "E508": "a paragraph with more '[' than the limit",
     "E509": "more emoji in the briefing than the limit",
     "E510": "a link or image address longer than the limit",
-    "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice)",
+    "E511": "more citations in the briefing than the limit",
+    "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice, an entry without fields, a field of the wrong form, an HTML entity, @string values over the limit)",
     "E902": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
-    "E903": "the citation style is unknown or cannot be read",
+    "E903": "the citation style is unknown, cannot be read, is malformed (no <citation>, an undefined or recursive macro, a bad number) or over the limits, or citeproc-py cannot format the entries with it",
     "W901": "a bibliography entry is never cited",
     "W601": "an edition has not been built yet",
     "W801": "an image prints below 300 dpi in the press PDF",
@@ -340,8 +341,9 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
             block_line = token.map[0] + 1 if token.map else 1
             if token.type == "table_open":  # the caption stands after the table
                 block_line = (token.map[1] + 1) if token.map else 1
+            lines = markdown.line_numbers(children, block_line)
             for i, child in enumerate(children):
-                line = markdown.line_of(children, i, block_line)
+                line = lines[i]
                 at = Location(section.path, line)
                 try:
                     if child.type == "crossref":

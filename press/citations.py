@@ -15,6 +15,8 @@ lines, before citeproc-py's own parser (which hangs on some malformed input) rea
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import io
 import json
 import re
@@ -29,7 +31,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from . import limits
+from . import bibentries, limits
 from .errors import Location, PressError, SourceError
 from .sizes import human_size
 
@@ -323,6 +325,11 @@ def _bib_error(message: str, path: Path, line: int | None) -> BibliographyError:
     return BibliographyError(message, Location(path, line), "E901")
 
 
+def _reason(exc: Exception) -> str:
+    """An exception's message, or its kind when it has none (a MemoryError)."""
+    return str(exc).splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
 def read_bibliography_text(path: Path) -> str:
     size = path.stat().st_size
     if size > limits.MAX_SECTION_BYTES:
@@ -341,23 +348,38 @@ def read_bibliography_text(path: Path) -> str:
     return text
 
 
+_KIND = re.compile(r"@\s*([A-Za-z]+)\s*")
+_STRING_NAME = re.compile(r"([A-Za-z][\w-]*)\s*=")
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+_ENTRY_KEY = re.compile(r"[^\s,{}()=\"#%'~\\]+")
+_FIELD_NAME = re.compile(r"([A-Za-z][\w:.+-]*)\s*=")
+_NEXT_ENTRY = re.compile(r"\s*@[A-Za-z]+\s*[{(]")
+_SPACE = re.compile(r"\s*")
+# An HTML or XML entity is not BibTeX (which writes {\'e} or é) and is not text either: it
+# would reach the editions' XHTML as markup ("&eacute;" is no XML entity, "&#0;" no character).
+HTML_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_MONTH_LENGTH = len("September")
+
+
 def scan_bibtex(text: str, path: Path) -> dict[str, int]:
-    """Check a BibTeX file's structure; return each entry's key (lower case) and line."""
+    """Check a BibTeX file's structure; return each entry's key (lower case) and line.
+    Linear in the file's size (citeproc-py's own parser is not, and hangs on some input), and
+    the values @string names expand to are bounded (limits.MAX_BIB_VALUE, MAX_BIB_EXPANDED)."""
     months = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
-    strings: set[str] = set()
+    strings: dict[str, int] = {}        # name -> the length of its expanded value
     keys: dict[str, int] = {}
     n, pos = len(text), 0
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    expanded = 0                        # characters of every value once @strings are expanded
 
     def line(at: int) -> int:
-        return text.count("\n", 0, at) + 1
+        return bisect.bisect_left(newlines, at) + 1
 
     def fail(message: str, at: int):
         raise _bib_error(message, path, line(min(at, n)))
 
     def skip_space(at: int) -> int:
-        while at < n and text[at].isspace():
-            at += 1
-        return at
+        return _SPACE.match(text, at).end()
 
     def braced(at: int, close: str) -> int:
         """text[at] opens a value; return the index after its end."""
@@ -368,7 +390,7 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             if c == "\\":
                 at += 2
                 continue
-            if c == "\n" and re.match(r"\s*@[A-Za-z]+\s*[{(]", text[at + 1:at + 40]):
+            if c == "\n" and _NEXT_ENTRY.match(text[at + 1:at + 40]):
                 fail("a value is never closed (a missing '}' or '\"'): the next entry starts inside it", start)
             if c == "{":
                 depth += 1
@@ -383,41 +405,59 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
             at += 1
         fail("a value is never closed (a missing '}' or '\"')", start)
 
-    def value(at: int) -> int:
+    def value(at: int) -> tuple[int, int]:
+        """Where the value at `at` ends, and its length once its @strings are expanded."""
+        nonlocal expanded
+        start, length = at, 0
         while True:
             at = skip_space(at)
             if at >= n:
                 fail("the file ends inside an entry", at)
-            c = text[at]
+            c, begin = text[at], at
             if c == "{":
                 at = braced(at, "}")
+                length += at - begin - 2
             elif c == '"':
                 at = braced(at, '"')
+                length += at - begin - 2
             elif c.isdigit():
                 while at < n and text[at].isdigit():
                     at += 1
+                length += at - begin
             elif c.isalpha():
-                word = re.match(r"[A-Za-z][\w-]*", text[at:]).group()
-                if word.lower() not in strings | months:
+                word = _WORD.match(text, at).group()
+                if word.lower() not in strings and word.lower() not in months:
                     fail(f"'{word}' is not a @string this file defines: put the value in braces", at)
                 at += len(word)
+                length += strings.get(word.lower(), _MONTH_LENGTH)
             else:
                 fail(f"a field value must be in braces, quotes, a number or a @string name, not '{c}'", at)
+            if length > limits.MAX_BIB_VALUE:
+                fail(f"a value expands to more than {limits.MAX_BIB_VALUE:,} characters (through @string "
+                     "names): the limit", start)
             after = skip_space(at)
             if after < n and text[after] == "#":
                 at = after + 1
                 continue
-            return at
+            expanded += length
+            if expanded > limits.MAX_BIB_EXPANDED:
+                fail(f"the values expand to more than {human_size(limits.MAX_BIB_EXPANDED)} (through "
+                     "@string names): the limit", start)
+            return at, length
 
+    found = HTML_ENTITY.search(text)
+    if found:
+        fail(f"'{found.group()}' is an HTML entity, not BibTeX: write the character itself (or LaTeX, "
+             "such as {\\'e})", found.start())
     while True:
         at = text.find("@", pos)
         if at < 0:
             return keys
-        kind = re.match(r"@\s*([A-Za-z]+)\s*", text[at:])
+        kind = _KIND.match(text, at)
         if not kind:
             fail("an '@' must start an entry such as @article{key, ...}", at)
         name = kind.group(1).lower()
-        start = at + kind.end()
+        start = kind.end()
         if name == "comment":
             pos = text.find("\n", start) if text[start:start + 1] not in "{(" else braced(start, "}" if text[start] == "{" else ")")
             pos = n if pos < 0 else pos
@@ -427,31 +467,37 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
         close = "}" if text[start] == "{" else ")"
         at = skip_space(start + 1)
         if name in ("string", "preamble"):
+            var = None
             if name == "string":
-                var = re.match(r"([A-Za-z][\w-]*)\s*=", text[at:])
+                var = _STRING_NAME.match(text, at)
                 if not var:
                     fail("@string needs a name = value", at)
-                strings.add(var.group(1).lower())
-                at += var.end()
-            at = skip_space(value(at))
+                at = var.end()
+            end, length = value(at)
+            if var:
+                strings[var.group(1).lower()] = length
+            at = skip_space(end)
             if at >= n or text[at] != close:
                 fail(f"@{name} is not closed", at)
             pos = at + 1
             continue
-        key = re.match(r"[^\s,{}()=\"#%'~\\]+", text[at:])
-        if not key or not text[at + key.end():].lstrip().startswith(","):
+        key = _ENTRY_KEY.match(text, at)
+        comma = skip_space(key.end()) if key else at
+        if not key or comma >= n or text[comma] != ",":
             fail(f"@{name} needs a key and a comma: @{name}{{key, ...}}", at)
         entry_key, entry_line, entry_start = key.group().lower(), line(at), at
         if entry_key in keys:
             fail(f"the key '{key.group()}' is used twice (first on line {keys[entry_key]})", at)
         keys[entry_key] = entry_line
-        at = skip_space(text.index(",", at) + 1)
+        at = skip_space(comma + 1)
+        if at < n and text[at] == close:   # citeproc-py's parser never returns from an entry without fields
+            fail(f"the entry '{key.group()}' has no fields: give it at least a title", entry_start)
         while at < n and text[at] != close:
-            field_name = re.match(r"([A-Za-z][\w:.+-]*)\s*=", text[at:])
+            field_name = _FIELD_NAME.match(text, at)
             if not field_name:
                 fail(f"in '{key.group()}': expected a field such as 'title = {{...}}'", at)
             field_start = at
-            at = skip_space(value(at + field_name.end()))
+            at = skip_space(value(field_name.end())[0])
             if at < n and text[at] == ",":
                 at = skip_space(at + 1)
             elif at < n and text[at] == "@":   # the value took the entry's own closing brace
@@ -491,11 +537,34 @@ def _bibtex_source(text: str, path: Path, lines: dict[str, int]):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return _BibTeX(io.StringIO(text))
+            # The line break: citeproc-py skips an @comment to the next one, forever at the end.
+            return _BibTeX(io.StringIO(text + "\n"))
         except BibliographyError:
             raise
         except Exception as exc:
-            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+            raise _bib_error(f"cannot be read: {_reason(exc)}", path, None) from None
+
+
+_JSON_ID = re.compile(r'"id"\s*:\s*')
+
+
+def _id_lines(text: str):
+    """`where(id)`: the line of the next `"id": <id>` in the file, for the entries in their order.
+    One pass over the file for all of them (a search from the start for each was quadratic)."""
+    newlines = [i for i, c in enumerate(text) if c == "\n"]
+    decoder = json.JSONDecoder()
+    found = _JSON_ID.finditer(text)
+
+    def where(wanted) -> int | None:
+        for match in found:
+            try:
+                value = decoder.raw_decode(text, match.end())[0]
+            except ValueError:
+                continue
+            if value == wanted and type(value) is type(wanted):
+                return bisect.bisect_left(newlines, match.start()) + 1
+        return None
+    return where
 
 
 def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
@@ -508,6 +577,7 @@ def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
     if not isinstance(data, list):
         raise _bib_error("CSL-JSON must be a list of entries", path, 1)
     lines: dict[str, int] = {}
+    where = _id_lines(text)
     for item in data:
         if not isinstance(item, dict) or not isinstance(item.get("id"), (str, int)) \
                 or not isinstance(item.get("type"), str):
@@ -515,26 +585,34 @@ def _json_source(text: str, path: Path) -> tuple[object, dict[str, int]]:
             raise _bib_error("each entry needs an 'id' and a 'type'", path,
                              text.count("\n", 0, found.start()) + 1 if found else None)
         key = str(item["id"]).lower()
-        found = re.search(r'"id"\s*:\s*' + re.escape(json.dumps(item["id"])), text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
+        line = where(item["id"])
         if key in lines:
             raise _bib_error(f"the id '{item['id']}' is used twice (first on line {lines[key]})", path, line)
         lines[key] = line
+        problem = bibentries.csl_item_problem(item)
+        if problem:
+            raise _bib_error(f"entry '{item['id']}': {problem}", path, line)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return CiteProcJSON(data), lines
         except Exception as exc:
-            raise _bib_error(f"cannot be read: {exc}", path, None) from None
+            raise _bib_error(f"cannot be read: {_reason(exc)}", path, None) from None
 
 
 def load_bibliography(path: Path):
     """citeproc-py's source for the file, and the line of each entry (by lower-case key)."""
     text = read_bibliography_text(path)
     if path.suffix.lower() == ".json":
-        return _json_source(text, path)
-    lines = scan_bibtex(text, path)
-    return _bibtex_source(text, path, lines), lines
+        source, lines = _json_source(text, path)
+    else:
+        lines = scan_bibtex(text, path)
+        source = _bibtex_source(text, path, lines)
+    for key, reference in source.items():   # an entry's URL is linked in every edition
+        problem = bibentries.url_problem(str(reference["URL"])) if reference.get("URL") else None
+        if problem:
+            raise SourceError(f"entry '{key}': {problem}", Location(path, lines.get(key)), "E301")
+    return source, lines
 
 
 def _locale(language: str) -> str:
@@ -565,6 +643,7 @@ def load_style(csl, language: str, at: Location):
         text = csl.read_text(encoding="utf-8", errors="replace")
         if re.search(r"<!(DOCTYPE|ENTITY)", text):
             raise SourceError("a CSL style may not declare a DOCTYPE or entities", Location(csl, 1), "E903")
+        _check_style_file(csl)
         filename, where = str(csl), Location(csl)
     else:
         try:
@@ -582,6 +661,21 @@ def load_style(csl, language: str, at: Location):
         raise SourceError(f"the CSL style cannot be read: {str(exc).splitlines()[0][:200]}",
                           Location(where.file, exc.position[0] if hasattr(exc, "position") else where.line),
                           "E903") from None
+
+
+def _check_style_file(path: Path) -> None:
+    """A style from the folder, checked (press/cslcheck.py) before citeproc-py evaluates it."""
+    from lxml import etree
+
+    from . import cslcheck
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    try:
+        root = etree.fromstring(path.read_bytes(), parser)
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"the CSL style is not well-formed XML: {exc.msg}", Location(path, exc.lineno),
+                          "E903") from None
+    cslcheck.check_style(root, path)
 
 
 def _never_initialized(csl: bytes) -> bytes:
@@ -611,7 +705,7 @@ def _never_initialized(csl: bytes) -> bytes:
 def walk_citations(sections) -> list[tuple[object, Path, int]]:
     """Every citation token in reading order, with its file and line; a note's citations
     come where the note is called."""
-    from .markdown import line_of
+    from .markdown import line_numbers
 
     found = []
     for section in sections:
@@ -631,13 +725,14 @@ def walk_citations(sections) -> list[tuple[object, Path, int]]:
             # A note made inline (`^[...]`, or a note style's citation) has no line: its call's.
             block_line = inline.map[0] + 1 if inline.map else called_at
             children = inline.children or []
+            lines = line_numbers(children, block_line)
             for k, child in enumerate(children):
                 if child.type == "citation":
-                    found.append((child, section.path, line_of(children, k, block_line)))
+                    found.append((child, section.path, lines[k]))
                 elif child.type == "footnote_ref" and child.meta["id"] not in done:
                     done.add(child.meta["id"])
                     for body in notes.get(child.meta["id"], []):
-                        visit(body, line_of(children, k, block_line))
+                        visit(body, lines[k])
 
         for token in tokens:
             if token.type == "inline" and id(token) not in in_note:
@@ -672,7 +767,17 @@ SAFE_STYLE = re.compile(r"^\s*(font-variant|font-style|font-weight|text-decorati
 
 
 _TAG = re.compile(r"<(/?)([a-z]+)((?:\s[^<>]*)?)>")
-_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
+# The references XHTML can hold: XML's own five, and characters by number (checked below).
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+
+
+def _xml_entity(found: re.Match) -> bool:
+    """Whether the entity is one XML reads: "&eacute;" is HTML's only, "&#0;" no character."""
+    number = found.group(1) or found.group(2)
+    if number is None:
+        return True
+    code = int(number, 10 if found.group(1) else 16)
+    return code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not limits.FORBIDDEN_CHARS.match(chr(code))
 
 
 def safe_html(rendered) -> str:
@@ -682,7 +787,7 @@ def safe_html(rendered) -> str:
 
     def as_text(piece: str) -> str:
         kept, last = [], 0
-        for entity in _ENTITY.finditer(piece):
+        for entity in filter(_xml_entity, _ENTITY.finditer(piece)):
             kept += [escape(piece[last:entity.start()], quote=False), entity.group()]
             last = entity.end()
         return "".join(kept) + escape(piece[last:], quote=False)
@@ -743,9 +848,53 @@ def _is_numeric(self, item):
     return found
 
 
-def _patch_citeproc() -> None:
-    from citeproc.model import If, Label
+_MACROS: dict = {}   # a style's root element -> its macros by name
 
+
+def _get_macro(self, name):
+    """citeproc-py 0.11 looks a macro up with an XPath search of the whole style at every call
+    (2,000 citations took 55 s in that search alone): each style's macros are read once."""
+    root = self.get_root()
+    macros = _MACROS.get(root)
+    if macros is None:
+        if len(_MACROS) > 16:   # a long `watch` loads many styles
+            _MACROS.clear()
+        macros = _MACROS[root] = {}
+    if not macros.get(_LOADED):
+        for macro in root.xpath_search("cs:macro"):
+            macros.setdefault(macro.get("name"), macro)   # the first of a name, as the XPath's [1]
+        macros[_LOADED] = True
+    return macros[name]
+
+
+_LOADED = object()   # the style's macros have been read
+
+
+def _remembered(calls_variable):
+    """Whether an element (and the macros it calls) prints a variable depends on the style
+    alone; citeproc-py 0.11 walks the tree again at every evaluation (10 million calls for
+    2,000 citations): each element's answer is kept, with the style's macros (above)."""
+    def remembered(self):
+        macros = _MACROS.setdefault(self.get_root(), {})
+        answers = macros.setdefault(_CALLS_VARIABLE, {})
+        if self not in answers:
+            answers[self] = calls_variable(self)
+        return answers[self]
+
+    remembered.press_patched = True
+    return remembered
+
+
+_CALLS_VARIABLE = object()   # the key of an element's answers among its style's macros
+
+
+def _patch_citeproc() -> None:
+    from citeproc.model import CitationStylesElement, If, Label, Parent, Text
+
+    CitationStylesElement.get_macro = _get_macro
+    for kind in (Parent, Text):
+        if not getattr(kind.calls_variable, "press_patched", False):
+            kind.calls_variable = _remembered(kind.calls_variable)
     If._is_numeric = _is_numeric
     if not getattr(Label.process, "press_patched", False):
         Label.process = _label_of_present_variable(Label.process)
@@ -803,10 +952,59 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
             raise SourceError(f"citation '{token.content}', but the manifest names no 'bibliography'",
                               Location(path, line), "E902")
         return Citations()
+    bound_citations(found)
+    from . import budget
 
+    # citeproc-py parses and formats in pure Python with no bound of its own: it works under the
+    # render's budget, in a worker (the briefing's own when it loads there). Its results come back
+    # by each citation's place in reading order, which the tokens here share.
+    cited = budget.run(lambda: _citeproc_blamed(manifest, _resolve, manifest, found, taken),
+                       lambda: _largest(manifest))
+    return dataclasses.replace(cited, rendered={id(found[n][0]): parts for n, parts in cited.rendered.items()})
+
+
+def bound_citations(found: list) -> None:
+    """Refuse more cited items than limits.MAX_CITATIONS (citeproc-py formats each, several
+    times over): at the first one over the limit."""
+    count = 0
+    for token, path, line in found:
+        count += len(token.meta["items"])
+        if count > limits.MAX_CITATIONS:
+            raise SourceError(f"more than {limits.MAX_CITATIONS:,} citations in the briefing: the limit "
+                              "(each work cited counts, [@a; @b] twice)", Location(path, line), "E511")
+
+
+def _citeproc_blamed(manifest, work, *args):
+    """`work(*args)`; an error raised inside citeproc-py (which trusts its style and entries)
+    is the sources' (E903, naming the style), not a bug of this program (E856)."""
+    import traceback
+
+    try:
+        return work(*args)
+    except (PressError, MemoryError):
+        raise
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        if not frames or "/citeproc/" not in frames[-1].filename:
+            raise
+        style = manifest.csl if isinstance(manifest.csl, Path) else None
+        name = style.name if style else str(manifest.csl or DEFAULT_STYLE)
+        raise SourceError(f"citeproc-py cannot format the entries of {manifest.bibliography.name} with the "
+                          f"style '{name}': {type(exc).__name__}: {str(exc)[:200]}",
+                          Location(style) if style else manifest.at("csl"), "E903") from None
+
+
+def _largest(manifest) -> Path:
+    files = [manifest.bibliography] + ([manifest.csl] if isinstance(manifest.csl, Path) else [])
+    return max(files, key=lambda f: f.stat().st_size if f.exists() else 0)
+
+
+def _resolve(manifest, found: list, taken) -> Citations:
+    """`resolve`'s work; `rendered` is keyed by the citation's place in `found`."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source import Locator
 
+    place = {id(token): n for n, (token, _, _) in enumerate(found)}
     _patch_citeproc()
     source, lines = load_bibliography(manifest.bibliography)
     style = load_style(manifest.csl, manifest.language, manifest.at("csl"))
@@ -901,7 +1099,8 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
 
     digest = hashlib.sha256(repr(([e.html for e in entries], sorted(
         (str(v) for v in rendered.values())))).encode()).hexdigest()
-    return Citations(tuple(entries), manifest.bibliography, str(manifest.csl or DEFAULT_STYLE), rendered,
+    return Citations(tuple(entries), manifest.bibliography, str(manifest.csl or DEFAULT_STYLE),
+                     {place[key]: parts for key, parts in rendered.items()},
                      unused, digest, {key: lines.get(key) for key in bibliography.keys})
 
 
@@ -1060,8 +1259,18 @@ def check(manifest, sections) -> list[PressError]:
         return [SourceError(f"citation '{t.content}', but the manifest names no 'bibliography'",
                             Location(path, line), "E902") for t, path, line in found]
     try:
+        bound_citations(found)
+    except PressError as exc:
+        return [exc]
+    from . import budget
+
+    def read() -> tuple[frozenset[str], dict[str, int]]:
         source, lines = load_bibliography(manifest.bibliography)
         load_style(manifest.csl, manifest.language, manifest.at("csl"))
+        return frozenset(source), lines
+
+    try:   # under the render's budget, as resolve: citeproc-py's parsers have no bound of their own
+        source, lines = budget.run(read, lambda: _largest(manifest))
     except PressError as exc:
         return [exc]
     problems: list[PressError] = []
@@ -1122,33 +1331,42 @@ def how_to_cite(manifest) -> str:
         return link_urls(tidy_punctuation(safe_html(bibliography.bibliography()[0]), punctuation_in_quote(style)))
 
 
+# Line breaks and other control characters (C0, DEL, C1, Unicode's line and paragraph
+# separators): in an RIS record a line break starts a new field ("UR  - ..."), so none is kept.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(value: str) -> str:
+    return _CONTROLS.sub(" ", value)
+
+
 def bibtex(manifest) -> str:
     """The briefing as a BibTeX @techreport, for reference managers."""
-    def braced(value: str) -> str:
-        return "{" + re.sub(r"([{}\\])", r"\\\1", value) + "}"
+    def escaped(value: str) -> str:
+        return re.sub(r"([{}\\])", r"\\\1", _one_line(value))
 
-    fields = [("title", manifest.title)]
-    if manifest.people:
+    fields = [("title", escaped(manifest.title))]
+    if manifest.people:   # a one-word name (an institution) in braces of its own: not a family name
         fields.append(("author", " and ".join(
-            "{" + p.name + "}" if " " not in p.name else ", ".join(reversed(p.name.rsplit(" ", 1)))
+            "{" + escaped(p.name) + "}" if " " not in p.name else escaped(", ".join(reversed(p.name.rsplit(" ", 1))))
             for p in manifest.people)))
     if manifest.publisher:
-        fields.append(("institution", manifest.publisher))
+        fields.append(("institution", escaped(manifest.publisher)))
     if manifest.series:
-        fields.append(("type", manifest.series.name))
+        fields.append(("type", escaped(manifest.series.name)))
         if manifest.series.number:
-            fields.append(("number", manifest.series.number))
+            fields.append(("number", escaped(manifest.series.number)))
     if manifest.date:
         fields += [("year", str(manifest.date.year)), ("month", str(manifest.date.month))]
     if manifest.doi:
-        fields.append(("doi", manifest.doi))
+        fields.append(("doi", escaped(manifest.doi)))
     if manifest.series and manifest.series.issn:
-        fields.append(("issn", manifest.series.issn))
+        fields.append(("issn", escaped(manifest.series.issn)))
     if manifest.isbn.get("pdf"):
-        fields.append(("isbn", manifest.isbn["pdf"]))
+        fields.append(("isbn", escaped(manifest.isbn["pdf"])))
     if manifest.license:
-        fields.append(("copyright", manifest.license.name))
-    body = ",\n".join(f"  {name} = {braced(value)}" for name, value in fields)
+        fields.append(("copyright", escaped(manifest.license.name)))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@techreport{{{manifest.slug},\n{body}\n}}\n"
 
 
@@ -1174,4 +1392,4 @@ def ris(manifest) -> str:
     if manifest.language:
         lines.append(("LA", manifest.language))
     lines.append(("ER", ""))
-    return "".join(f"{tag}  - {value.replace(chr(10), ' ')}\r\n" for tag, value in lines)
+    return "".join(f"{tag}  - {_one_line(value)}\r\n" for tag, value in lines)

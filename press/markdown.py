@@ -438,6 +438,18 @@ def line_of(tokens: Sequence[Token], idx: int, block_line: int) -> int:
                              for t in tokens[:idx] if t.type in ("softbreak", "hardbreak", "citation", "footnote_ref"))
 
 
+def line_numbers(tokens: Sequence[Token], block_line: int) -> list[int]:
+    """`line_of` for every child at once, in one pass (a paragraph may hold 100,000 citations)."""
+    lines, line = [], block_line
+    for t in tokens:
+        lines.append(line)
+        if t.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif t.type in ("citation", "footnote_ref"):
+            line += (t.meta or {}).get("lines", 0)
+    return lines
+
+
 def is_figure(tokens: Sequence[Token], inline_idx: int) -> bool:
     """A paragraph holding one image and nothing else becomes a figure."""
     if not (0 <= inline_idx < len(tokens)) or tokens[inline_idx].type != "inline":

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from . import citations, cover, hints, images, limits, markdown, people, targets
+from .links import LINK_SCHEMES, scheme_problem
 from .errors import Location, PressError, Problems, SourceError
 from .manifest import Manifest, load_manifest
 from .media import IMAGE_SUFFIXES, media_type
@@ -20,7 +21,6 @@ from .model import Asset, Briefing, Fragments, Section, TocEntry
 from .sizes import human_size
 from .i18n import labels
 
-LINK_SCHEMES = ("http", "https", "mailto")
 # The EPUB document the summary is printed in, after the disclaimer (see press/epub.py).
 SUMMARY_DOCUMENT = "disclaimer.xhtml"
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
@@ -207,8 +207,9 @@ def resolve_link(href: str, at: Location, number: int, parsed: list[markdown.Par
     """An outside address as it is, or the Target a local link reaches; else a SourceError."""
     parts = urlsplit(href)
     if parts.scheme:
-        if parts.scheme.lower() not in LINK_SCHEMES:
-            raise SourceError(f"links may use http, https or mailto, not '{parts.scheme}:'", at, "E301")
+        problem = scheme_problem(href)
+        if problem:
+            raise SourceError(problem, at, "E301")
         return href
     if parts.path:
         target_path = (parsed[number].path.parent / unquote(parts.path)).resolve()
