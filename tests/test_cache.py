@@ -37,6 +37,7 @@ def _entries(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
+@pytest.mark.slow
 def test_editions_are_the_same_cold_warm_and_without_the_cache(tmp_path):
     """Every edition of a briefing with script faces and a drawn cover, byte for byte."""
     source = FIXTURES / "scripts"
@@ -56,6 +57,7 @@ def test_editions_are_the_same_cold_warm_and_without_the_cache(tmp_path):
     assert _entries(empty) == [], "--no-cache wrote to the cache"
 
 
+@pytest.mark.slow
 def test_no_cache_reads_nothing(tmp_path):
     """A cache whose every entry is valid but wrong: a --no-cache build does not see it."""
     source, xdg = FIXTURES / "brief", tmp_path / "xdg"
@@ -89,6 +91,7 @@ def test_a_corrupt_entry_is_ignored_and_made_again(cache):
     assert diskcache.cached("kind", ["a", 1], compute) == b"the value" * 100 and len(made) == 6
 
 
+@pytest.mark.slow
 def test_a_corrupt_cover_entry_gives_the_same_epub(tmp_path):
     source, xdg = FIXTURES / "brief", tmp_path / "xdg"
     env = {"XDG_CACHE_HOME": str(xdg)}
@@ -169,6 +172,7 @@ def test_the_cache_off_reads_and_writes_nothing(cache, monkeypatch):
     assert not (cache / "k" / "y").exists()
 
 
+@pytest.mark.slow
 def test_a_build_with_a_cache_it_cannot_write(tmp_path):
     """XDG_CACHE_HOME is a file: nothing can be kept, the build is only slower."""
     blocker = tmp_path / "not-a-folder"

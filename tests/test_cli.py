@@ -40,6 +40,7 @@ def test_help_on_every_command(command):
     assert result.stdout.startswith("Usage: ") and " ".join(["build.py", *command]) in result.stdout.splitlines()[0]
 
 
+@pytest.mark.slow
 def test_second_build_with_nothing_changed_does_no_work(tmp_path):
     out = tmp_path / "out"
     first = build_ok("pdf", "--source", FIXTURES / "features", "--out", out)
@@ -53,6 +54,7 @@ def test_second_build_with_nothing_changed_does_no_work(tmp_path):
     assert "up to date" not in build_ok("pdf", "--source", FIXTURES / "features", "--out", out).stdout
 
 
+@pytest.mark.slow
 def test_clean_removes_the_outputs(tmp_path):
     out = tmp_path / "out"
     build_ok("pdf", "--source", FIXTURES / "features", "--out", out)

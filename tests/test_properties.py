@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 from press import checks, pipeline
 from press.errors import PressError
 from test_hostile import assert_no_active_html, assert_safe_pdf
+
+pytestmark = pytest.mark.slow  # property tests: hundreds of generated builds, EPUBCheck
 
 MARKDOWN = [
     "# ", "## ", "### ", "#### ", "\n", "\n\n", "> ", "- ", "1. ", "* ", "  ", "    ", "```\n", "`", "*", "_",

@@ -18,6 +18,8 @@ from conftest import FIXTURES, ROOT, build_ok, run_build
 from live import Command, interruptible
 from press import checks, output
 
+pytestmark = pytest.mark.slow  # killed builds, locks, pathological sources in bounded time
+
 TEMP = output.TEMP_PREFIX
 
 
