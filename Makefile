@@ -20,6 +20,9 @@ PORT        ?= 8000
 # and fonts-noto-cjk, the faces of the Chinese, Japanese and Korean fixture (tests/fixtures/languages).
 RUNTIME_PACKAGES := fonts-sil-charis fonts-noto-core fonts-noto-color-emoji libharfbuzz-subset0
 TEST_PACKAGES    := poppler-utils chromium jing nodejs libreoffice-writer-nogui fonts-dejavu-core fonts-noto-cjk $(if $(shell command -v java),,default-jre-headless)
+# `make test-quick` leaves out the tests marked slow (the validators, the browser, LibreOffice, jing, the npm tools):
+# it needs only poppler's tools and the fixtures' fonts.
+QUICK_TEST_PACKAGES := poppler-utils fonts-dejavu-core fonts-noto-cjk
 LIBRARY     ?= library
 SITE        ?= site
 # Readium's OPDS parser (the one Thorium uses), for the library's tests; its postinstall fails here, hence --ignore-scripts.
@@ -28,7 +31,7 @@ OPDS_CLIENT := tests/opds_client/node_modules/r2-opds-js
 ACE         := tests/ace/node_modules/.bin/ace-puppeteer
 
 .DEFAULT_GOAL := all
-.PHONY: all pdf epub docx html example serve watch library test check bench clean distclean deps deps-test help init
+.PHONY: all pdf epub docx html example serve watch library test test-quick check bench clean distclean deps deps-test help init
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +66,10 @@ library: $(VENV)/.installed deps ## Build the library in $(LIBRARY)/ into $(SITE
 test: $(VENV)/.installed deps deps-test $(OPDS_CLIENT) $(ACE) ## Run the test suite
 	$(VENV)/bin/lint-imports  # the layers of press/ (pyproject.toml, [tool.importlinter])
 	$(PY) -m pytest
+
+test-quick: $(VENV)/.installed deps ## Run the unit tests and the fast end-to-end ones (not those marked slow)
+	@$(call install_missing,$(QUICK_TEST_PACKAGES))
+	$(PY) -m pytest -m "not slow"
 
 bench: $(VENV)/.installed deps ## The pipeline against WeasyPrint and Pandoc at 1x/10x/40x (bench/results.*), and a 200-briefing library build
 	$(PY) tests/benchmarks/engines.py --library 200

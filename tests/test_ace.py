@@ -16,6 +16,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT, build_ok
 
+pytestmark = pytest.mark.slow  # Ace by DAISY in Chromium
+
 ACE = ROOT / "tests" / "ace" / "node_modules" / ".bin" / "ace-puppeteer"
 BRIEFINGS = {
     "brief": FIXTURES / "brief",                    # blocks, figures, tables, cross-references

@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT, build_ok, run_build
 from press.output import TEMP_PREFIX
 
+pytestmark = pytest.mark.slow  # full disks and failed renders: several builds each
+
 INJECT = ROOT / "tests" / "inject.py"
 
 

@@ -88,6 +88,7 @@ def test_web_blocks(brief_out):
         "Overview", "How the flood is measured", "Wells and Herders", "What Should Be Done"]
 
 
+@pytest.mark.slow  # axe in Chromium
 def test_web_page_passes_axe(brief_out):
     from playwright.sync_api import sync_playwright
     from test_web import axe_violations
@@ -145,6 +146,7 @@ def test_epub_blocks_carry_their_roles(brief_out):
     assert entries == ["Overview", "How the flood is measured", "Wells and Herders", "What Should Be Done"]
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_epub_passes_epubcheck_with_no_message(brief_out):
     assert checks.check_epub(next(brief_out.glob("*.epub"))) == []
 
@@ -297,6 +299,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow  # many builds
 def test_each_bad_input_is_one_line_with_its_code_and_leaves_the_outputs(tmp_path):
     source = make_briefing(tmp_path / "src", {"a.md": "# A\n\nGood.\n", "b.md": "# B\n\nText.\n"})
     (source / "sections" / "m.png").write_bytes((FIXTURES / "features/images/chart.png").read_bytes())
@@ -323,6 +326,7 @@ def test_each_bad_input_is_one_line_with_its_code_and_leaves_the_outputs(tmp_pat
     assert ("E213", 3) in [(p.code, p.line) for p in checks.check_sources(source)]
 
 
+@pytest.mark.slow  # a second build
 def test_pdf_is_the_same_bytes_twice(brief_out, tmp_path):
     build_ok("pdf", "--source", BRIEF, "--out", tmp_path)
     [first] = brief_out.glob("*.pdf")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import ARTICLE_SOURCE, FIXTURES, ROOT, build_ok, run_build
 from live import Command, serving_address
 
@@ -24,6 +26,7 @@ def one_line(result) -> str:
     return lines[0]
 
 
+@pytest.mark.slow
 def test_a_tiny_memory_budget_is_a_clean_error_naming_the_largest_input(tmp_path):
     out = tmp_path / "out"
     build_ok("pdf", "--source", FIXTURES / "features", "--out", out)
@@ -37,6 +40,7 @@ def test_a_tiny_memory_budget_is_a_clean_error_naming_the_largest_input(tmp_path
     assert (out / f"{SLUG}.pdf").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_tiny_time_budget_is_a_clean_error(tmp_path):
     out = tmp_path / "out"
     result = run_build("all", "--source", FIXTURES / "features", "--out", out,
@@ -51,6 +55,7 @@ def test_a_budget_that_is_not_a_number_is_one_line(tmp_path):
     assert "PRESS_RENDER_SECONDS must be a number" in one_line(result)
 
 
+@pytest.mark.slow
 def test_an_unexpected_error_in_the_render_is_one_line_and_verbose_shows_where(copy_fixture, tmp_path):
     source = copy_fixture("features")
     (source / "FAIL").write_text("")
@@ -95,6 +100,7 @@ def _builds_of(out) -> list[int]:
     return found
 
 
+@pytest.mark.slow  # a live server
 def test_watch_and_serve_survive_any_error_and_recover(copy_fixture, tmp_path):
     """An injected RuntimeError in a build: one line, the last good editions go on being served,
     and the next good save rebuilds."""
@@ -126,6 +132,7 @@ def test_watch_and_serve_survive_any_error_and_recover(copy_fixture, tmp_path):
         assert b"Recovered." in page()
 
 
+@pytest.mark.slow  # a live server
 def test_serve_survives_an_error_in_its_first_build(copy_fixture, tmp_path):
     source, out = copy_fixture("features"), tmp_path / "out"
     build_ok("html", "--source", source, "--out", out)

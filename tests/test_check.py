@@ -286,10 +286,12 @@ def write_epub(path: Path, body: str) -> Path:
     return path
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_epubcheck_accepts_a_valid_epub(tmp_path):
     assert checks.check_epub(write_epub(tmp_path / "ok.epub", "<h1>A</h1><p>Text.</p>")) == []
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_epubcheck_messages_become_problems(built_features):
     source, out = built_features
     write_epub(out / "features-edge-cases.epub", '<h1>A</h1><p><a href="missing.xhtml">x</a></p><blink>no</blink>')
@@ -332,6 +334,7 @@ def test_make_check_is_wired():
     assert "| `check" in (ROOT / "docs" / "commands.md").read_text()
 
 
+@pytest.mark.slow  # build.py check
 def test_the_article_and_its_pdf_pass_check(article_pdf):
     """The real briefing, freshly built: no finding at all, even with --strict."""
     from conftest import ARTICLE_SOURCE

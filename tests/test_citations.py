@@ -291,6 +291,7 @@ def test_the_pdf_carries_people_identifiers_references_and_links(cited_out):
         assert needle in raw
 
 
+@pytest.mark.slow
 def test_the_pdf_is_the_same_bytes_twice(cited_out, tmp_path):
     build_ok("pdf", "--source", CITED, "--out", tmp_path)
     assert (tmp_path / "cited-briefing.pdf").read_bytes() == (cited_out / "cited-briefing.pdf").read_bytes()
@@ -331,6 +332,7 @@ def test_the_epub_package_and_documents(cited_out):
     assert "references.xhtml#references" in nav.xpath("//x:nav[@epub:type='toc']//x:a/@href", namespaces=NS)
 
 
+@pytest.mark.slow  # build.py check
 def test_check_reports_an_unused_entry(cited_out):
     result = run_build("check", "--source", CITED, "--out", cited_out)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -445,6 +447,7 @@ def test_a_style_by_name_and_from_a_file(tmp_path):
     assert caught.value.code == "E903"
 
 
+@pytest.mark.slow
 def test_without_a_bibliography_a_handle_is_text_and_a_citation_an_error(copy_fixture, tmp_path):
     source = copy_fixture("features")
     section = source / "sections" / "01-first.md"

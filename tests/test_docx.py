@@ -68,6 +68,7 @@ def test_reproducible_bytes(tmp_path, features_docx):
     assert (tmp_path / features_docx.name).read_bytes() == features_docx.read_bytes()
 
 
+@pytest.mark.slow  # LibreOffice
 def test_libreoffice_opens_it_with_headings_and_footnotes(features_docx, tmp_path):
     """LibreOffice (Debian's libreoffice-writer-nogui, installed by `make test`) converts it."""
     profile = tmp_path / "profile"  # its own profile: runs in parallel do not share one

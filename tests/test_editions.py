@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import FIXTURES, ROOT, build_ok
 from press import editions, paper, pipeline
 from press.manifest import PAPER_SIZES
@@ -30,6 +32,7 @@ def test_every_edition_is_a_record_with_its_render_function():
     assert pipeline.EDITIONS is editions.EDITIONS
 
 
+@pytest.mark.slow
 def test_paper_rebuilds_only_the_editions_that_use_it(tmp_path):
     source, out = FIXTURES / "features", tmp_path / "out"
     build_ok("all", "--source", source, "--out", out)
@@ -55,6 +58,7 @@ def test_an_epub_build_does_not_import_weasyprint(tmp_path):
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_two_briefings_in_one_folder_keep_their_own_state_and_files(tmp_path):
     one = FIXTURES / "features"
     two = tmp_path / "two"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import ARTICLE_SOURCE, FIXTURES, ROOT
+
+pytestmark = pytest.mark.slow  # init, then every edition and check
 
 
 def test_no_test_reads_the_sample_briefing_in_source():

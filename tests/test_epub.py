@@ -349,6 +349,7 @@ def test_stylesheet_uses_relative_units_and_no_page_width():
 # --- reproducible ----------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a second build
 def test_two_builds_are_byte_identical_whatever_the_time_zone(tmp_path, article_epub):
     build_ok("epub", "--source", ARTICLE_SOURCE, "--out", tmp_path / "a", env={"TZ": "Pacific/Kiritimati"})
     build_ok("epub", "--source", ARTICLE_SOURCE, "--out", tmp_path / "b", env={"TZ": "America/Los_Angeles"})
@@ -389,6 +390,7 @@ def epubcheck(path: Path, report: Path) -> dict:
     return json.loads(report.read_text())
 
 
+@pytest.mark.slow  # EPUBCheck
 @pytest.mark.parametrize("name", ["article_epub", "features_epub"])
 def test_epubcheck_reports_nothing(name, request, tmp_path):
     result = epubcheck(request.getfixturevalue(name), tmp_path / "report.json")
@@ -400,6 +402,7 @@ def test_epubcheck_reports_nothing(name, request, tmp_path):
     assert result["publication"]["ePubVersion"].startswith("3")
 
 
+@pytest.mark.slow
 def test_all_builds_the_epub_too(tmp_path):
     result = build_ok("all", "--source", FEATURES, "--out", tmp_path)
     assert sorted(p.suffix for p in tmp_path.glob("features-edge-cases.*")) == [".docx", ".epub", ".pdf"]

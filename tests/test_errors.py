@@ -6,6 +6,8 @@ import pytest
 
 from conftest import FIXTURES, build_ok, run_build
 
+pytestmark = pytest.mark.slow  # each builds the PDF, then the failing build
+
 
 @pytest.fixture
 def built(copy_fixture, tmp_path):

@@ -13,6 +13,8 @@ from lxml import etree
 from conftest import ROOT, build_ok, run_build
 from live import Command, serving_address
 
+pytestmark = pytest.mark.slow  # EPUBCheck, page-validation, axe in Chromium, check
+
 EXAMPLE = ROOT / "examples" / "sahel-water"
 SLUG = "wells-before-weapons-water-and-security-in-the-central-sahel"
 

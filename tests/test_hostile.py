@@ -246,6 +246,7 @@ def assert_safe_pdf(pdf: Path) -> None:
                 assert re.match(r"(?i)^(https?:|mailto:|$)", uri), f"a link to {uri!r} in the PDF"
 
 
+@pytest.mark.slow  # a build for each of 35 sources
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_hostile_source(name, tmp_path, server, previous_pdf):
     case = CASES[name]
@@ -293,6 +294,7 @@ def test_raw_html_never_reaches_the_print_html(tmp_path, server, previous_pdf):
     assert briefing.toc[0].title == "One <script>alert(‘h’)</script>"
 
 
+@pytest.mark.slow
 def test_manifest_markup_is_escaped_and_correct_in_the_pdf(tmp_path, server, previous_pdf):
     from press.pdf import render_html
     from press.source import load_briefing
@@ -393,6 +395,7 @@ def test_project_root_is_not_reachable_through_the_fetcher(tmp_path):
     assert fetcher.fetch("data:text/plain,hello") is not None
 
 
+@pytest.mark.slow
 def test_a_normal_build_and_check_open_no_connection(tmp_path):
     """The happy path too: fonts, images, styles all come from disk."""
     log = tmp_path / "guard.log"

@@ -66,6 +66,7 @@ def test_duplicate_explicit_ids_stop_the_build_too(tmp_path):
 # --- linear de-duplication -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_forty_thousand_identical_headings_get_ids_in_well_under_a_second(tmp_path, monkeypatch):
     """The briefing's bound on headings (E505) refuses such a source now; the ids stay linear."""
     from press import limits

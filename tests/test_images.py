@@ -66,6 +66,7 @@ def _refused(source: Path, out: Path, pattern: str, code: str) -> float:
     return seconds
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_a_picture_no_edition_can_use_is_one_error_in_every_edition(name, tmp_path):
     file_name, data = make.cases()[name]
@@ -130,6 +131,7 @@ def _zip_member(epub: Path, name: str) -> bytes:
         return archive.read(f"EPUB/{name}")
 
 
+@pytest.mark.slow
 def test_large_pictures_are_scaled_for_screens_and_kept_for_print(tmp_path):
     """A 4000 x 2400 photo: 1600 px wide in the EPUB and the web folder, 4000 px in the PDF,
     and the same bytes on every build."""
@@ -160,6 +162,7 @@ def test_small_pictures_are_used_as_they_are(tmp_path):
     assert picture.data == data and images.scaled(picture) == data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode, kind, suffix", [("CMYK", "JPEG", "jpg"), ("I;16", "PNG", "png"),
                                                 ("LA", "PNG", "png"), ("P", "PNG", "png")])
 def test_unusual_pixel_formats_build_in_every_edition(tmp_path, mode, kind, suffix):

@@ -15,6 +15,8 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
+pytestmark = pytest.mark.slow  # several builds each
+
 SLUG = "features-edge-cases"
 
 

@@ -101,6 +101,7 @@ def test_no_cjk_character_is_drawn_with_notdef(copy_fixture):
     assert "Noto Sans CJK SC" in fonts.script_families(text)
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_the_epub_embeds_a_small_subset_of_the_cjk_face_and_passes_epubcheck(languages_out, tmp_path):
     path = next(languages_out.glob("*.epub"))
     with zipfile.ZipFile(path) as book:
@@ -126,6 +127,7 @@ def test_the_epub_embeds_a_small_subset_of_the_cjk_face_and_passes_epubcheck(lan
     assert [f"{m['ID']}: {m['message']}" for m in result["messages"]] == []
 
 
+@pytest.mark.slow  # Ace
 def test_ace_reports_nothing_for_the_epub_with_its_passages_and_cjk(languages_out, tmp_path):
     from test_ace import violations
 
@@ -175,6 +177,7 @@ def test_a_date_as_the_language_writes_it(language, expected):
     assert lang.long_date(dt.date(2026, 11, 30), language) == expected
 
 
+@pytest.mark.slow
 def test_a_german_briefing_prints_the_german_date_in_every_edition(copy_fixture):
     source = copy_fixture("languages")
     manifest = source / "briefing.yml"
@@ -201,6 +204,7 @@ WITHOUT_CJK = """<?xml version="1.0"?>
 """
 
 
+@pytest.mark.slow
 def test_without_fonts_noto_cjk_the_build_names_the_package(tmp_path):
     """A machine without fonts-noto-cjk (fontconfig told to ignore its files): `make deps` is told
     to install it (python -m press.fonts SOURCE), and the build stops naming it."""
@@ -250,6 +254,7 @@ def test_the_pdf_tags_declare_each_passage_language_and_pass_pdf_ua_1(languages_
     assert [f.rule_id for f in page.validate_pdf(str(path), profile="ua1").failures] == []
 
 
+@pytest.mark.slow
 def test_a_german_passage_is_hyphenated_with_german_patterns(languages_out):
     """WeasyPrint hyphenates with Pyphen by the passage's `lang`: in a narrow column the German
     compounds break only where the German patterns allow."""

@@ -21,6 +21,8 @@ from conftest import ROOT, build_ok, run_build
 from library_gen import make_library, write_briefing
 from opds_validate import jing, opds2_errors
 
+pytestmark = pytest.mark.slow  # library builds
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 ACQUIRE = "http://opds-spec.org/acquisition"
 CLIENT = ROOT / "tests" / "opds_client"

@@ -8,7 +8,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a library benchmark
 
 
 def test_the_library_bench_runs_at_a_tiny_scale(tmp_path):

@@ -6,8 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 from library_gen import make_library
+
+pytestmark = pytest.mark.slow  # pip installs the package and builds a library
 
 
 def test_installed_press_builds_a_library_outside_the_checkout(tmp_path):

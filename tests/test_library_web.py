@@ -15,6 +15,8 @@ from library_gen import make_library, unique_phrase
 from live import Command, serving_address
 from test_web import SHOTS, axe_violations, browser  # noqa: F401  (browser: test_web's fixture, used here)
 
+pytestmark = pytest.mark.slow  # library builds, axe in Chromium, live servers
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):

@@ -98,6 +98,7 @@ def test_a_file_in_another_encoding_is_to_be_resaved_as_utf8(features, tmp_path,
     assert f"it looks like {named}: re-save it as UTF-8" in build_error(features, tmp_path)
 
 
+@pytest.mark.slow  # live servers
 @pytest.mark.parametrize("command, target", [("serve", "serve"), ("watch", "watch")])
 def test_a_busy_port_says_which_to_try(features, tmp_path, command, target):
     with socket.socket() as busy:

@@ -109,6 +109,7 @@ def test_web_page_citations_are_notes_in_sequence_with_the_authors(noted_out):
     assert "(Smith and Doe" not in _text(page.xpath("//main")[0])
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_epub_citations_are_footnotes(noted_out):
     with zipfile.ZipFile(noted_out / "cited-briefing.epub") as book:
         one = etree.fromstring(book.read("EPUB/one.xhtml"))
@@ -159,6 +160,7 @@ def test_notes_number_with_the_authors_and_stay_inline_where_they_must(tmp_path)
     assert calls == [0, 1, 2]        # the author's note first, then the two citations, in reading order
 
 
+@pytest.mark.slow
 def test_citations_made_notes_count_towards_the_notes_limit(tmp_path):
     from press import limits
 

@@ -16,6 +16,8 @@ from conftest import FIXTURES, build_ok, run_build
 from live import Command, serving_address
 from press import checks, pipeline
 
+pytestmark = pytest.mark.slow  # several builds each, serve
+
 SLUG = "features-edge-cases"
 SHA = "0" * 64
 

@@ -112,12 +112,14 @@ def test_running_header_and_page_number_on_body_pages_only(article_pdf):
     assert header_section(3) == ["Key Peacekeeping Forces and Contributors"]
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical_whatever_the_time_zone(tmp_path, article_pdf):
     build_ok("pdf", "--source", ARTICLE_SOURCE, "--out", tmp_path / "a", env={"TZ": "Pacific/Kiritimati"})
     again = next((tmp_path / "a").glob("*.pdf")).read_bytes()
     assert again == article_pdf.read_bytes()
 
 
+@pytest.mark.slow
 def test_letter_paper_by_option(tmp_path):
     build_ok("pdf", "--source", FIXTURES / "features", "--out", tmp_path, "--paper", "letter")
     assert [p.name for p in tmp_path.glob("*.pdf")] == ["features-edge-cases-letter.pdf"]  # its own name
@@ -164,6 +166,7 @@ def test_pdffonts_reports_every_font_embedded(article_pdf):
     assert rows and all(row.split()[-5] == "yes" for row in rows), listing
 
 
+@pytest.mark.slow
 def test_save_html_gives_what_weasyprint_typesets_into_the_same_pages(tmp_path):
     """`pdf --save-html`: the HTML, its stylesheets and pictures, from which bare WeasyPrint
     makes a PDF with the same pages as the pipeline's (the bench's yardstick)."""

@@ -118,6 +118,7 @@ def test_press_crop_marks_stand_outside_the_trim_box(variants, tmp_path):
     assert dark((bleed + 2, bleed + 2, bleed + 40, bleed + 40)) == 0  # the page itself is clean there
 
 
+@pytest.mark.slow
 def test_each_variant_is_an_edition_of_its_own(tmp_path):
     """`pdf --variant` builds one variant's file; the manifest's `pdf_variant` adds variants to
     every build of the PDF; each is up to date on its own."""
@@ -151,6 +152,7 @@ def test_check_warns_about_images_below_300_dpi_for_press(tmp_path):
     assert not [p for p in check_sources(source) if p.code == "W801"]
 
 
+@pytest.mark.slow  # the article typeset twice
 def test_the_article_pdf_changes_only_by_the_declared_standard():
     """Same pages, text and fonts as a plain tagged PDF: only the UA identification is added."""
     briefing = load_briefing(ARTICLE_SOURCE)
@@ -174,6 +176,7 @@ def check(source, out) -> list[str]:
     return [line for line in result.stdout.splitlines() + result.stderr.splitlines() if re.search(r": [EW]\d{3}: ", line)]
 
 
+@pytest.mark.slow  # build.py check
 def test_check_validates_pdf_variant_and_the_press_resolution_on_every_page_size(tmp_path):
     """`pdf_variant` is validated; W801 covers figures on every paper size and margins, the cover
     (the whole first page) and the logo on the title page (14 mm high)."""
@@ -204,6 +207,7 @@ def test_check_validates_pdf_variant_and_the_press_resolution_on_every_page_size
     assert [f for f in check(source, tmp_path / "out") if "W801" in f] == []
 
 
+@pytest.mark.slow  # build.py check
 def test_check_validates_the_archival_and_press_pdfs(tmp_path):
     """The variants the manifest asks for: not built (W601), built (every PDF check, and nothing
     lacking), and a file that does not meet its standard (E606)."""

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,8 @@ from hypothesis import strategies as st
 from press import checks, pipeline
 from press.errors import PressError
 from test_hostile import assert_no_active_html, assert_safe_pdf
+
+pytestmark = pytest.mark.slow  # property tests: hundreds of generated builds, EPUBCheck
 
 MARKDOWN = [
     "# ", "## ", "### ", "#### ", "\n", "\n\n", "> ", "- ", "1. ", "* ", "  ", "    ", "```\n", "`", "*", "_",
@@ -98,11 +101,39 @@ OTHER: list[str] = []
 
 
 EXAMPLES: dict[str, int] = {}
+# A property that holds because every example was refused proves nothing about the editions: a
+# real share of the examples must build (a refused one is a clean error, counted by its code).
+# Seen: about half the loads (500 and 514 of 1,000), a third to a half of the full builds (26 and
+# 35 of 80: many are refused for a character no font draws, E401). The minimums stay well below,
+# so that chance never fails them: 30% of 1,000 loads, 15% of 80 builds.
+MIN_BUILT_LOADS, MIN_BUILT_BUILDS = 0.30, 0.15
+
+
+def assert_a_real_share_built(name: str, minimum: float) -> None:
+    counts = {key.split(": ", 1)[1]: n for key, n in EXAMPLES.items() if key.startswith(name + ": ")}
+    total = sum(counts.values())
+    assert total, f"{name}: no example ran"
+    assert counts.get("built", 0) / total >= minimum, \
+        f"{name}: only {counts.get('built', 0)} of {total} examples built (at least {minimum:.0%} must): {counts}"
+
+
+def run_counted(prop, minimum: float, *names: str) -> None:
+    """Run the property `prop` (all its examples), then check that at least `minimum` of them
+    built, for each count it keeps."""
+    for key in [key for key in EXAMPLES if key.startswith(tuple(name + ": " for name in names))]:
+        del EXAMPLES[key]
+    prop()
+    for name in names:
+        assert_a_real_share_built(name, minimum)
+
+
+def test_any_markdown_loads_or_fails_cleanly_and_its_html_is_safe_xml():
+    run_counted(load_render_and_parse, MIN_BUILT_LOADS, "load + render HTML + XML")
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sections=st.lists(SECTION, min_size=1, max_size=3), title=TITLE)
-def test_any_markdown_loads_or_fails_cleanly_and_its_html_is_safe_xml(sections, title):
+def load_render_and_parse(sections, title):
     """Fast: load and render (no typesetting); every fragment is XML; no active HTML."""
     from press.pdf import render_html
     from press.source import load_briefing
@@ -133,11 +164,15 @@ EPUBCHECK_SAMPLE = 3
 epubchecked: list[Path] = []
 
 
+def test_any_markdown_builds_or_fails_cleanly():
+    run_counted(build_both_editions, MIN_BUILT_BUILDS, "full build", "full build, EPUB")
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sections=st.lists(SECTION, min_size=1, max_size=2), title=TITLE)
-def test_any_markdown_builds_or_fails_cleanly(sections, title):
+def build_both_editions(sections, title):
     """Slow: the real build, as the CLI runs it; every edition there is."""
-    bump = counted("full build")
+    bump, bump_epub = counted("full build"), counted("full build, EPUB")
     with tempfile.TemporaryDirectory() as tmp:
         source = write_briefing(Path(tmp) / "src", sections, title)
         out = Path(tmp) / "out"
@@ -154,6 +189,7 @@ def test_any_markdown_builds_or_fails_cleanly(sections, title):
             pipeline.build(source, out, ["epub"], force=True)
         except PressError as error:
             assert_clean_error(error)
+            bump_epub(outcome(error))
         else:
             epub = out / "prop.epub"
             with zipfile.ZipFile(epub) as archive:
@@ -166,6 +202,7 @@ def test_any_markdown_builds_or_fails_cleanly(sections, title):
                 epubchecked.append(kept)
                 messages = checks.check_epub(kept)  # EPUBCheck: no error and no warning
                 assert not messages, "\n".join(map(str, messages))
+            bump_epub("built")
 
 
 def test_report_example_counts(capsys):

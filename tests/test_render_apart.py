@@ -20,6 +20,7 @@ def _files(root):
     return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_watch_renders_apart_and_writes_the_same_bytes(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.delenv(budget.DISABLE_VARIABLE, raising=False)
@@ -84,6 +85,7 @@ def test_run_all_keeps_the_time_budget(monkeypatch):
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.slow
 def test_the_background_warming_ends_before_any_render_forks(tmp_path, monkeypatch):
     """A PDF build imports WeasyPrint in a thread while it checks the sources; no thread may
     still run when the render's worker is forked."""

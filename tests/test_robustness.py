@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,8 +15,10 @@ import pytest
 
 import pathological
 from conftest import FIXTURES, ROOT, build_ok, run_build
-from live import interruptible
+from live import Command, interruptible
 from press import checks, output
+
+pytestmark = pytest.mark.slow  # killed builds, locks, pathological sources in bounded time
 
 TEMP = output.TEMP_PREFIX
 
@@ -27,16 +30,37 @@ def start_build(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 
 def start_rendering(*args: str) -> subprocess.Popen:
-    """A verbose build, returned once it says it has begun to render (a fixed sleep raced with a
-    build that had become fast enough to finish first)."""
+    """A verbose build, returned once it says it has begun to render and its forked render worker
+    (press.budget) runs: WeasyPrint's layout, which takes seconds here (a fixed sleep raced with a
+    build that had become fast enough to finish first, or with a slow start on a loaded machine)."""
     # Unbuffered: a piped stdout would hold the line back until the build ends.
     process = start_build("-v", *args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     for line in process.stdout:
         if line.strip().startswith("render pdf"):
-            time.sleep(0.3)  # inside WeasyPrint's layout, which takes seconds here
+            deadline = time.monotonic() + 120
+            while not _render_workers(process.pid) and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _render_workers(process.pid), "the build's render worker never started"
             assert process.poll() is None, "the build ended before it could be interrupted"
             return process
     raise AssertionError(f"the build never began to render: {process.communicate()[1]}")
+
+
+def _render_workers(pid: int) -> list[int]:
+    """The live children of process `pid` forked from it (the same command line): its render workers."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    found = []
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z" and Path(f"/proc/{child}/cmdline").read_bytes() == command:
+                found.append(int(child))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def temporaries(out: Path) -> list[Path]:
@@ -121,17 +145,27 @@ def test_two_builds_at_once_both_succeed_and_give_a_normal_pdf(tmp_path):
     assert checks.check_outputs(source, out) == []
 
 
+def _blocked_on(lock_file: Path) -> bool:
+    """Whether a process waits for the flock on `lock_file`: Linux's /proc/locks lists each waiter
+    ("-> FLOCK ...") with the device and inode of the file it waits for."""
+    inode = f":{lock_file.stat().st_ino} "
+    return any("-> FLOCK" in line and inode in line for line in Path("/proc/locks").read_text().splitlines())
+
+
 def test_a_second_build_waits_for_the_lock(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     with open(out / output.LOCK_NAME, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # as if a build were running
-        process = start_build("pdf", "--source", FIXTURES / "features", "--out", out)
-        time.sleep(4)  # alone, the build takes about 1.5 s
-        assert process.poll() is None and not list(out.glob("*.pdf")), "the build did not wait for the lock"
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    _, stderr = process.communicate(timeout=300)
-    assert process.returncode == 0 and f"waiting for another build in {out}" in stderr
+        with Command("pdf", "--source", FIXTURES / "features", "--out", out) as build:
+            build.wait_for(f"^waiting for another build in {re.escape(str(out))}", 120)
+            deadline = time.monotonic() + 60  # then it blocks on the lock, as the kernel sees it
+            while not _blocked_on(out / output.LOCK_NAME) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert _blocked_on(out / output.LOCK_NAME), "the build does not wait for the lock"
+            assert build.process.poll() is None and not list(out.glob("*.pdf")), "the build did not wait for the lock"
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            assert build.process.wait(timeout=300) == 0, build.output
     assert (out / "features-edge-cases.pdf").is_file()
 
 

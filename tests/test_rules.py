@@ -72,6 +72,7 @@ def test_a_skipped_heading_level_and_a_missing_alt_text_stop_the_build(features,
     assert "has no alt text" in build_fails_as_check_says(features, tmp_path, "E314")
 
 
+@pytest.mark.slow
 def test_warnings_are_printed_by_the_build_and_fatal_with_strict(features, tmp_path):
     append(features / "briefing.yml", "geometry: margin=1in\n")
     built = build_ok("pdf", "--source", features, "--out", tmp_path / "out")

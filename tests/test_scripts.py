@@ -103,6 +103,7 @@ def test_a_missing_known_package_is_named():
         assert "apt-get install fonts-noto-cjk" in str(fonts.glyph_error(["漢"], []))
 
 
+@pytest.mark.slow
 def test_font_coverage_is_cached_on_disk(tmp_path):
     """A fresh process reads each font's characters from the cache, not from the font."""
     probe = ("import time; t = time.perf_counter(); from press import fonts; "
@@ -147,6 +148,7 @@ def test_the_mali_epub_embeds_only_the_edition_faces(article_epub):
                         "NotoSans-Regular", "NotoSans-Bold"}
 
 
+@pytest.mark.slow  # EPUBCheck
 @pytest.mark.parametrize("name", ["scripts", "arabic"])
 def test_epubcheck_reports_nothing_with_the_script_subsets(name, request, tmp_path):
     out = request.getfixturevalue(f"{name}_out")
@@ -279,6 +281,7 @@ def test_german_and_english_quotes():
     assert render("en", "\"double\" and 'single'") == "<p>“double” and ‘single’</p>\n"
 
 
+@pytest.mark.slow
 def test_a_french_briefing_prints_french_quotes_in_every_edition(copy_fixture):
     source = copy_fixture("features")
     manifest = source / "briefing.yml"
@@ -323,6 +326,7 @@ def test_direction_of_a_language(tag, expected):
     assert lang.direction(tag) == expected
 
 
+@pytest.mark.slow
 def test_a_cross_references_page_uses_the_manifests_digits(copy_fixture):
     source = copy_fixture("arabic")
     second = source / "sections" / "02-challenges.md"

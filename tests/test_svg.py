@@ -155,6 +155,7 @@ def _assert_inert_css(text: str) -> None:
         assert re.fullmatch(r"['\"]?#[\w.:-]+['\"]?", target), f"url({target}) survived"
 
 
+@pytest.mark.slow  # a property test
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_no_generated_svg_keeps_anything_active(tmp_path_factory, document):
@@ -235,6 +236,7 @@ def test_drawings_from_editors_keep_what_they_draw(tmp_path):
     assert cleaned.inlined == [tmp_path / "images" / "dot.png"]
 
 
+@pytest.mark.slow  # EPUBCheck
 def test_a_sanitized_drawing_passes_epubcheck(tmp_path):
     """What the sanitizer keeps is valid SVG for EPUBCheck: a <use> of something it cannot draw
     (a gradient, a missing id) is dropped rather than published (RSC-014)."""
@@ -259,6 +261,7 @@ def test_a_sanitized_drawing_passes_epubcheck(tmp_path):
     assert [str(p) for p in check_epub(book)] == []
 
 
+@pytest.mark.slow
 def test_the_bounds_are_refused_fast(tmp_path):
     import time
 
@@ -371,6 +374,7 @@ def _opened(browser, path: Path) -> tuple[bool, list[str]]:
     return pwned, [url for url in requests if url != path.as_uri()]
 
 
+@pytest.mark.slow  # Chromium
 def test_sanitized_svgs_run_no_script_in_chromium(tmp_path):
     from playwright.sync_api import sync_playwright
     from test_web import CHROMIUM, FLAGS

@@ -37,6 +37,7 @@ def close(colour, wanted, tolerance=12):
     return all(abs(a - b) <= tolerance for a, b in zip(colour, wanted))
 
 
+@pytest.mark.slow  # two themed briefings built
 def test_theme_keys_colour_logo_fonts_paper_and_margins(themed):
     out = themed / "themed-keys"
     pdf = out / "a-themed-briefing-a5.pdf"  # paper: a5, a name of its own
@@ -57,6 +58,7 @@ def test_theme_keys_colour_logo_fonts_paper_and_margins(themed):
     assert "--accent: #7a3b12;" in css and "DejaVu" not in css  # no faces the EPUB does not carry
 
 
+@pytest.mark.slow  # two themed briefings built
 def test_a_theme_folder_overrides_templates_and_stylesheets_by_name(themed):
     out = themed / "themed-folder"
     pdf = out / "a-briefing-with-its-own-theme-folder-letter.pdf"  # paper: letter, a name of its own
@@ -71,6 +73,7 @@ def test_a_theme_folder_overrides_templates_and_stylesheets_by_name(themed):
     assert checks.check_sources(FIXTURES / "themed-folder") == []
 
 
+@pytest.mark.slow
 def test_a_theme_file_linked_from_outside_the_folder_is_not_used(copy_fixture, tmp_path):
     source = copy_fixture("themed-folder")
     secret = tmp_path / "secret.html.j2"
@@ -101,6 +104,7 @@ def test_theme_mistakes_are_explained(copy_fixture, tmp_path, theme, message):
     assert message in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_a_custom_paper_size(copy_fixture, tmp_path):
     source = copy_fixture("features")
     with open(source / "briefing.yml", "a", encoding="utf-8") as manifest:

@@ -12,6 +12,8 @@ from conftest import run_build
 from live import Command, serving_address
 from press import editions, pipeline
 
+pytestmark = pytest.mark.slow  # watch and serve: live servers
+
 SLUG = "features-edge-cases"
 EVERY_EDITION = ", ".join(pipeline.ordered(list(editions.ALL)))  # what `all` builds: "pdf, epub, ..., html"
 

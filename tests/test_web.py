@@ -11,6 +11,8 @@ from conftest import FIXTURES, ROOT
 from live import Command, serving_address
 from press import pipeline
 
+pytestmark = pytest.mark.slow  # Chromium, axe, live reload
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
