@@ -17,6 +17,8 @@ from pypdf import PdfReader
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow   # hostile builds under prlimit, each a second or more: `make test` only
+
 CAP = str(1536 * 1024 * 1024)
 CSL_HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n'
             '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">\n'

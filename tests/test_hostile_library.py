@@ -23,6 +23,8 @@ from PIL import Image
 from conftest import build_ok, run_build
 from library_gen import LIBRARY_YML, write_briefing
 
+pytestmark = pytest.mark.slow   # library builds: `make test` only
+
 CANARY = "CANARY-7f3a-private"
 COLOURS = {"a": (200, 20, 20), "a-thumb": (20, 20, 200)}
 

@@ -76,6 +76,7 @@ ESCAPES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ESCAPES))
 def test_a_theme_template_reaches_no_file(name, tmp_path, good):
     before = digests(good)
@@ -107,6 +108,7 @@ OUTPUTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(OUTPUTS))
 def test_what_a_theme_produces_is_checked_in_every_edition(name, tmp_path, good):
     file, text, code, line = OUTPUTS[name]
