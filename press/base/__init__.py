@@ -1,0 +1,1 @@
+"""Small shared pieces: errors, limits, paths, fonts, caches, labels."""

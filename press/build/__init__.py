@@ -1,0 +1,1 @@
+"""The plan, state, output batch and budget of one briefing's build."""

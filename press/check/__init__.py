@@ -1,0 +1,1 @@
+"""`check`: lints the sources and validates the outputs."""

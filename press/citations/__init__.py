@@ -1,0 +1,1 @@
+"""Citations: syntax, bibliographies, citeproc, exports."""

@@ -1,0 +1,1 @@
+"""A publisher's library: catalogue, OPDS, search, shards."""

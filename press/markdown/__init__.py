@@ -1,0 +1,1 @@
+"""Markdown parsing, Pandoc/Quarto extensions and the three renderers."""

@@ -1,0 +1,1 @@
+"""The briefing as frozen records (manifest, targets, briefing): records only."""

@@ -1,0 +1,1 @@
+"""The editions: PDF, EPUB, web, DOCX, their templates, themes and fonts."""

@@ -1,0 +1,1 @@
+"""The preview servers and the watch loop."""
