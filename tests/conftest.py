@@ -19,7 +19,7 @@ ARTICLE_SOURCE = FIXTURES / "mali"
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_cache(tmp_path_factory):
-    """Builds keep their cache (press.diskcache) in a folder of this session, never the user's:
+    """Builds keep their cache (press.base.diskcache) in a folder of this session, never the user's:
     the suite starts cold and never depends on what an earlier run left."""
     folder = tmp_path_factory.mktemp("xdg-cache")
     before = os.environ.get("XDG_CACHE_HOME")

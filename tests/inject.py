@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from press import web  # noqa: E402
+from press.render import web  # noqa: E402
 
 _real = web.html_files
 
@@ -22,6 +22,6 @@ def failing(briefing, downloads, **options):
     return _real(briefing, downloads, **options)
 
 
-web.html_files = failing  # press.editions imports it at render time
+web.html_files = failing  # press.build.editions imports it at render time
 sys.argv = [str(ROOT / "build.py"), *sys.argv[1:]]
 runpy.run_path(str(ROOT / "build.py"), run_name="__main__")

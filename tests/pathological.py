@@ -68,7 +68,7 @@ CASES = {
     "64-column table": (lambda: [table(64)], 0, ""),
 }
 SLOW = {  # at the bounds, minutes: measured by this script, not in the test suite
-    # broken into lines (press/wordbreak.py), about 250 pages: as slow as a 1 MB section
+    # broken into lines (press/render/wordbreak.py), about 250 pages: as slow as a 1 MB section
     "1 MB line without spaces": (lambda: ["# Line\n\n" + "x" * 1_000_000 + "\n"], 0, ""),
     "1 MB section": (lambda: [prose(1000 * 1024)], 0, ""),
     "500 sections": (lambda: [f"# Section {i}\n\n" + PROSE for i in range(500)], 0, ""),

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import ROOT, build_ok, run_build
-from press.output import TEMP_PREFIX
+from press.base.output import TEMP_PREFIX
 
 pytestmark = pytest.mark.slow  # full disks and failed renders: several builds each
 

@@ -16,7 +16,7 @@ from lxml import etree, html as lxml_html
 from pypdf import PdfReader
 
 from conftest import FIXTURES, _build_all, build_ok, run_build
-from press import checks
+from press.check import checks
 from test_check import make_briefing
 
 BRIEF = FIXTURES / "brief"
@@ -267,7 +267,7 @@ def test_identical_numbers_in_every_edition(brief_out):
 
 
 def test_labels_are_localized(tmp_path):
-    from press.source import load_briefing
+    from press.source.source import load_briefing
 
     make_briefing(tmp_path, {"a.md": "# A\n\n![Carte](m.png){#fig-m}\n\nVoir @fig-m.\n\n"
                                      "::: {.box #box-b}\n## Puits\n\nTexte.\n:::\n\n@box-b\n"},
@@ -346,8 +346,8 @@ def test_pdf_is_the_same_bytes_twice(brief_out, tmp_path):
     ({(): (0,), (0,): (0, 1), (0, 1): (0, 1, 2), (0, 1, 2): ()}, [], 4),
 ])
 def test_layout_passes_end_with_marks_that_hold(monkeypatch, outcomes, marked, layouts):
-    """press.pdf's passes, with the pages each marking gives scripted (by marked references)."""
-    from press import pdf
+    """press.render.pdf's passes, with the pages each marking gives scripted (by marked references)."""
+    from press.render import pdf
 
     html_text = "<p>" + "".join(f'{pdf.XREF}href="#x{n}">x</a>' for n in range(3)) + "</p>"
     calls = []

@@ -150,8 +150,8 @@ def test_serve_survives_an_error_in_its_first_build(copy_fixture, tmp_path):
 def test_errors_come_back_from_the_render_with_their_codes_and_locations(tmp_path):
     import pytest
 
-    from press import budget
-    from press.errors import Location, PressError, Problems
+    from press.base import budget
+    from press.base.errors import Location, PressError, Problems
 
     def several():
         raise Problems([PressError("one", Location(tmp_path / "a.md", 3), "E201"),

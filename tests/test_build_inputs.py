@@ -1,4 +1,4 @@
-"""What every build depends on besides its sources, read in one place (press.build_inputs): the
+"""What every build depends on besides its sources, read in one place (press.base.build_inputs): the
 package's code, at any depth, and the fonts; a lone build and a library notice the same changes."""
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTICLE_SOURCE
-from press import build_inputs, fonts, library_build, pipeline
-from press.manifest import load_manifest
+from press.base import build_inputs, fonts
+from press.build import pipeline
+from press.library import library_build
+from press.model.manifest import load_manifest
 
 
 @pytest.fixture
 def package(tmp_path, monkeypatch) -> Path:
-    """A copy of press/, taken for the package by press.build_inputs."""
+    """A copy of press/, taken for the package by press.base.build_inputs."""
     copy = tmp_path / "press"
     shutil.copytree(build_inputs.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(build_inputs, "PACKAGE_DIR", copy)
@@ -23,7 +25,7 @@ def package(tmp_path, monkeypatch) -> Path:
 
 
 def digests() -> tuple[bytes, bytes, str]:
-    """The lone build's code and fonts hashes (press.pipeline) and the library's stamp."""
+    """The lone build's code and fonts hashes (press.build.pipeline) and the library's stamp."""
     common = pipeline._common_digest(load_manifest(ARTICLE_SOURCE))
     return common["code"], common["fonts"], library_build.common_stamp()
 

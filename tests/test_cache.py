@@ -1,4 +1,4 @@
-"""The cache kept between builds (press.diskcache): the same editions cold, warm and without it;
+"""The cache kept between builds (press.base.diskcache): the same editions cold, warm and without it;
 corrupt entries made again; concurrent writers; the size bound; a cache that cannot be written."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, build_ok
-from press import diskcache
+from press.base import diskcache
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_keys_change_with_every_part():
 
 WRITER = textwrap.dedent("""
     import sys
-    from press import diskcache
+    from press.base import diskcache
     role, fill, rounds = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
     payloads = {b"a" * 300_000, b"b" * 500_000}
     for _ in range(rounds):

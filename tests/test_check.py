@@ -11,7 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from conftest import FIXTURES, ROOT, run_build
-from press import checks
+from press.check import checks
 
 PNG = (FIXTURES / "features" / "images" / "chart.png").read_bytes()
 
@@ -351,7 +351,7 @@ def test_every_code_is_documented():
 def test_active_content_is_found_by_reading_the_objects_not_by_matching_bytes(tmp_path):
     """Page content may hold the bytes '/JS' (compressed content did by chance: a false E605 once)
     without any action; a document-level script and an attachment are found."""
-    from press.pdfactive import active_content
+    from press.check.pdfactive import active_content
 
     innocent = PdfWriter()
     page = innocent.add_blank_page(200, 200)

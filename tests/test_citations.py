@@ -20,8 +20,10 @@ from lxml import etree
 from pypdf import PdfReader
 
 from conftest import FIXTURES, ROOT, build_ok, run_build
-from press import citations, identifiers, markdown
-from press.manifest import load_manifest
+from press.base import identifiers
+from press.citations import citations
+from press.markdown import markdown
+from press.model.manifest import load_manifest
 
 CITED = FIXTURES / "cited"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",

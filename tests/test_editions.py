@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT, build_ok
-from press import editions, paper, pipeline
-from press.manifest import PAPER_SIZES
+from press.base import paper
+from press.build import editions, pipeline
+from press.model.manifest import PAPER_SIZES
 
 
 def status(result) -> dict[str, str]:
@@ -50,7 +51,7 @@ def test_paper_rebuilds_only_the_editions_that_use_it(tmp_path):
 
 
 def test_an_epub_build_does_not_import_weasyprint(tmp_path):
-    code = ("import sys; from press import pipeline; "
+    code = ("import sys; from press.build import pipeline; "
             f"pipeline.build({str(FIXTURES / 'features')!r}, {str(tmp_path / 'out')!r}, ['epub']); "
             "print('weasyprint' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -81,7 +82,8 @@ def test_two_briefings_in_one_folder_keep_their_own_state_and_files(tmp_path):
 
 
 def test_the_manifest_is_read_once_per_build(tmp_path, monkeypatch):
-    from press import manifest as manifest_module, source as source_module
+    from press.model import manifest as manifest_module
+    from press.source import source as source_module
 
     calls = []
     real = manifest_module.load_manifest

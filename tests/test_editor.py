@@ -39,7 +39,7 @@ def test_init_makes_a_briefing_that_builds_and_checks_clean(tmp_path):
     manifest = (folder / "briefing.yml").read_text(encoding="utf-8")
     # Every key, the required ones first, each with a comment.
     import yaml
-    from press.manifest import OPTIONAL, REQUIRED
+    from press.model.manifest import OPTIONAL, REQUIRED
     required_at = [manifest.index(f"\n{key}:") for key in REQUIRED]
     assert required_at == sorted(required_at)
     for key in OPTIONAL:

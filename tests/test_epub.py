@@ -17,10 +17,10 @@ from lxml import etree
 from PIL import Image
 
 from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
-from press.manifest import load_manifest
-from press.source import load_briefing
-from press.targets import RESERVED_IDS
-from press.templating import table_of_contents
+from press.model.manifest import load_manifest
+from press.source.source import load_briefing
+from press.model.targets import RESERVED_IDS
+from press.render.templating import table_of_contents
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
@@ -415,7 +415,8 @@ def test_all_builds_the_epub_too(tmp_path):
 def test_both_subsetters_keep_the_characters_and_the_licence(subsetter):
     from fontTools.ttLib import TTFont
 
-    from press import fonts, subset
+    from press.base import fonts
+    from press.render import subset
 
     path = next(p for p in fonts.font_files()["Charis SIL"] if p.stem == "CharisSIL-Regular")
     wanted = [ord(c) for c in "Mali’s “peace” – ﬁ 0123456789"]

@@ -100,7 +100,7 @@ def test_init_refuses_a_dangling_link_and_a_path_under_a_file(tmp_path):
 
 
 def test_the_server_closes_an_idle_connection(tmp_path, monkeypatch):
-    from press import server
+    from press.serve import server
 
     monkeypatch.setattr(server, "IDLE_TIMEOUT", 1.0)
     (tmp_path / "index.html").write_text("<p>hi</p>", encoding="utf-8")

@@ -24,8 +24,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIXTURES, ROOT, run_build
-from press import checks
-from press.pdfactive import active_content
+from press.check import checks
+from press.check.pdfactive import active_content
 
 HOSTILE = FIXTURES / "hostile"
 GUARD = Path(__file__).resolve().parent / "guard"
@@ -281,8 +281,8 @@ def test_hostile_source(name, tmp_path, server, previous_pdf):
 
 
 def test_raw_html_never_reaches_the_print_html(tmp_path, server, previous_pdf):
-    from press.pdf import render_html
-    from press.source import load_briefing
+    from press.render.pdf import render_html
+    from press.source.source import load_briefing
 
     source, *_ = setup("raw-html", tmp_path, server.server_address[1], previous_pdf)
     briefing = load_briefing(source)
@@ -296,8 +296,8 @@ def test_raw_html_never_reaches_the_print_html(tmp_path, server, previous_pdf):
 
 @pytest.mark.slow
 def test_manifest_markup_is_escaped_and_correct_in_the_pdf(tmp_path, server, previous_pdf):
-    from press.pdf import render_html
-    from press.source import load_briefing
+    from press.render.pdf import render_html
+    from press.source.source import load_briefing
 
     source, out, outside, _ = setup("title-markup", tmp_path, server.server_address[1], previous_pdf)
     title = "Tom & Jerry <script>alert(1)</script> <b>bold</b>"
@@ -312,7 +312,7 @@ def test_manifest_markup_is_escaped_and_correct_in_the_pdf(tmp_path, server, pre
 
 
 def test_duplicate_headings_get_distinct_ids_and_links_reach_both(tmp_path, server, previous_pdf):
-    from press.source import load_briefing
+    from press.source.source import load_briefing
 
     source, *_ = setup("duplicate-headings", tmp_path, server.server_address[1], previous_pdf)
     section = load_briefing(source).sections[0]
@@ -321,7 +321,7 @@ def test_duplicate_headings_get_distinct_ids_and_links_reach_both(tmp_path, serv
 
 
 def test_bom_is_not_part_of_the_text(tmp_path, server, previous_pdf):
-    from press.source import load_briefing
+    from press.source.source import load_briefing
 
     source, *_ = setup("bom", tmp_path, server.server_address[1], previous_pdf)
     briefing = load_briefing(source)
@@ -330,7 +330,7 @@ def test_bom_is_not_part_of_the_text(tmp_path, server, previous_pdf):
 
 def test_heading_links_do_not_nest_in_the_toc(tmp_path):
     """A link in a heading is checked like any link, and the TOC entry shows it as text."""
-    from press.source import load_briefing
+    from press.source.source import load_briefing
 
     (tmp_path / "sections").mkdir()
     (tmp_path / "sections" / "01.md").write_text("# See [the web](https://example.org) ![icon](x.png)\n")
@@ -347,12 +347,13 @@ def test_heading_links_do_not_nest_in_the_toc(tmp_path):
 
 def test_a_hostile_svg_that_press_svg_did_not_report_still_fetches_nothing(tmp_path, server, previous_pdf,
                                                                           monkeypatch):
-    """Defence in depth: were press.svg to report nothing, the editions still get only the
+    """Defence in depth: were press.source.svg to report nothing, the editions still get only the
     re-serialized drawing (no reference left in it), and WeasyPrint's fetcher still refuses
     the file itself."""
-    from press import pdf, svg
-    from press.resources import ConfinedFetcher, ForbiddenResource
-    from press.source import load_briefing
+    from press.render import pdf
+    from press.source import svg
+    from press.render.resources import ConfinedFetcher, ForbiddenResource
+    from press.source.source import load_briefing
 
     source, out, outside, secret = setup("svg-file-image", tmp_path, server.server_address[1], previous_pdf)
     drawing = source / "images" / "drawing.svg"
@@ -383,7 +384,7 @@ def test_symlinked_manifest_outside_is_refused(tmp_path):
 
 def test_project_root_is_not_reachable_through_the_fetcher(tmp_path):
     """The fetcher's roots are the source folder, templates/ and styles/: not the project."""
-    from press.resources import ConfinedFetcher, ForbiddenResource
+    from press.render.resources import ConfinedFetcher, ForbiddenResource
 
     fetcher = ConfinedFetcher([tmp_path, ROOT / "templates", ROOT / "styles"])
     for url in ((ROOT / "pyproject.toml").as_uri(), (ROOT / "styles" / ".." / "build.py").as_uri(),

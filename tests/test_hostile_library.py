@@ -255,7 +255,7 @@ def test_merge_refuses_a_briefing_folder_that_is_a_link(shards, library, tmp_pat
 
 def test_removal_stays_inside_its_folder(tmp_path):
     """The last guard, whatever a caller passes: `..`, an absolute path or a folder that is a link."""
-    from press import output
+    from press.base import output
 
     found = victims(tmp_path / "outside")
     out = tmp_path / "site"

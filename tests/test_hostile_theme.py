@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_build
-from press import template_data
+from press.base import template_data
 from test_hostile import output_texts
 
 SECRET = "canary-7f3e9a1c-theme"
@@ -132,7 +132,8 @@ def test_a_theme_may_use_local_pictures_and_http_links(tmp_path, good):
 def test_templates_are_given_plain_data_only(monkeypatch):
     """Walk every context a template is rendered with: strings, numbers, dates, tuples, mappings
     and records of those, nothing else (no path, no callable, no model object)."""
-    from press import epub, pdf, source, templating, web
+    from press.render import epub, pdf, templating, web
+    from press.source import source
 
     seen = []
     real = templating.template_data.plain

@@ -13,9 +13,14 @@ import pytest
 from lxml import etree, html as lxml_html
 
 from conftest import ROOT, build_ok, run_build
-from press import budget, checks, markdown, pdf, pipeline, targets
-from press.errors import PressError
-from press.source import load_briefing
+from press.base import budget
+from press.build import pipeline
+from press.check import checks
+from press.markdown import markdown
+from press.model import targets
+from press.render import pdf
+from press.base.errors import PressError
+from press.source.source import load_briefing
 from test_check import make_briefing
 
 
@@ -69,7 +74,7 @@ def test_duplicate_explicit_ids_stop_the_build_too(tmp_path):
 @pytest.mark.slow
 def test_forty_thousand_identical_headings_get_ids_in_well_under_a_second(tmp_path, monkeypatch):
     """The briefing's bound on headings (E505) refuses such a source now; the ids stay linear."""
-    from press import limits
+    from press.base import limits
 
     monkeypatch.setattr(limits, "MAX_HEADINGS", 50_000)
     text = "# Title\n\n" + "## a\n\n" * 40_000
@@ -205,16 +210,16 @@ def test_only_the_styles_asked_for_are_rendered(tmp_path):
 @pytest.mark.parametrize("formats, styles", [(["pdf"], {"print"}), (["epub"], {"ebook"}),
                                              (["html"], {"print", "ebook", "screen"})])
 def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, formats, styles):
-    import press.source
+    import press.source.source
 
     asked = []
-    real = press.source.load_briefing
+    real = press.source.source.load_briefing
 
     def spy(source, cache=None, manifest=None, styles=markdown.STYLES, **kwargs):
         asked.append(set(styles))
         return real(source, cache=cache, manifest=manifest, styles=styles, **kwargs)
 
-    monkeypatch.setattr(press.source, "load_briefing", spy)
+    monkeypatch.setattr(press.source.source, "load_briefing", spy)
     monkeypatch.setenv(budget.DISABLE_VARIABLE, "1")  # the spy must run in this process, not a worker
     monkeypatch.setenv(budget.DISABLE_VARIABLE, "1")  # render in this process, where the spy is
     make_briefing(tmp_path, {"a.md": "# A\n\nText.\n"})

@@ -20,9 +20,11 @@ from pypdf import PdfReader
 
 import hostile_images as make
 from conftest import build_ok, run_build
-from press import images, limits, pdf, sniff
-from press.errors import Location, PressError
-from press.source import load_briefing
+from press.base import limits, sniff
+from press.render import pdf
+from press.source import images
+from press.base.errors import Location, PressError
+from press.source.source import load_briefing
 
 LINE = "sections/01.md:5: "
 # case -> (the one line's tail after file:line, the code `check` reports)
@@ -197,7 +199,7 @@ def test_exif_orientation_is_applied_for_screens(tmp_path):
 
 
 def test_the_cover_is_checked_and_scaled_for_the_epub(tmp_path):
-    from press.cover import cover_image
+    from press.render.cover import cover_image
 
     big = make.picture("PNG", (2000, 3200))
     source = make.write_briefing(tmp_path / "src", "front.png", big, cover=True)
@@ -234,7 +236,7 @@ def test_sniffing_reads_content_not_names():
     assert sniff.sniff(make.picture("JPEG", (2, 2))) == "jpeg"
     assert sniff.sniff(b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- x -->\n<svg xmlns="x"/>') == "svg"
     assert sniff.sniff('<svg xmlns="http://www.w3.org/2000/svg"/>'.encode("utf-16")) == "svg"
-    assert sniff.sniff(b"<html><svg></svg></html>") == "svg"  # press.svg then refuses its root
+    assert sniff.sniff(b"<html><svg></svg></html>") == "svg"  # press.source.svg then refuses its root
     assert sniff.sniff(b"<html><body/></html>") is None
     assert sniff.sniff(b"GIF89a....") == "gif"
     assert sniff.sniff(b"") is None
@@ -251,8 +253,8 @@ def test_a_picture_changed_under_a_reused_section_is_checked_again(tmp_path):
     """In `watch` a section whose text did not change is reused without loading its images
     again: the editions check each picture when they embed it, so a picture replaced by
     something unusable still stops them."""
-    from press import web
-    from press.cache import SectionCache
+    from press.render import web
+    from press.build.cache import SectionCache
 
     source = make.write_briefing(tmp_path / "src", "chart.png", make.picture("PNG", (40, 30)))
     cache = SectionCache()

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, _build_all, build_ok, run_build
-from press import fonts, lang
-from press.subset import _fonttools_subset, subset_font
+from press.base import fonts, lang
+from press.render.subset import _fonttools_subset, subset_font
 from test_epub import epubcheck
 from test_scripts import letters, pdffonts, render
 
@@ -207,11 +207,11 @@ WITHOUT_CJK = """<?xml version="1.0"?>
 @pytest.mark.slow
 def test_without_fonts_noto_cjk_the_build_names_the_package(tmp_path):
     """A machine without fonts-noto-cjk (fontconfig told to ignore its files): `make deps` is told
-    to install it (python -m press.fonts SOURCE), and the build stops naming it."""
+    to install it (python -m press.base.fonts SOURCE), and the build stops naming it."""
     conf = tmp_path / "fonts.conf"
     conf.write_text(WITHOUT_CJK, encoding="utf-8")
     env = {"FONTCONFIG_FILE": str(conf)}
-    needed = subprocess.run([sys.executable, "-m", "press.fonts", LANGUAGES], capture_output=True, text=True,
+    needed = subprocess.run([sys.executable, "-m", "press.base.fonts", LANGUAGES], capture_output=True, text=True,
                             cwd=ROOT, env={**os.environ, **env}, check=True).stdout.split()
     assert needed == ["fonts-noto-cjk"]
     for edition in ("pdf", "epub"):
@@ -279,7 +279,7 @@ def test_a_german_passage_is_hyphenated_with_german_patterns(languages_out):
 
 
 def test_every_language_has_every_word_the_editions_print():
-    from press.i18n import LABELS
+    from press.base.i18n import LABELS
 
     for language, words in LABELS.items():
         assert set(words) == set(LABELS["en"]), (language, sorted(set(LABELS["en"]) - set(words)))

@@ -91,7 +91,7 @@ def test_each_pdf_and_epub_is_stored_once(site):
 
 
 def test_a_file_system_that_refuses_links_gets_copies(tmp_path, monkeypatch):
-    from press import library_files
+    from press.library import library_files
 
     source, target = tmp_path / "a.pdf", tmp_path / "site" / "a.pdf"
     source.write_bytes(b"%PDF-1.7 one")
@@ -145,7 +145,7 @@ def test_opds1_navigation_and_acquisition(site):
 
 
 def test_every_acquisition_link_resolves_to_a_file_of_that_length_and_type(site):
-    from press.media import media_type
+    from press.base.media import media_type
 
     checked = 0
     for path in feeds(site, ".xml"):
@@ -312,7 +312,7 @@ def test_a_briefing_built_alone_names_its_translations_only_from_its_own_map(lib
 
 
 def test_both_forms_of_translations_and_series_are_read_alike(tmp_path):
-    from press.library import load_library
+    from press.library.library import load_library
 
     source = make_library(tmp_path / "lib", count=2, translations=2)
     library = load_library(source)
@@ -329,7 +329,7 @@ def test_both_forms_of_translations_and_series_are_read_alike(tmp_path):
 def test_an_unchanged_briefing_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
     """A no-change run reads no manifest: each briefing's folder is compared by its files' sizes,
     times and inodes with the record of the last run; any difference reads the manifest again."""
-    from press import library
+    from press.library import library
 
     source = make_library(tmp_path / "lib", count=3, translations=1)
     first = library.load_library(source)
@@ -364,8 +364,8 @@ def test_an_unchanged_briefing_is_not_read_again_and_a_changed_one_is(tmp_path, 
     ("{fr: mali-fr, de: mali-fr}", "E807", "for two languages"),
 ])
 def test_a_bad_translations_map_is_a_manifest_error_at_its_line(value, code, message, tmp_path):
-    from press.errors import Problems
-    from press.manifest import load_manifest
+    from press.base.errors import Problems
+    from press.model.manifest import load_manifest
 
     folder = write_briefing(tmp_path / "b", 0)
     text = (folder / "briefing.yml").read_text(encoding="utf-8")
@@ -438,7 +438,7 @@ def test_jobs_2_equals_jobs_1_and_a_second_run_rewrites_nothing(site, library, t
 
 
 def test_an_edit_built_in_the_parent_equals_a_full_build(site, library, tmp_path):
-    """After an edit to one briefing, the library process builds it itself (press.library_build.run),
+    """After an edit to one briefing, the library process builds it itself (press.library.library_build.run),
     having imported the PDF writer, which changes ElementTree's namespace prefixes for the whole
     process: the catalogue, its kept pieces (the cards, the feeds' entries) and the search index
     must still be byte for byte those of a full build of the edited library."""
@@ -550,7 +550,7 @@ def test_bad_input_is_one_line_with_a_code(case, tmp_path):
 
 
 def test_codes_are_documented():
-    from press import checks
+    from press.check import checks
 
     codes_page = (ROOT / "docs" / "codes.md").read_text(encoding="utf-8")
     for code in ("E801", "E802", "E803", "E804", "E805", "E806", "E807", "E808"):
@@ -558,7 +558,7 @@ def test_codes_are_documented():
 
 
 def test_shard_partition_is_stable_and_complete():
-    from press import shards
+    from press.library import shards
 
     slugs = [f"briefing-{n}" for n in range(300)]
     for count in (1, 2, 3, 7):

@@ -24,7 +24,7 @@ def test_installed_press_builds_a_library_outside_the_checkout(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     work = tmp_path / "elsewhere"
     work.mkdir()
-    where = subprocess.run([sys.executable, "-c", "import press.templating as t; print(t.TEMPLATES_DIR)"],
+    where = subprocess.run([sys.executable, "-c", "import press.render.templating as t; print(t.TEMPLATES_DIR)"],
                            capture_output=True, text=True, env=env, cwd=work)
     assert where.stdout.strip() == str(target / "press" / "templates")
     make_library(work / "lib", count=1, translations=0)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow  # library builds, axe in Chromium, live servers
 def served(tmp_path_factory):
     source = make_library(tmp_path_factory.mktemp("weblib") / "lib", count=4, translations=1)
     out = tmp_path_factory.mktemp("webout")
-    # Search groups of two pages: the five briefings' index is in parts the page merges (press/search.py).
+    # Search groups of two pages: the five briefings' index is in parts the page merges (press/library/search.py).
     with Command("serve", "--port", "0", "--source", source, "--out", out,
                  env={"PRESS_SEARCH_GROUP_SIZE": "2"}) as command:
         yield serving_address(command, timeout=300), out
@@ -113,7 +113,7 @@ def test_search_finds_a_phrase_in_one_briefing_only(served, browser):
 def test_the_search_index_is_in_parts_the_page_merges(served, monkeypatch):
     """With groups of two pages, the five briefings' index is in three parts (hash groups 0, 2
     and 3 of four): the search above found briefings in each, so the merging works."""
-    from press import search
+    from press.library import search
 
     monkeypatch.setenv(search.GROUP_SIZE_VARIABLE, "2")
     _, out = served

@@ -7,7 +7,8 @@ import socket
 import pytest
 
 from conftest import run_build
-from press import checks, watch
+from press.check import checks
+from press.serve import watch
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ import pytest
 from lxml import etree
 
 from conftest import FIXTURES, build_ok, run_build
-from press import checks, citations, markdown
+from press.check import checks
+from press.citations import citations
+from press.markdown import markdown
 
 STYLE = "chicago-notes-bibliography-subsequent-ibid"
 XHTML = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -162,7 +164,7 @@ def test_notes_number_with_the_authors_and_stay_inline_where_they_must(tmp_path)
 
 @pytest.mark.slow
 def test_citations_made_notes_count_towards_the_notes_limit(tmp_path):
-    from press import limits
+    from press.base import limits
 
     source = make_noted(tmp_path)
     paragraph = " ".join(["Said [@adams2015]."] * 100)

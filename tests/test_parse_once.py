@@ -7,10 +7,12 @@ from collections import Counter
 
 from conftest import FIXTURES
 
-from press import checks, markdown, pipeline
-from press.cache import SectionCache
-from press.manifest import load_manifest
-from press.source import load_briefing
+from press.build import pipeline
+from press.check import checks
+from press.markdown import markdown
+from press.build.cache import SectionCache
+from press.model.manifest import load_manifest
+from press.source.source import load_briefing
 
 
 def _counting(monkeypatch) -> Counter:

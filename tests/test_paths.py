@@ -14,7 +14,8 @@ import pytest
 
 from conftest import FIXTURES, build_ok, run_build
 from live import Command, serving_address
-from press import checks, pipeline
+from press.build import pipeline
+from press.check import checks
 
 pytestmark = pytest.mark.slow  # several builds each, serve
 

@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
-from press import pdf
-from press.source import load_briefing
+from press.render import pdf
+from press.source.source import load_briefing
 
 # Rules of page-validation 0.11 that misread a valid file (see docs/developers.md, "PDF standards").
 # STREAM-LENGTH-001: a compressed stream whose last byte is 0x0D followed by pydyf's "\n" reads
@@ -139,7 +139,7 @@ def test_each_variant_is_an_edition_of_its_own(tmp_path):
 
 
 def test_check_warns_about_images_below_300_dpi_for_press(tmp_path):
-    from press.checks import check_sources
+    from press.check.checks import check_sources
 
     source = tmp_path / "features"
     shutil.copytree(FIXTURES / "features", source)

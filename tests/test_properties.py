@@ -17,8 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from press import checks, pipeline
-from press.errors import PressError
+from press.build import pipeline
+from press.check import checks
+from press.base.errors import PressError
 from test_hostile import assert_no_active_html, assert_safe_pdf
 
 pytestmark = pytest.mark.slow  # property tests: hundreds of generated builds, EPUBCheck
@@ -135,8 +136,8 @@ def test_any_markdown_loads_or_fails_cleanly_and_its_html_is_safe_xml():
 @given(sections=st.lists(SECTION, min_size=1, max_size=3), title=TITLE)
 def load_render_and_parse(sections, title):
     """Fast: load and render (no typesetting); every fragment is XML; no active HTML."""
-    from press.pdf import render_html
-    from press.source import load_briefing
+    from press.render.pdf import render_html
+    from press.source.source import load_briefing
 
     bump = counted("load + render HTML + XML")
     with tempfile.TemporaryDirectory() as tmp:

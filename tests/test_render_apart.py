@@ -1,5 +1,5 @@
 """`watch` renders the editions that link to no other (PDF, EPUB, DOCX) at once, in forked
-workers as many as the cores (press.budget.run_all), and writes them together: the same bytes
+workers as many as the cores (press.base.budget.run_all), and writes them together: the same bytes
 as a build that renders them one after another."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import pytest
 
 from conftest import FIXTURES
 
-from press import budget, editions, pipeline
-from press.cache import SectionCache
-from press.errors import PressError
+from press.base import budget
+from press.build import editions, pipeline
+from press.build.cache import SectionCache
+from press.base.errors import PressError
 
 
 def _files(root):

@@ -12,7 +12,7 @@ import docx
 import pytest
 
 from conftest import build_ok, run_build
-from press import checks
+from press.check import checks
 
 PAGE = "features-edge-cases"
 

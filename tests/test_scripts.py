@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from conftest import FIXTURES, ROOT, _build_all, build_ok, run_build
-from press import fonts, lang
-from press.markdown import make_parser
+from press.base import fonts, lang
+from press.markdown.markdown import make_parser
 from test_epub import epubcheck
 
 SCRIPTS = FIXTURES / "scripts"
@@ -106,13 +106,13 @@ def test_a_missing_known_package_is_named():
 @pytest.mark.slow
 def test_font_coverage_is_cached_on_disk(tmp_path):
     """A fresh process reads each font's characters from the cache, not from the font."""
-    probe = ("import time; t = time.perf_counter(); from press import fonts; "
+    probe = ("import time; t = time.perf_counter(); from press.base import fonts; "
              "fonts.script_families('ߊ ⵣ 𞤀 ሰ न ∲'); print(time.perf_counter() - t)")
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     run = lambda: subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                                  cwd=ROOT, env={**os.environ, **env})
     cold = float(run().stdout)
-    entries = list((tmp_path / "press" / "coverage").glob("[0-9a-f]*"))  # press.diskcache
+    entries = list((tmp_path / "press" / "coverage").glob("[0-9a-f]*"))  # press.base.diskcache
     assert len(entries) >= len(fonts.script_font_files())
     warm = float(run().stdout)
     assert warm < 0.5 and warm < cold
@@ -183,8 +183,8 @@ def test_an_arabic_briefing_declares_rtl_in_every_edition(arabic_out):
 def test_code_and_addresses_stay_left_to_right_inside_arabic(arabic_out):
     """WeasyPrint has no unicode-bidi: inline code is wrapped in LRI ... PDI so `x = 1;` does not
     come out as `;1 = x`, and so are the addresses printed after links."""
-    from press.pdf import render_html
-    from press.source import load_briefing
+    from press.render.pdf import render_html
+    from press.source.source import load_briefing
 
     html = render_html(load_briefing(ARABIC))
     assert "<code>\u2066x = 1;\u2069</code>" in html

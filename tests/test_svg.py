@@ -3,7 +3,7 @@ spelling, namespace prefix, encoding or nesting; hostile content is reported wit
 
 Checked by construction: hypothesis puts hostile pieces together in documents with random
 prefixes, encodings, prologs and padding; the re-serialized drawing is parsed again and
-must hold nothing active (`assert_inert`, written independently of press/svg.py's lists).
+must hold nothing active (`assert_inert`, written independently of press/source/svg.py's lists).
 A sample goes through the real editions (the SVG in the web folder and in the EPUB, and what
 the PDF fetched), and a few sanitized drawings are opened in headless Chromium with a probe
 that a surviving script would set.
@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 import hostile_images as make
-from press import images, limits, sniff, svg
+from press.base import limits, sniff
+from press.source import images, svg
 
 SVG_NS, XLINK_NS, XML_NS = svg.SVG_NS, svg.XLINK_NS, svg.XML_NS
 PROBE = "window.__pwned=1"
@@ -241,7 +242,7 @@ def test_a_sanitized_drawing_passes_epubcheck(tmp_path):
     """What the sanitizer keeps is valid SVG for EPUBCheck: a <use> of something it cannot draw
     (a gradient, a missing id) is dropped rather than published (RSC-014)."""
     from conftest import build_ok
-    from press.checks import check_epub
+    from press.check.checks import check_epub
 
     data = f"""<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="200" height="100" role="img" aria-label="A chart">
   <title>Chart</title><style>rect{{fill:#333}} .a{{stroke:url(#g)}}</style>
@@ -281,11 +282,11 @@ def test_the_bounds_are_refused_fast(tmp_path):
 
 
 def _editions_with_refusal_ignored(source: Path):
-    """Build every edition in this process as if press/svg.py reported nothing: what the
+    """Build every edition in this process as if press/source/svg.py reported nothing: what the
     sanitizer alone lets through. Returns (web files, EPUB bytes, URLs the PDF fetched)."""
-    from press import epub, pdf, web
-    from press.resources import ConfinedFetcher
-    from press.source import load_briefing
+    from press.render import epub, pdf, web
+    from press.render.resources import ConfinedFetcher
+    from press.source.source import load_briefing
 
     fetched: list[str] = []
     original_fetch, original_clean = ConfinedFetcher.fetch, svg.clean

@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import FIXTURES, ROOT, build_ok, run_build
-from press import checks
+from press.check import checks
 
 SHOTS = ROOT / "tests" / "_out"
 

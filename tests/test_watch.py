@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_build
 from live import Command, serving_address
-from press import editions, pipeline
+from press.build import editions, pipeline
 
 pytestmark = pytest.mark.slow  # watch and serve: live servers
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from live import Command, serving_address
-from press import pipeline
+from press.build import pipeline
 
 pytestmark = pytest.mark.slow  # Chromium, axe, live reload
 

@@ -1,6 +1,6 @@
 """The render's last line of defence: a forked worker under a memory and a time budget.
 
-The sources are bounded (press/limits.py), but a bound can be missed, and the render runs
+The sources are bounded (press/base/limits.py), but a bound can be missed, and the render runs
 libraries (WeasyPrint, Pango, Pillow) whose cost is hard to predict. So the render runs in a
 child process (fork: it starts warm, with everything the parent imported and cached) whose
 address space is capped with RLIMIT_AS and which is killed at a deadline. Exceeding either is
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .errors import Location, PressError, Problems
-from .sizes import human_size
+from press.base.errors import Location, PressError, Problems
+from press.base.sizes import human_size
 
 # Measured on the 2-core test machine (docs/safety-and-limits.md, "The render budget"): the article's render
 # peaks at about 315 MB of address space (110 MB resident), the largest briefings inside the

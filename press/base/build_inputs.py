@@ -1,7 +1,7 @@
 """What every build depends on besides its sources: this package's code and the installed fonts.
 
-One place for both, read by a lone build (press.pipeline) and by the library's quick check of
-what is out of date (press.library_build), so that they notice the same changes: a font
+One place for both, read by a lone build (press.build.pipeline) and by the library's quick check of
+what is out of date (press.library.library_build), so that they notice the same changes: a font
 installed, or code edited, rebuilds a briefing whether it is built alone or in a library.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import fonts
-
-PACKAGE_DIR = Path(__file__).resolve().parent
+from press.base import fonts
+from press.base.datadirs import PACKAGE_ROOT as PACKAGE_DIR
 
 
 def code_digest(package: Path | None = None) -> bytes:

@@ -35,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from press import __version__
 
 DISABLE_VARIABLE = "PRESS_NO_CACHE"
 SIZE_VARIABLE = "PRESS_CACHE_MB"
@@ -107,7 +107,7 @@ SECRET_NAME = "secret"   # a file at the cache's top, not a kind's folder: sweep
 
 def secret() -> bytes | None:
     """A random key of this user's, kept in the cache (never in an output folder): what signs
-    the pieces a build keeps in its output folder (press/fragments.py), so that pieces planted
+    the pieces a build keeps in its output folder (press/library/fragments.py), so that pieces planted
     there are told from the build's own. None when the cache is off or cannot be written."""
     if not enabled():
         return None

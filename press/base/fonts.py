@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import limits
-from .errors import GlyphError, Location, PressError
+from press.base import limits
+from press.base.errors import GlyphError, Location, PressError
 
 
 @dataclass(frozen=True)
@@ -130,14 +130,14 @@ MAX_CODE_POINT = 0x10FFFF
 
 def cmap(path: Path) -> frozenset[int]:
     """The code points the font file has a glyph for: read once with fontTools, then kept in
-    the cache (press.diskcache) under the file's hash (reading ~300 Noto files takes seconds)."""
+    the cache (press.base.diskcache) under the file's hash (reading ~300 Noto files takes seconds)."""
     stat = path.stat()
     return _cmap(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 @lru_cache(maxsize=None)
 def _cmap(path: str, *identity: int) -> frozenset[int]:
-    from . import diskcache
+    from press.base import diskcache
 
     digest = _installed_digests().get(Path(path)) or diskcache.file_digest(Path(path))
     entry = diskcache.key("coverage", COVERAGE_FORMAT, digest)
@@ -186,7 +186,7 @@ def coverage_ranges(payload: bytes) -> list[list[int]] | None:
 @lru_cache(maxsize=None)
 def _installed_digests() -> dict[Path, str]:
     """The hash of every installed font file, with one lookup in the cache when none changed."""
-    from . import diskcache
+    from press.base import diskcache
 
     return diskcache.file_digests(path for path, _, _ in _fc_list())
 
@@ -315,7 +315,7 @@ def packages_for(texts) -> list[str]:
     return sorted({p for p in map(package_for, missing) if p})
 
 
-if __name__ == "__main__":  # `make deps`: python -m press.fonts SOURCE prints the packages it needs
+if __name__ == "__main__":  # `make deps`: python -m press.base.fonts SOURCE prints the packages it needs
     import sys
 
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "source")

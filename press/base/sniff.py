@@ -1,4 +1,4 @@
-"""What a file holds, by its first bytes: shared by press.images and press.svg (below both)."""
+"""What a file holds, by its first bytes: shared by press.source.images and press.source.svg (below both)."""
 
 from __future__ import annotations
 

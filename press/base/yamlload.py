@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.composer import ComposerError
 
-from . import limits
+from press.base import limits
 
 # Lone surrogates (only a YAML escape makes them; nothing can encode them) and the 66 non-characters.
 UNUSABLE_CHARS = re.compile("[\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import markdown
+from press.markdown import markdown
 
 
 class SectionCache:
@@ -23,12 +23,12 @@ class SectionCache:
         self._seen: set[Path] = set()
 
     def load_briefing(self, source_dir: Path, manifest=None, styles=markdown.STYLES, parsed=None):
-        from .source import load_briefing
+        from press.source.source import load_briefing
 
         self.rendered_now, self.reused_now, self._seen = [], [], set()
         return load_briefing(source_dir, cache=self, manifest=manifest, styles=styles, parsed=parsed)
 
-    # Called by press.source.
+    # Called by press.source.source.
     def parse(self, md, manifest, path: Path, text: str, parsed=None) -> markdown.ParsedSection:
         """`parsed`: the section as the build's rules pass parsed it from `text`, if it did."""
         key = (manifest.language, text, md.options.get("press_note_citations", False))  # notes: see citations

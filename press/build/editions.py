@@ -36,7 +36,7 @@ class Edition:
     variant_default: str | None = None # ... except for this value
     help: str = ""                     # its command's help
     # Imports its writer and fills its per-process caches: called in the building process
-    # before the render is forked (press.budget), so later builds of that process start warm.
+    # before the render is forked (press.base.budget), so later builds of that process start warm.
     warm: Callable[[], None] | None = None
     in_all: bool = True                # built by `all`; a PDF variant only when asked for
 
@@ -60,27 +60,27 @@ class Edition:
 
 # The render functions import their writer only when called.
 def _pdf(briefing, **options) -> bytes:
-    from .pdf import pdf_bytes
+    from press.render.pdf import pdf_bytes
     return pdf_bytes(briefing, **options)
 
 
 def _warm_pdf() -> None:
-    from . import pdf
+    from press.render import pdf
     pdf._font_config()  # WeasyPrint imported, the font set read: once per process
 
 
 def _epub(briefing, **options) -> bytes:
-    from .epub import epub_bytes
+    from press.render.epub import epub_bytes
     return epub_bytes(briefing, **options)
 
 
 def _docx(briefing, **options) -> bytes:
-    from .docx import docx_bytes
+    from press.render.docx import docx_bytes
     return docx_bytes(briefing, **options)
 
 
 def _web(briefing, downloads, **options) -> dict[str, bytes]:
-    from .web import html_files
+    from press.render.web import html_files
     return html_files(briefing, downloads, **options)
 
 
@@ -97,7 +97,7 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
             variant="paper", variant_default="a4", warm=_warm_pdf,
             templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             help="Build the print edition: OUT/<slug>.pdf."),
-    # The PDF variants (press.pdf.VARIANTS): `pdf --variant NAME`, or the manifest's `pdf_variant`.
+    # The PDF variants (press.render.pdf.VARIANTS): `pdf --variant NAME`, or the manifest's `pdf_variant`.
     Edition("pdf-archival", partial(_pdf, variant="archival"), suffix="-archival.pdf", style="print",
             options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
             in_all=False, help="Build the archival PDF (PDF/A-3u and PDF/UA-1): OUT/<slug>-archival.pdf."),
@@ -124,7 +124,7 @@ PDF_VARIANTS = {"default": "pdf", "archival": "pdf-archival", "press": "pdf-pres
 
 def warm(names=None) -> None:
     """Import the writers and fill their per-process caches here, so that every render forked
-    from this process (press.budget) starts warm: what `watch` does once, at its start. Waits
+    from this process (press.base.budget) starts warm: what `watch` does once, at its start. Waits
     for a warming begun by `warm_in_background` first: no thread may run across a fork."""
     while _warming:  # every one, also one a failed build left running: the render forks next
         _warming.popitem()[1].join()

@@ -1,17 +1,17 @@
 """build(): load -> render -> write, rebuilding only the editions whose inputs changed.
 
-The editions are the records of press.editions. An edition may link to other editions
+The editions are the records of press.build.editions. An edition may link to other editions
 (`after`): they are built first, and their output hashes are part of its inputs, so a rebuilt
 PDF also refreshes the web page. The state in the output folder is kept per briefing, so
 briefings built into one folder do not disturb each other's.
 
 Safe by construction: the output folder may not be, or hold, the source folder; every path
-the build writes, renames or deletes is derived by the build and checked by press.output to
+the build writes, renames or deletes is derived by the build and checked by press.base.output to
 lie inside the output folder without passing a symbolic link; the state file is validated
 the same way and ignored (a full rebuild) when anything in it is off.
 
 All or nothing: every edition is rendered in memory (in a worker under a memory and time
-budget, press.budget) before any file is written; every file of every edition, and the
+budget, press.base.budget) before any file is written; every file of every edition, and the
 state, is then written to a temporary name, and only when all are written are they renamed
 into place, under the output folder's lock. A failure at any point (a full disk included)
 removes the temporaries and leaves every previous output byte for byte as it was.
@@ -28,13 +28,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, budget, build_inputs, output
-from . import editions
-from .editions import EDITIONS, PDF_VARIANTS, Edition, ordered
-from .errors import Location, PressError, Problems, display_path
-from .manifest import MANIFEST_NAME, Manifest, load_manifest
-from .media import media_type
-from .datadirs import STYLES_DIR, TEMPLATES_DIR
+from press.base import budget, build_inputs, output
+from press import __version__
+from press.build import editions
+from press.build.editions import EDITIONS, PDF_VARIANTS, Edition, ordered
+from press.base.errors import Location, PressError, Problems, display_path
+from press.model.manifest import MANIFEST_NAME, Manifest, load_manifest
+from press.base.media import media_type
+from press.base.datadirs import STYLES_DIR, TEMPLATES_DIR
 
 STATE_NAME = ".press-state.json"
 STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
@@ -66,7 +67,7 @@ class Progress:
     def stage(self, name: str, seconds: float) -> None: ...
     def rendering(self, edition: str) -> None: ...
     def rendered(self, edition: str, seconds: float) -> None: ...
-    def warning(self, problem) -> None: ...  # a W finding of the rules (press.checks.Problem)
+    def warning(self, problem) -> None: ...  # a W finding of the rules (press.check.checks.Problem)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def build(source: Path, out: Path, formats: list[str], paper: str | None = None,
           force: bool = False, on_wait=None, progress: Progress | None = None,
           cache=None, strict: bool = False, also_in=None, series_title: str | None = None) -> list[Result]:
     """Build the requested editions (and those they link to); raise PressError before writing
-    anything if the sources are bad. `cache` (press.cache.SectionCache) keeps rendered sections
+    anything if the sources are bad. `cache` (press.build.cache.SectionCache) keeps rendered sections
     between builds of one process. `also_in` (manifest.AlsoIn): the briefing's translations as
     its library links them, in place of what its manifest alone knows; `series_title`: the title
     its library gives the series its manifest names by id (`series: sahel`)."""
@@ -202,7 +203,7 @@ def _plan(names, common, options, state, out, manifest, force, render=None) -> d
 
 def _render(source: Path, manifest: Manifest, options: dict, plan, progress: Progress, cache,
             out: Path, styles: set[str], rebuilding: list[str], parsed: dict | None = None) -> dict[str, _Plan]:
-    """Plan again and render what must be rebuilt, in a worker under the budget (press.budget).
+    """Plan again and render what must be rebuilt, in a worker under the budget (press.base.budget).
     `parsed`: the sections the rules pass parsed, which the load uses rather than parse again."""
     loaded = []
     if cache is not None:  # watch: load here, so the warm cache keeps what this load parsed
@@ -241,7 +242,7 @@ def _render_apart(loaded: list, rebuilding: list[str], options: dict, progress: 
                   largest) -> dict[str, tuple[bytes, float]]:
     """With the briefing loaded in this process (watch), the file editions that link to no other
     (the PDF, the EPUB, the DOCX) are rendered at once in workers of their own under the budget
-    (press.budget.run_all), as many as there are cores: an edit is in every edition about as
+    (press.base.budget.run_all), as many as there are cores: an edit is in every edition about as
     soon as the PDF alone is done. Their (bytes, seconds) by name; nothing is written here."""
     apart = [name for name in rebuilding if not EDITIONS[name].is_folder and not EDITIONS[name].dependencies()]
     groups = _share(apart, os.cpu_count() or 1)  # one core: one worker, as any other build
@@ -338,7 +339,7 @@ def _apply_rules(source: Path, manifest: Manifest, progress: Progress, strict: b
     """The rules `check` applies to the sources, applied by the build too (one rule set): an
     E finding stops it, a W finding is reported as a warning, or stops it when `strict`.
     Returns the sections it parsed, by path: the load uses them rather than parse again."""
-    from .checks import ERROR, check_sources
+    from press.check.checks import ERROR, check_sources
 
     parsed: dict = {}
     found = check_sources(source, manifest, keep=parsed)
@@ -357,7 +358,7 @@ def _apply_rules(source: Path, manifest: Manifest, progress: Progress, strict: b
 
 
 def _load(source: Path, manifest: Manifest, cache, styles, parsed: dict | None = None):
-    from .source import load_briefing  # parsing only when something must be rebuilt
+    from press.source.source import load_briefing  # parsing only when something must be rebuilt
 
     if cache is None:
         return load_briefing(source, manifest=manifest, styles=styles, parsed=parsed)
@@ -488,9 +489,9 @@ def _state_bytes(briefings: dict[str, dict]) -> bytes:
 
 
 def save_print_html(source: Path, target: Path, paper: str | None = None, variant: str = "default") -> None:
-    """Write the HTML, stylesheets and pictures the PDF is typeset from (press.pdf.save_html)."""
-    from .pdf import save_html
-    from .source import load_briefing
+    """Write the HTML, stylesheets and pictures the PDF is typeset from (press.render.pdf.save_html)."""
+    from press.render.pdf import save_html
+    from press.source.source import load_briefing
 
     manifest = load_manifest(Path(source))
     briefing = load_briefing(source, manifest=manifest, styles={"print"})

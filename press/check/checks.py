@@ -14,9 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from . import fonts, limits, markdown, yamlload
-from .errors import Location, PressError, Problems, SourceError
-from .manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
+from press.base import fonts, limits, yamlload
+from press.markdown import markdown
+from press.base.errors import Location, PressError, Problems, SourceError
+from press.model.manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
 ERROR, WARNING = "error", "warning"
 
@@ -107,7 +108,7 @@ CODES = {
     "W701": "EPUBCheck reports a warning (its own id is in the message)",
     "W702": "EPUBCheck reports a note (level INFO or USAGE)",
     "E702": "EPUBCheck could not run",
-    # The build's own safety and budget (press.pipeline, press.output, press.clean, press.budget).
+    # The build's own safety and budget (press.build.pipeline, press.base.output, press.cli.clean, press.base.budget).
     "E851": "the output folder is the source folder, holds it, or is reached through a link in it",
     "E852": "an output path cannot be used safely (a file where the build makes a folder, a bad name)",
     "E853": "clean refused: not a folder a build made, a briefing.yml in it, or files no build wrote",
@@ -120,7 +121,7 @@ CODES = {
     "E862": "a command-line value has the wrong form (--shard, --merge, a PRESS_RENDER_* variable)",
     "E863": "the preview server cannot listen on its port",
     "E864": "a shard output to merge holds what no build writes (a bad slug or record, a symbolic link)",
-    # The library (press/library.py): `build.py library`.
+    # The library (press/library/library.py): `build.py library`.
     "E801": "library.yml cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
     "E802": "a library.yml key is missing, unknown or of the wrong type",
     "E803": "library.yml's base_url is not an absolute https URL",
@@ -208,12 +209,12 @@ def check_sources(source_dir: Path, manifest: Manifest | None = None,
 def _lint_theme_folder(root: Path) -> list[Problem]:
     """A theme folder's stylesheets (E233) and templates' syntax (E231), as the build reads them;
     what the templates produce (E232) is known only once they render, in the build."""
-    from . import theme
+    from press.render import theme
 
     themed = theme.folder(root)
     if themed is None:
         return []
-    from . import templating  # Jinja only for a briefing that has a theme folder
+    from press.render import templating  # Jinja only for a briefing that has a theme folder
 
     found = []
     for name in theme.STYLESHEETS:
@@ -229,7 +230,7 @@ def _lint_theme_folder(root: Path) -> list[Problem]:
 def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
     """A theme's face that lacks a character the text uses: it is drawn from the edition faces
     instead (never an empty box: E401 covers those), which a reader may notice."""
-    from . import theme
+    from press.render import theme
 
     found = []
     for key in ("body_font", "heading_font"):
@@ -249,7 +250,7 @@ def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) 
 
 
 def _lint_timestamp(manifest: Manifest) -> list[Problem]:
-    from .source import edition_timestamp
+    from press.source.source import edition_timestamp
 
     try:
         edition_timestamp(manifest)
@@ -279,7 +280,7 @@ def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
 
 
 def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem]) -> list[markdown.ParsedSection]:
-    from .source import confine_section
+    from press.source.source import confine_section
 
     parsed = []
     for ref in refs:
@@ -315,7 +316,7 @@ def _lint_unlisted(root: Path, refs) -> list[Problem]:
 
 
 def _lint_ids(index) -> list[Problem]:
-    """Ids, as the build gives them (press.targets): an explicit id used twice is an error; two
+    """Ids, as the build gives them (press.model.targets): an explicit id used twice is an error; two
     headings with one text, a warning."""
     found = [p for error in index.errors for p in from_error(error, "E207")]
     for claim, first, real in index.repeats:
@@ -326,8 +327,8 @@ def _lint_ids(index) -> list[Problem]:
 
 
 def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from .source import image_asset, resolve_link
-    from .targets import build_index
+    from press.source.source import image_asset, resolve_link
+    from press.model.targets import build_index
 
     usable = [s for s in parsed if s.headings]
     index = build_index(usable)
@@ -401,7 +402,7 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
     limit), the cover (the whole first page) and the logo on the title page (14 mm high)."""
     from PIL import Image
 
-    from .source import image_asset
+    from press.source.source import image_asset
 
     def pixels(path: Path) -> tuple[int, int] | None:
         if path.suffix.lower() == ".svg":
@@ -465,15 +466,15 @@ def _name(manifest: Manifest, path: Path) -> str:
 
 def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
     """Every problem of a picture: its type by content, its pixels, its decoding, and for an
-    SVG every construct the editions refuse (press.images, press.svg)."""
-    from . import images
+    SVG every construct the editions refuse (press.source.images, press.source.svg)."""
+    from press.source import images
 
     found = images.problems(asset.path, root, at, asset.href)
     return [] if isinstance(found, images.Picture) else [p for e in found for p in from_error(e, "E317")]
 
 
 def _lint_cover(manifest: Manifest) -> list[Problem]:
-    from . import cover
+    from press.render import cover
 
     try:
         cover.check(manifest)
@@ -483,7 +484,7 @@ def _lint_cover(manifest: Manifest) -> list[Problem]:
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
-    from .source import render_disclaimer
+    from press.source.source import render_disclaimer
 
     try:
         render_disclaimer(md, manifest)
@@ -493,7 +494,7 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
 
 
 def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from . import citations
+    from press.citations import citations
 
     return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E902")]
 
@@ -519,7 +520,7 @@ def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> l
 
 def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
     """Validate the last built editions in `out_dir`: the PDF, and the EPUB when there is one."""
-    from .source import load_briefing
+    from press.source.source import load_briefing
 
     try:
         manifest = load_manifest(Path(source_dir))
@@ -531,7 +532,7 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         briefing = load_briefing(Path(source_dir))
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
-    from .editions import EDITIONS
+    from press.build.editions import EDITIONS
 
     pdf = out_dir / EDITIONS["pdf"].relative_target(manifest.slug, {"paper": manifest.paper})
     if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
@@ -553,7 +554,7 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
 def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefing) -> list[Problem]:
     """The archival and press PDFs the manifest asks for (and any built with `pdf --variant`):
     every check of the PDF, and what their standard needs (E606)."""
-    from .editions import EDITIONS
+    from press.build.editions import EDITIONS
 
     found = []
     for variant in ("archival", "press"):
@@ -663,7 +664,7 @@ def _pdf_fonts(path: Path, pages) -> list[Problem]:
 
 def _pdf_active_content(path: Path, reader) -> list[Problem]:
     """No JavaScript, embedded files or launch actions anywhere in the file."""
-    from .pdfactive import active_content
+    from press.check.pdfactive import active_content
 
     found = [problem("E605", path, None, f"the PDF holds {what} ({name})") for what, name in active_content(reader)]
     for number, page in enumerate(reader.pages, 1):
@@ -676,7 +677,7 @@ def _pdf_active_content(path: Path, reader) -> list[Problem]:
 
 
 def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
-    from .templating import table_of_contents
+    from press.render.templating import table_of_contents
 
     expected = []
     for entry in table_of_contents(briefing):
@@ -689,7 +690,7 @@ def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
             if isinstance(item, list):
                 walk(item, level + 1)
             else:
-                # The print edition breaks very long words with U+200B (press/wordbreak.py).
+                # The print edition breaks very long words with U+200B (press/render/wordbreak.py).
                 actual.append((level, str(item.title).replace("\u200b", "")))
 
     walk(reader.outline, 1)

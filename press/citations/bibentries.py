@@ -6,7 +6,7 @@ where the entry's file and line are known.
 
 from __future__ import annotations
 
-from .links import WEB_SCHEMES, scheme_problem
+from press.base.links import WEB_SCHEMES, scheme_problem
 
 # CSL 1.0.2's name and date variables (the others are text or numbers).
 NAME_VARIABLES = frozenset({

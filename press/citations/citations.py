@@ -31,9 +31,10 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from . import bibentries, limits
-from .errors import Location, PressError, SourceError
-from .sizes import human_size
+from press.base import limits
+from press.citations import bibentries
+from press.base.errors import Location, PressError, SourceError
+from press.base.sizes import human_size
 
 DEFAULT_STYLE = "chicago-author-date"
 # Quarto's cross-reference prefixes: `@fig-delta` is a figure, never a citation.
@@ -113,7 +114,7 @@ def _note_class(path: str, mtime: int) -> bool:
     return bool(found and re.search(r"""\sclass\s*=\s*["']note["']""", found.group()))
 
 
-_SUMMARY = re.compile(r"^\s*summary\s*$|\.summary\b")   # before press.blocks has read the fences
+_SUMMARY = re.compile(r"^\s*summary\s*$|\.summary\b")   # before press.markdown.blocks has read the fences
 
 
 def _places_without_notes(state) -> None:
@@ -664,10 +665,10 @@ def load_style(csl, language: str, at: Location):
 
 
 def _check_style_file(path: Path) -> None:
-    """A style from the folder, checked (press/cslcheck.py) before citeproc-py evaluates it."""
+    """A style from the folder, checked (press/citations/cslcheck.py) before citeproc-py evaluates it."""
     from lxml import etree
 
-    from . import cslcheck
+    from press.citations import cslcheck
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
     try:
@@ -705,7 +706,7 @@ def _never_initialized(csl: bytes) -> bytes:
 def walk_citations(sections) -> list[tuple[object, Path, int]]:
     """Every citation token in reading order, with its file and line; a note's citations
     come where the note is called."""
-    from .markdown import line_numbers
+    from press.markdown.markdown import line_numbers
 
     found = []
     for section in sections:
@@ -953,7 +954,7 @@ def resolve(manifest, sections, taken: set[str] = frozenset()) -> Citations:
                               Location(path, line), "E902")
         return Citations()
     bound_citations(found)
-    from . import budget
+    from press.base import budget
 
     # citeproc-py parses and formats in pure Python with no bound of its own: it works under the
     # render's budget, in a worker (the briefing's own when it loads there). Its results come back
@@ -1107,7 +1108,7 @@ def _resolve(manifest, found: list, taken) -> Citations:
 def add_targets(index, cited: Citations, after_sections: int) -> None:
     """Each entry of the references is a target of the index (kind `reference`), in the
     references' document, after every section."""
-    from . import targets
+    from press.model import targets
 
     for number, entry in enumerate(cited.entries, 1):
         index.add(targets.Target(entry.anchor, targets.REFERENCE, after_sections, f"{targets.PAGE_IDS['references']}.xhtml",
@@ -1262,7 +1263,7 @@ def check(manifest, sections) -> list[PressError]:
         bound_citations(found)
     except PressError as exc:
         return [exc]
-    from . import budget
+    from press.base import budget
 
     def read() -> tuple[frozenset[str], dict[str, int]]:
         source, lines = load_bibliography(manifest.bibliography)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import limits
-from .errors import Location, SourceError
+from press.base import limits
+from press.base.errors import Location, SourceError
 
 CSL = "{http://purl.org/net/xbiblio/csl}"
 # CSL's attributes that citeproc-py reads as whole numbers.

@@ -12,9 +12,9 @@ import os
 import stat
 from pathlib import Path
 
-from . import output
-from .errors import Location, PressError
-from .pipeline import STATE_NAME, read_state
+from press.base import output
+from press.base.errors import Location, PressError
+from press.build.pipeline import STATE_NAME, read_state
 
 BRIEFING = "briefing.yml"
 

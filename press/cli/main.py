@@ -1,21 +1,18 @@
-#!/usr/bin/env python3
-"""Build a policy briefing's editions from its Markdown sources: `python build.py --help`."""
+"""The command line: each command parses its options and calls the build, the library, check or
+the servers (`python build.py --help`, or `press --help` once installed)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from functools import partial
 from pathlib import Path
 
-try:  # Ctrl-C while the modules load: the same clean "Aborted!" as Click gives later
-    import click
+import click
 
-    from press import budget, cli_output, diskcache, editions, pipeline
-    from press.paper import SIZES as PAPER_SIZES
-except KeyboardInterrupt:
-    sys.stderr.write("Aborted!\n")
-    sys.exit(1)
+from press.base import budget, diskcache
+from press.base.paper import SIZES as PAPER_SIZES
+from press.build import editions, pipeline
+from press.report import cli_output
 
 DEFAULT_FOLDERS = {"source": Path("source"), "out": Path("build")}
 LIBRARY_FOLDERS = {"source": Path("library"), "out": Path("site")}   # the library command's defaults
@@ -157,11 +154,11 @@ for _edition in editions.EDITIONS.values():
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
     """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
-    from press import watch as watching
-    from press.library import is_library
+    from press.serve import watch as watching
+    from press.library.library import is_library
 
     if is_library(source):
-        from press import libserve as watching  # the same call, for a library folder
+        from press.serve import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=watch, verbosity=verbosity())
 
@@ -176,11 +173,11 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
     """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
     briefing that changed, then the catalogue)."""
-    from press import watch as watching
-    from press.library import is_library
+    from press.serve import watch as watching
+    from press.library.library import is_library
 
     if is_library(source):
-        from press import libserve as watching  # the same call, for a library folder
+        from press.serve import libserve as watching  # the same call, for a library folder
 
     watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
@@ -195,7 +192,7 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 
     Prints every finding as `file:line: CODE: message`; exit status 1 if any is an error.
     """
-    from press import checks
+    from press.check import checks
 
     problems = checks.run_check(source, out, strict=strict)
     for problem in problems:
@@ -228,7 +225,8 @@ def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard
 
     `--merge OUT_1 ... OUT_N --out OUT` assembles the outputs of `--shard K/N` builds.
     """
-    from press import library_build, library_output, shards
+    from press.report import library_output
+    from press.library import library_build, shards
 
     level = verbosity()
     wait = lambda: click.echo(f"waiting for another build in {out} ...", err=True)  # noqa: E731
@@ -251,7 +249,7 @@ def init(folder: Path, title: str) -> None:
 
     Refuses to write into a folder that exists and is not empty.
     """
-    from press import starter
+    from press.cli import starter
 
     starter.create(folder, title)
     click.echo(f"created {folder}: edit {folder / 'briefing.yml'}, then run "
@@ -265,7 +263,7 @@ def clean(out: Path) -> None:
 
     Refuses a folder no build made, one holding a briefing.yml, or files no build wrote.
     """
-    from press.clean import clean as clean_folder
+    from press.cli.clean import clean as clean_folder
 
     removed = clean_folder(out)
     click.echo(f"removed {out}" if removed else f"nothing to clean in {out}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import Location, PressError
+from press.base.errors import Location, PressError
 
 MANIFEST = """\
 # The manifest of a briefing: `python build.py pdf --source THIS_FOLDER` (or `make pdf SOURCE=...`).
@@ -108,7 +108,7 @@ Write *emphasis*, **strong emphasis**, lists and quotes in Markdown:
 > A quotation stands apart from the text.
 """
 
-# A small bar chart: drawing only, as press/svg.py requires of every SVG image.
+# A small bar chart: drawing only, as press/source/svg.py requires of every SVG image.
 CHART = """\
 <svg xmlns="http://www.w3.org/2000/svg" width="480" height="240" viewBox="0 0 480 240">
   <rect x="0" y="0" width="480" height="240" fill="#ffffff"/>

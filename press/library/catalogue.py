@@ -3,8 +3,8 @@
 `render(library, entries)` returns them all by relative path (bytes), from the briefings'
 catalogue records (`entries`, newest first): the library page `index.html` and one static
 page per filter (`series/<id>/`, `language/<tag>/`, `year/<yyyy>/`, so filtering works
-without JavaScript), its stylesheet and small script, the OPDS catalogue (press/opds.py) and
-the web feeds (press/feeds.py). Nothing here reads the clock or the briefings' sources.
+without JavaScript), its stylesheet and small script, the OPDS catalogue (press/library/opds.py) and
+the web feeds (press/library/feeds.py). Nothing here reads the clock or the briefings' sources.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import feeds, opds, search, templating
-from .fragments import Fragments, code_digest, digest
-from .library import Library
-from .i18n import language_name
-from .sizes import human_size
-from .templating import STYLES_DIR, TEMPLATES_DIR
+from press.library import feeds, opds, search
+from press.render import templating
+from press.library.fragments import Fragments, code_digest, digest
+from press.library.library import Library
+from press.base import i18n, sizes
+from press.base.i18n import language_name
+from press.base.sizes import human_size
+from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
 # The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
 # with a section's ids; library.js looks elements up by these).
@@ -61,7 +63,7 @@ def _value(entry: dict, kind: str) -> str | None:
 
 
 def render(library: Library, entries: list[dict], kept: Fragments | None = None) -> dict[str, bytes]:
-    """Every file of the catalogue; `kept`: the cards and feed entries of earlier runs (press/fragments.py)."""
+    """Every file of the catalogue; `kept`: the cards and feed entries of earlier runs (press/library/fragments.py)."""
     kept = kept or Fragments()
     files: dict[str, bytes] = {}
     groups = filters(library, entries)
@@ -81,7 +83,7 @@ def render(library: Library, entries: list[dict], kept: Fragments | None = None)
 
 def page(library: Library, entries: list[dict], groups, active: Filter | None, root: str, all_count: int,
          parts: str, cards: Cards) -> bytes:
-    """A listing page; `parts`: the folders of the search index's other parts (press/search.py)."""
+    """A listing page; `parts`: the folders of the search index's other parts (press/library/search.py)."""
     html = templating.render("library/index.html.j2", library=library, cards=[cards.html(e, root) for e in entries],
                              groups=groups, active=active, root=root,
                              all_count=all_count, anchors=ANCHORS, search_parts=parts)
@@ -96,8 +98,8 @@ class Cards:
 
     def __init__(self, library: Library, kept: Fragments):
         self.library, self.kept = library, kept
-        self.code = code_digest(Path(__file__), Path(__file__).with_name("i18n.py"),
-                                Path(__file__).with_name("sizes.py"), TEMPLATES_DIR / self.TEMPLATE)
+        self.code = code_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
+                                TEMPLATES_DIR / self.TEMPLATE)
 
     def html(self, e: dict, root: str) -> Markup:
         series = self.library.series_by_id(e["series"]) if e["series"] else None

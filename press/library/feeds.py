@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .library import Library
-from .opds import ATOM, _sub, _summary, _timestamp, _xml, URI_RE, UNDATED
+from press.library.library import Library
+from press.library.opds import ATOM, _sub, _summary, _timestamp, _xml, URI_RE, UNDATED
 
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"

@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from . import diskcache, output
+from press.base import diskcache, output
 
 NAME = "fragments.json"
 

@@ -6,8 +6,8 @@ briefing, translations that name a briefing and do not clash. Bad input is a Pre
 with `file:line: CODE: message`. A briefing whose own manifest is broken is not fatal here:
 it is listed in `Library.broken`, so the others can still be built.
 
-The result is frozen; the catalogue (press/catalogue.py) renders from `Entry` records,
-which the worker that built a briefing returns (see press/library_build.py).
+The result is frozen; the catalogue (press/library/catalogue.py) renders from `Entry` records,
+which the worker that built a briefing returns (see press/library/library_build.py).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import yaml
 
-from . import limits, yamlload
-from .errors import Location, PressError, Problems
-from .library_state import RESERVED_SLUGS, SERIES_ID_RE, valid_slug
-from .manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
+from press.base import limits, yamlload
+from press.base.errors import Location, PressError, Problems
+from press.library.library_state import RESERVED_SLUGS, SERIES_ID_RE, valid_slug
+from press.model.manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
 
 LIBRARY_NAME = "library.yml"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
@@ -440,6 +440,6 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
 
 def entry_date(manifest: Manifest) -> dt.date:
     """The date the catalogue shows and sorts by: the manifest's, else 1980-01-01 (never the clock)."""
-    from .source import edition_timestamp  # SOURCE_DATE_EPOCH when set, like every edition
+    from press.source.source import edition_timestamp  # SOURCE_DATE_EPOCH when set, like every edition
 
     return manifest.date or edition_timestamp(manifest).date()

@@ -10,8 +10,8 @@ Layout of `<out>/`:
     .press/<slug>/entry.json   its catalogue record after its last good build
     .press/library.json        what the last library build wrote
     .press/stamps.json         each briefing's files' sizes and times at its last good build
-    .press/fragments.json      the catalogue's cards and feed entries, kept between runs (press/fragments.py)
-    .press/search/             Pagefind's scratch folders, while it indexes (press/search.py)
+    .press/fragments.json      the catalogue's cards and feed entries, kept between runs (press/library/fragments.py)
+    .press/search/             Pagefind's scratch folders, while it indexes (press/library/search.py)
 
 Each briefing is built by `pipeline.build` into its own `.press/<slug>/`, exactly as a
 briefing folder builds alone, and its `html/` folder is then placed at `<slug>/` (copied
@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import output
-from .errors import PressError
-from .fragments import NAME as FRAGMENTS, Fragments
-from .library import Library, load_library, record, walk
-from .library_files import place
-from .library_state import COVERS, cover_path, cover_paths, read_entry, read_state, thumbnail_path
+from press.base import output
+from press.base.errors import PressError
+from press.library.fragments import NAME as FRAGMENTS, Fragments
+from press.library.library import Library, load_library, record, walk
+from press.library.library_files import place
+from press.library.library_state import COVERS, cover_path, cover_paths, read_entry, read_state, thumbnail_path
 
 WORK = ".press"
 LIBRARY_STATE = "library.json"
@@ -114,12 +114,12 @@ def build_one(task: Task) -> dict:
 
 
 def _build_one(task: Task) -> dict:
-    from . import pipeline
-    from .editions import EDITIONS
+    from press.build import pipeline
+    from press.build.editions import EDITIONS
     out = Path(task.out)
     work = out / WORK / task.slug
     # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
-    from .manifest import AlsoIn
+    from press.model.manifest import AlsoIn
 
     also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
     results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in,
@@ -134,7 +134,7 @@ def _build_one(task: Task) -> dict:
     names = {name: entry["path"] for name, entry in state.items() if "path" in entry}
 
     # The editions the web page offers for download are the pipeline's own files: one file each,
-    # under the build folder, the web folder and the site (press/library_files.py).
+    # under the build folder, the web folder and the site (press/library/library_files.py).
     for name, rel in names.items():
         if rel in files and state[name]["output"] == files[rel] and (work / rel).is_file():
             place(work / rel, folder / rel)
@@ -174,7 +174,7 @@ def _build_one(task: Task) -> dict:
 
 
 def _media(name: str) -> str:
-    from .media import media_type
+    from press.base.media import media_type
 
     return media_type(name)
 
@@ -231,8 +231,8 @@ def _cover_image(epub: Path) -> tuple[bytes, str] | None:
 def library_page(page: bytes, task: Task) -> bytes:
     """The briefing's web page as the library serves it: a way back to the library, the
     briefing's translations as `hreflang` alternates and a language switcher."""
-    from . import templating
-    from .i18n import also_in
+    from press.render import templating
+    from press.base.i18n import also_in
 
     html = page.decode("utf-8")
     context = dict(alternates=task.alternates, slug=task.slug, library_title=task.library_title,
@@ -272,7 +272,7 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
                   only: set[Path] | None = None) -> LibraryResult:
     """Build every briefing of the library in SOURCE (or those of one shard) and its catalogue.
     `only` (watch): the briefing folders that changed; the others keep their last build."""
-    from . import shards
+    from press.library import shards
 
     started = time.perf_counter()
     out = Path(out)
@@ -326,10 +326,10 @@ def build_library(source: Path, out: Path, jobs: int | None = None, shard: tuple
 
 def common_stamp() -> str:
     """What every briefing's build depends on besides its own folder: this package's code and the
-    fonts (press.build_inputs, as the pipeline sees them), the templates and styles (by content)
+    fonts (press.base.build_inputs, as the pipeline sees them), the templates and styles (by content)
     and SOURCE_DATE_EPOCH."""
-    from . import build_inputs
-    from .templating import STYLES_DIR, TEMPLATES_DIR
+    from press.base import build_inputs
+    from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
     digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     digest.update(build_inputs.code_digest() + build_inputs.fonts_digest())
@@ -341,7 +341,7 @@ def common_stamp() -> str:
 
 def stamp(task: Task, out: Path, common: str, source_print: str) -> str:
     """A briefing's files as the file system describes them (path, size, modification time):
-    its source folder (`source_print`, press.library.fingerprint), its build folder and its
+    its source folder (`source_print`, press.library.library.fingerprint), its build folder and its
     pages; with its task and the common stamp. Equal to the last good build's: nothing to do.
     Different: the worker's pipeline decides, by content, what (if anything) to rebuild."""
     digest = hashlib.sha256(common.encode() + source_print.encode() + json.dumps(
@@ -367,7 +367,7 @@ def task_for(library: Library, ref, out: Path, by_slug: dict, force: bool = Fals
     """`by_slug`: the library's briefings by slug (made once: a library has thousands)."""
     alternates = tuple((s, by_slug[s].manifest.language, by_slug[s].manifest.title)
                        for s in library.translations.get(ref.slug, ()) if len(library.translations[ref.slug]) > 1)
-    from .library import entry_date
+    from press.library.library import entry_date
 
     m = ref.manifest  # read once, by load_library; the worker's pipeline.build reads it for the build
     meta = {"folder": _rel(library, ref.folder), "title": m.title, "subtitle": m.subtitle or "", "summary": ref.summary,
@@ -385,7 +385,7 @@ def also_in_links(library: Library, slug: str, language: str, alternates: tuple)
     """The "Also in" line of a briefing's PDF and EPUB: each translation's web page by its absolute
     URL under base_url (the files travel: downloaded, sent to an e-reader, a relative link would
     lead nowhere there; and an EPUB may not link outside itself by a relative path)."""
-    from .i18n import also_in, language_name
+    from press.base.i18n import also_in, language_name
 
     links = tuple((lang, language_name(lang), f"{library.base_url}{other}/")
                   for other, lang, _ in sorted(alternates, key=lambda a: a[1].lower()) if other != slug)
@@ -440,7 +440,7 @@ def collect_entries(out: Path, slugs) -> list[dict]:
 
 def _remove_briefings(out: Path, slugs: set[str]) -> None:
     """Briefings gone from the library: their pages, covers and build folders (`slugs` are
-    valid slugs: press/library_state.py)."""
+    valid slugs: press/library/library_state.py)."""
     for slug in sorted(slugs):
         for folder in (slug, f"{WORK}/{slug}"):
             output.remove_tree(out, folder)
@@ -452,10 +452,10 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
             force: bool = False) -> list[str]:
     """Write the catalogue (pages, feeds, search index): only the files whose bytes changed,
     and remove those the last build wrote that this one does not. `force`: no kept piece is read."""
-    from . import catalogue, search
+    from press.library import catalogue, search
 
     # Pagefind reads the briefings' pages (all in place by now) while the catalogue is rendered:
-    # each group of pages with a page changed since the last run (press/search.py).
+    # each group of pages with a page changed since the last run (press/library/search.py).
     pages = {e["slug"]: e["page_sha"] for e in entries}
     recorded = _search_records(state)
     digests, folders, runs = {}, {}, []

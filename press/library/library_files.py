@@ -3,7 +3,7 @@
 A briefing's PDF, EPUB and DOCX are written by its pipeline into `.press/<slug>/`, offered
 for download by its web edition (`.press/<slug>/html/`) and published at `<slug>/`: three
 names, one file. Every writer of the output replaces a file by renaming a new one into place
-(press/output.py), never by writing into it, so a file linked under several names can never
+(press/base/output.py), never by writing into it, so a file linked under several names can never
 change under one of them by a write to another. Where links are refused (another file system,
 a file system without them), the bytes are copied, atomically as ever.
 """
@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from . import output
+from press.base import output
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -7,7 +7,7 @@ that slug, a search folder made from its group's number, a relative path that `o
 accepts. A record that fails is not used at all: a state is then "no previous state" (the next
 build starts afresh), an entry is "no entry" (the briefing is built again, or left out of the
 catalogue). The paths are checked again, inside their folder with no link followed, by the
-functions that remove or write them (press/output.py).
+functions that remove or write them (press/base/output.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import json
 import re
 from pathlib import Path
 
-from . import limits, output
-from .manifest import LANGUAGE_RE, SLUG_RE
+from press.base import limits, output
+from press.model.manifest import LANGUAGE_RE, SLUG_RE
 
 SERIES_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # The catalogue's own folders and files at the top of the output: no briefing may take these as its slug.
@@ -27,12 +27,12 @@ RESERVED_SLUGS = ("covers", "opds", "series", "language", "year", "pagefind", "i
 COVERS = "covers"
 FULL_COVERS = f"{COVERS}/full"   # the covers themselves; the thumbnails are covers/<slug>-thumb.jpg
 COVER_SUFFIXES = (".jpg", ".png")
-SEARCH_FOLDER = "pagefind"       # press/search.py: group 0, and part-<n>/ under it
+SEARCH_FOLDER = "pagefind"       # press/library/search.py: group 0, and part-<n>/ under it
 
 
 def valid_slug(value: object) -> bool:
-    """Whether `value` is a slug the library could hold: the manifest's rule (press/manifest.py)
-    and none of the library's own names (press/library.py)."""
+    """Whether `value` is a slug the library could hold: the manifest's rule (press/model/manifest.py)
+    and none of the library's own names (press/library/library.py)."""
     return (isinstance(value, str) and len(value) <= limits.MAX_SLUG and SLUG_RE.fullmatch(value) is not None
             and value not in RESERVED_SLUGS)
 

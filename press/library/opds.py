@@ -21,9 +21,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import xmlout
-from .fragments import Fragments, code_digest, digest
-from .library import Library
+from press.base import xmlout
+from press.library.fragments import Fragments, code_digest, digest
+from press.library.library import Library
 
 ATOM = "http://www.w3.org/2005/Atom"
 DC = "http://purl.org/dc/terms/"
@@ -64,7 +64,7 @@ class Listing:
 
 def files(library: Library, entries: list[dict], language_names, kept: Fragments | None = None) -> dict[str, bytes]:
     """Every file of the catalogue, by its path relative to the output folder; `kept`: the
-    entries of earlier runs (press/fragments.py)."""
+    entries of earlier runs (press/library/fragments.py)."""
     catalogue = _Catalogue(library, entries, language_names, kept or Fragments())
     return catalogue.render()
 

@@ -14,8 +14,8 @@ import re
 import stat
 from pathlib import Path
 
-from . import output
-from .errors import Location, PressError
+from press.base import output
+from press.base.errors import Location, PressError
 
 RECORD = "shard.json"
 
@@ -33,7 +33,7 @@ def shard_of(slug: str, count: int) -> int:
 
 
 def write_record(out: Path, shard: tuple[int, int], slugs: list[str]) -> None:
-    from .library_build import WORK, dump_json, write_if_changed
+    from press.library.library_build import WORK, dump_json, write_if_changed
 
     write_if_changed(out / WORK / RECORD, dump_json({"shard": shard[0], "of": shard[1], "slugs": slugs}))
 
@@ -42,10 +42,10 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
     """Assemble the site from shard outputs: check every shard's files, copy, then publish the
     catalogue. A shard output is untrusted: its slugs must be slugs, its files regular files (no
     link is followed or published), its briefing folders real folders; else nothing is written."""
-    from .library import load_library
-    from .library_build import (ENTRY, LIBRARY_STATE, WORK, LibraryResult, collect_entries, dump_json, publish,
+    from press.library.library import load_library
+    from press.library.library_build import (ENTRY, LIBRARY_STATE, WORK, LibraryResult, collect_entries, dump_json, publish,
                                 write_if_changed, _remove_briefings)
-    from .library_state import cover_paths, read_json, read_state, valid_entry, valid_slug
+    from press.library.library_state import cover_paths, read_json, read_state, valid_entry, valid_slug
 
     library = load_library(source)
     records = [(Path(part), _record(Path(part), read_json(Path(part) / WORK / RECORD), valid_slug)) for part in parts]
@@ -93,7 +93,7 @@ def shard_error(path: Path, message: str) -> PressError:
 
 def _record(part: Path, record, valid_slug) -> dict:
     """A shard's `shard.json`, checked: shard K of N and the slugs it built."""
-    from .library_build import WORK
+    from press.library.library_build import WORK
 
     path = part / WORK / RECORD
     if record is None:
@@ -158,9 +158,9 @@ def _files(part: Path, folder: str) -> dict[str, Path]:
 
 def _copy_tree(files: dict[str, Path], out: Path, folder: str, placed: dict) -> None:
     """Place a shard folder's files at `out/folder` (hard links to the shard's, or copies:
-    press/library_files.py); remove files the source no longer has. A file the shard stores
+    press/library/library_files.py); remove files the source no longer has. A file the shard stores
     under several names is stored once here too (`placed`: the shard's file -> where it was put)."""
-    from .library_files import place
+    from press.library.library_files import place
 
     for rel, path in files.items():
         target = output.inside(out, f"{folder}/{rel}", create=True, internal=True)

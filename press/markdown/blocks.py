@@ -14,7 +14,7 @@ tables, heading ids and cross-references.
 the attributes, gives each block its title (its first heading, or `title="..."`) and marks
 headings inside blocks, which are titles and never entries of the contents. Problems are kept
 on the tokens and reported, with file and line, by `problems()` (the build and `check` alike).
-Numbers and ids come later, from press.targets, once every section is parsed.
+Numbers and ids come later, from press.model.targets, once every section is parsed.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError, parse as parse_attrs
 from mdit_py_plugins.container import container_plugin
 
-from . import lang
-from .errors import Location, SourceError
+from press.base import lang
+from press.base.errors import Location, SourceError
 
 CALLOUTS = ("callout-note", "callout-tip", "callout-important", "callout-warning", "callout-caution")
 BLOCKS = ("summary", "recommendations", "box", *CALLOUTS)
@@ -44,7 +44,7 @@ _FENCE = re.compile(r"\s*(:{3,})\s*$")
 
 
 def blocks_plugin(md: MarkdownIt) -> None:
-    # A passage marked only with its language (`::: {lang=ar}`) is press.lang's, not a block.
+    # A passage marked only with its language (`::: {lang=ar}`) is press.base.lang's, not a block.
     container_plugin(md, "div", validate=lambda params, *_: bool(params.strip())
                      and not lang.DIV_PARAMS.fullmatch(params.strip()))
     attrs_plugin(md, after=("image",), allowed=("id", "class", "fig-alt"))

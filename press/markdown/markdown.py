@@ -22,9 +22,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from . import blocks, lang, limits, rules, syntax, yamlload
-from .errors import Location, Problems, SourceError
-from .sizes import human_size
+from press.base import lang, limits, yamlload
+from press.markdown import blocks, rules, syntax
+from press.base.errors import Location, Problems, SourceError
+from press.base.sizes import human_size
 
 FRONT_MATTER_KEYS = ("id",)
 
@@ -32,12 +33,12 @@ Style = str  # "print" | "screen" | "ebook": see RENDERERS and model.Fragments
 
 
 def make_parser(language: str) -> MarkdownIt:
-    """CommonMark plus tables, footnotes, front matter and press.syntax (strikethrough, sub- and
+    """CommonMark plus tables, footnotes, front matter and press.markdown.syntax (strikethrough, sub- and
     superscript, comments dropped); raw HTML is shown as text."""
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin).use(syntax.extensions).use(blocks.blocks_plugin)
-    from .citations import citation_plugin  # here: citations imports this module's helpers
+    from press.citations.citations import citation_plugin  # here: citations imports this module's helpers
 
     md.use(citation_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
@@ -71,7 +72,7 @@ class ParsedSection:
     headings: list[Heading]
     front_matter: dict = field(default_factory=dict)
     # Ids of each footnote (by number) and of each call of one (by number and call), given out
-    # with the headings' ids by press.targets.
+    # with the headings' ids by press.model.targets.
     footnote_ids: dict = field(default_factory=dict)
     footnote_ref_ids: dict = field(default_factory=dict)
 
@@ -83,7 +84,7 @@ class ParsedSection:
 def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
-        from .hints import case_mismatch
+        from press.base.hints import case_mismatch
 
         base = listed_at.file.parent
         written = os.path.relpath(path, base) if path.is_absolute() else str(path)
@@ -99,7 +100,7 @@ def read_section(path: Path, listed_at: Location) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        from .hints import encoding_advice
+        from press.base.hints import encoding_advice
 
         raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x}): {encoding_advice(data)}",
                           Location(path, line), "E201") from None
@@ -234,7 +235,7 @@ _ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
 def emoji_offsets(text: str) -> list[int]:
     """Where the characters only the emoji font draws stand: WeasyPrint re-encodes the picture
     of each one it draws (20 ms apiece: 10,000 took minutes)."""
-    from . import fonts
+    from press.base import fonts
 
     only = fonts.emoji_only()
     return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
@@ -258,7 +259,7 @@ def total_problems(sections: Sequence[ParsedSection]) -> list[SourceError]:
                 found["E505"] = SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
                                             "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
-            # A note style makes each citation a note (press.citations): one more to typeset.
+            # A note style makes each citation a note (press.citations.citations): one more to typeset.
             made = sum(1 for c in token.children or () if c.type == "footnote_ref" and c.meta.get("citation")) \
                 if token.type == "inline" else 0
             if token.type == "footnote_reference_open" or made:
@@ -371,7 +372,7 @@ class RenderContext:
     """What rendering needs to know beyond the section itself."""
 
     section_id: str
-    # (href, line) -> the Target a local link reaches (press.targets), or an outside address as
+    # (href, line) -> the Target a local link reaches (press.model.targets), or an outside address as
     # it is; raises SourceError for a link that may not be
     resolve_link: Callable[[str, int], object]
     # (src, line) -> href of the image for every edition, or raise SourceError
@@ -381,8 +382,8 @@ class RenderContext:
     # (id, line) -> the Target a cross-reference (`@fig-x`) names, or raise SourceError;
     # None where cross-references are not allowed (the disclaimer)
     resolve_ref: Callable[[str, int], object] | None = None
-    words: dict = field(default_factory=dict)   # press.i18n.labels of the briefing's language
-    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations)
+    words: dict = field(default_factory=dict)   # press.base.i18n.labels of the briefing's language
+    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations.citations)
     cite: Callable[[Token, Callable], str] | None = None
 
 
@@ -508,7 +509,7 @@ class _Renderer(RendererHTML):
         return "".join(out)
 
     def _fn_ids(self, n: int, sub: int = 0) -> tuple[str, str]:
-        """The ids of note `n` and of its `sub`-th call (press.targets gives them out)."""
+        """The ids of note `n` and of its `sub`-th call (press.model.targets gives them out)."""
         ids = self.section.footnote_ids
         refs = self.section.footnote_ref_ids
         note = ids.get(n) or f"fn-{self.ctx.section_id}-{n + 1}"
@@ -516,7 +517,7 @@ class _Renderer(RendererHTML):
         return note, ref
 
     def href(self, target) -> str:
-        """The address of a target (press.targets.Target) from this section's document."""
+        """The address of a target (press.model.targets.Target) from this section's document."""
         return f"#{quote(target.id)}"
 
     # Blocks: remember the line for errors found in inline content.
@@ -579,7 +580,7 @@ class _Renderer(RendererHTML):
             html += f"<caption>{label}{text}</caption>\n"
         return html
 
-    # Blocks (press.blocks): a summary, recommendations, a box, a callout.
+    # Blocks (press.markdown.blocks): a summary, recommendations, a box, a callout.
     BLOCK_ELEMENT = {"summary": "section", "recommendations": "section"}   # the others: aside
     BLOCK_ROLE = {"summary": "doc-abstract", "box": "note", "callout-tip": "doc-tip", "callout-note": "note",
                   "callout-important": "note", "callout-warning": "note", "callout-caution": "note"}

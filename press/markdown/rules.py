@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import Location, SourceError
+from press.base.errors import Location, SourceError
 
 _CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
 _FOOTNOTE_CALL = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")

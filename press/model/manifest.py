@@ -12,22 +12,22 @@ from pathlib import Path
 
 import yaml
 
-from . import hints, identifiers, limits, yamlload
-from .paper import SIZES as _PAPER_SIZES
-from .errors import Location, Problems, PressError
-from .sizes import human_size
+from press.base import hints, identifiers, limits, yamlload
+from press.base.paper import SIZES as _PAPER_SIZES
+from press.base.errors import Location, Problems, PressError
+from press.base.sizes import human_size
 
 MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
 OPTIONAL = (
     "subtitle", "short_title", "authors", "publisher", "date", "identifier",
     "related", "slug", "keywords", "paper", "margins", "theme", "cover", "digits", "pdf_variant",
-    "translation_of", "translations", "series", "number", "summary",  # read by the library (press/library.py)
+    "translation_of", "translations", "series", "number", "summary",  # read by the library (press/library/library.py)
     "isbn", "doi", "license", "bibliography", "csl",
 )
-PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/paper.py
+PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/base/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
-# PDF variants a build of the PDF also makes (press.pdf.VARIANTS, besides the default).
+# PDF variants a build of the PDF also makes (press.render.pdf.VARIANTS, besides the default).
 PDF_VARIANTS = ("archival", "press")
 DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
@@ -100,7 +100,7 @@ class Manifest:
     paper: str = "a4"
     page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
     margins: str | None = None       # CSS `margin` of the PDF's pages
-    theme: object = None             # press.theme.Theme, or None
+    theme: object = None             # press.render.theme.Theme, or None
     cover: Path | None = None
     digits: str = "latin"
     pdf_variant: tuple[str, ...] = ()
@@ -303,7 +303,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper, page_size = _paper(c, data)
     margins = _length(c, data, "margins")
-    from . import theme as theming
+    from press.render import theme as theming
 
     theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
@@ -344,7 +344,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
 def _translations(c: _Collector, data: dict, language: str | None, slug: str) -> tuple[tuple[str, str], ...]:
     """`translations: {fr: mali-fr, ar: mali-ar}`: language tag -> slug of the briefing in that
     language. Its form is checked here; whether the briefings exist, in those languages, is the
-    library's to check (press/library.py: E806, E807, E808)."""
+    library's to check (press/library/library.py: E806, E807, E808)."""
     value = data.get("translations")
     if value is None:
         return ()
@@ -376,7 +376,7 @@ def _translations(c: _Collector, data: dict, language: str | None, slug: str) ->
 def also_in_alone(language: str | None, translations: tuple[tuple[str, str], ...]) -> AlsoIn | None:
     """A briefing built alone knows its translations only from its own `translations:` map: it
     names their languages, unlinked (where their pages will be is the library's to know)."""
-    from .i18n import also_in, language_name
+    from press.base.i18n import also_in, language_name
 
     if not translations or not language:
         return None
@@ -400,7 +400,7 @@ def _length(c: _Collector, data: dict, key: str, value=None) -> str | None:
 
 def _paper(c: _Collector, data: dict) -> tuple[str, str | None]:
     """`a4` (default), `letter`, `a5`, `b5`, or `{width: 170mm, height: 240mm}`."""
-    from .paper import CUSTOM
+    from press.base.paper import CUSTOM
 
     value = data.get("paper")
     if isinstance(value, dict):
@@ -611,7 +611,7 @@ def _series(c: _Collector, data: dict) -> Series | None:
     if value is None:
         return None
     if isinstance(value, str):
-        # The library's form (press/library.py): `series: <id>` with a top-level `number`.
+        # The library's form (press/library/library.py): `series: <id>` with a top-level `number`.
         number = data.get("number")
         value = {"name": value, **({"number": number} if isinstance(number, int) and not isinstance(number, bool) else {})}
     if not isinstance(value, dict):

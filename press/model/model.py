@@ -7,16 +7,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import identifiers
-from .manifest import Manifest, Series
-from .targets import TargetIndex
+from press.base import identifiers
+from press.model.manifest import Manifest, Series
+from press.model.targets import TargetIndex
 
 if TYPE_CHECKING:
-    from .citations import Citations
+    from press.citations.citations import Citations
 
 
 def _no_citations():
-    from .citations import Citations
+    from press.citations.citations import Citations
 
     return Citations()
 
@@ -41,7 +41,7 @@ class Asset:
     media_type: str
 
 
-# The briefing's people and identifiers (press.people builds them): the title page, the imprint,
+# The briefing's people and identifiers (press.source.people builds them): the title page, the imprint,
 # "About the authors", the OPF, the web page's meta tags and JSON-LD are all renderings of it.
 @dataclass(frozen=True)
 class Person:

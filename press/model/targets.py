@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
-from .errors import Location, SourceError
-from .manifest import slugify
+from press.base.errors import Location, SourceError
+from press.model.manifest import slugify
 
 # The ids the templates give their own parts, in one place: the templates use these names
 # (`ids.main`), and no target may take the ids (see `RESERVED_IDS`).
@@ -50,7 +50,7 @@ RESERVED_IDS = frozenset(PAGE_IDS.values()) | frozenset(DOCUMENT_IDS)
 # Kinds of target. A new kind (a citation) is one more constant and the code that finds it.
 SECTION, SUBSECTION, HEADING, FOOTNOTE = "section", "subsection", "heading", "footnote"
 FIGURE, TABLE, BOX = "figure", "table", "box"
-# What each cross-reference prefix may name (press.blocks.CROSSREF_PREFIXES).
+# What each cross-reference prefix may name (press.markdown.blocks.CROSSREF_PREFIXES).
 REFERABLE = {"fig": (FIGURE,), "tbl": (TABLE,), "box": (BOX,), "sec": (SECTION, SUBSECTION, HEADING)}
 
 REFERENCE = "reference"   # an entry of the references (`ref-<key>`), see press/citations
@@ -168,7 +168,7 @@ class TargetIndex:
         self.expected: dict[str, tuple[Claim, str]] = {}
         self.repeats: list[tuple[Claim, Claim, str]] = []
         self.errors: list[SourceError] = []
-        self.numbers: tuple = ()   # each section's first figure, table and box numbers (press.cache)
+        self.numbers: tuple = ()   # each section's first figure, table and box numbers (press.build.cache)
 
     def add(self, target: Target) -> None:
         self.targets[target.id] = target
@@ -209,7 +209,7 @@ class TargetIndex:
             if expected and target is None:
                 message += f" ({expected[0].what} at {expected[0].location} has the id '{expected[1]}')"
             else:  # a renamed heading: the ids it may have now
-                from .hints import closest_ids
+                from press.base.hints import closest_ids
 
                 message += closest_ids(anchor, [t.id for t in self.targets.values() if t.kind != FOOTNOTE
                                                 and (section is None or t.section == section)])

@@ -4,7 +4,7 @@ The drawn cover uses the edition's faces (Noto Sans for the title, Charis SIL fo
 subtitle) at 1600 x 2560 px, the proportions stores recommend. Pillow draws it with
 FreeType; the PNG it writes carries no timestamp, so the same briefing gives the same bytes.
 Drawing and PNG-encoding it takes a fifth of a second, so the PNG is kept in the cache
-(press.diskcache) under everything it is drawn from.
+(press.base.diskcache) under everything it is drawn from.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import images
-from .errors import PressError
-from .model import Briefing
-from .templating import long_date
+from press.source import images
+from press.base.errors import PressError
+from press.model.model import Briefing
+from press.render.templating import long_date
 
 WIDTH, HEIGHT = 1600, 2560
 MIN_LONG_SIDE = 1600
@@ -75,7 +75,7 @@ def _given(briefing: Briefing) -> Cover:
 
 
 def _font_path(family: str, style: str) -> Path:
-    from . import fonts
+    from press.base import fonts
 
     files = fonts.font_files()[family]
     wanted = f"{family.replace(' ', '')}-{style}".lower()
@@ -156,7 +156,7 @@ def drawn(briefing: Briefing) -> bytes:
     zlib make the pixels and the bytes)."""
     import PIL
 
-    from . import diskcache
+    from press.base import diskcache
 
     text = _text(briefing)
     faces = [_font_path("Noto Sans", "Bold"), _font_path("Noto Sans", "Regular"), _font_path("Charis SIL", "Italic")]
@@ -169,7 +169,7 @@ def is_drawn_cover(data: bytes) -> bool:
     """Whether a cache entry can be a drawn cover: a PNG of WIDTH x HEIGHT px (its header read
     before anything is decoded), within the pixel bound, that decodes whole. Anything else
     (a planted picture of another size, a bomb, damaged bytes) is a miss and drawn again."""
-    from .sniff import sniff
+    from press.base.sniff import sniff
 
     if sniff(data) != "png" or images._declared_size(data, "png") != (WIDTH, HEIGHT):
         return False

@@ -22,9 +22,11 @@ import subprocess
 import zipfile
 from urllib.parse import quote
 
-from . import i18n, images, templating
-from .errors import PressError
-from .model import Briefing
+from press.base import i18n
+from press.render import templating
+from press.source import images
+from press.base.errors import PressError
+from press.model.model import Briefing
 
 DISCLAIMER_ID = "disclaimer"  # templating's ids.disclaimer: the block moved into the abstract
 TIMEOUT = 120  # seconds: Pandoc on a briefing at the bounds takes a few
@@ -49,7 +51,7 @@ def docx_bytes(briefing: Briefing) -> bytes:
 
 
 def _asset_bytes(asset, briefing: Briefing) -> bytes:
-    """What the DOCX embeds for a section's image: an SVG's rebuilt drawing (press/svg.py, the
+    """What the DOCX embeds for a section's image: an SVG's rebuilt drawing (press/source/svg.py, the
     web edition's copy: no comments, metadata or remote references), a raster file's own bytes."""
     picture = images.for_asset(asset, briefing.manifest.root)
     if picture.kind == "svg":

@@ -20,16 +20,18 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import fonts, i18n, images, templating
-from .cover import cover_image
-from .errors import Location, PressError
-from .lang import direction
-from .model import Briefing
-from .source import UNDATED
-from .subset import subset_font
-from .targets import PAGE_IDS
-from .people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
-from .templating import FURTHER_READING_ID, STYLES_DIR
+from press.base import fonts, i18n
+from press.render import templating
+from press.source import images
+from press.render.cover import cover_image
+from press.base.errors import Location, PressError
+from press.base.lang import direction
+from press.model.model import Briefing
+from press.source.source import UNDATED
+from press.render.subset import subset_font
+from press.model.targets import PAGE_IDS
+from press.source.people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
+from press.render.templating import FURTHER_READING_ID, STYLES_DIR
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -205,7 +207,7 @@ def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
 def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
     """epub.css, with the script faces the book needs named and declared, and mirrored in a
     right-to-left book; epub.css as it is when neither applies."""
-    from . import theme
+    from press.render import theme
 
     m = briefing.manifest
     base = theme.stylesheet("epub.css", m.root)  # the theme's, when it has one

@@ -11,14 +11,15 @@ import re
 from pathlib import Path
 from dataclasses import dataclass
 
-from . import fonts, pdflang, templating
-from .errors import Location, PressError
-from .lang import direction
-from .model import Briefing
-from .templating import STYLES_DIR, TEMPLATES_DIR
-from .wordbreak import break_long_words
+from press.base import fonts
+from press.render import pdflang, templating
+from press.base.errors import Location, PressError
+from press.base.lang import direction
+from press.model.model import Briefing
+from press.render.templating import STYLES_DIR, TEMPLATES_DIR
+from press.render.wordbreak import break_long_words
 
-from .paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
+from press.base.paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 
 # The manifest's `digits` (a counter style) for every number the PDF prints itself.
 DIGITS_CSS = """
@@ -108,7 +109,7 @@ class Typesetting:
 
 
 def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "default") -> Typesetting:
-    from . import theme
+    from press.render import theme
 
     kind, m = VARIANTS[variant], briefing.manifest
     html_text = render_html(briefing)
@@ -133,7 +134,8 @@ def save_html(briefing: Briefing, target: Path, paper: str | None = None, varian
     pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages,
     but for the page numbers of cross-references on their target's page (marked only by the
     layout passes of `pdf_bytes`: the saved HTML is the first pass's)."""
-    from . import images, output
+    from press.base import output
+    from press.source import images
 
     ready = typesetting(briefing, paper, variant)
     links = "".join(f'<link rel="stylesheet" href="{name}"/>' for name, _ in ready.stylesheets)
@@ -155,7 +157,7 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     fonts.require_fonts()
     import weasyprint  # slow to import: only when a PDF is really made
 
-    from .resources import ConfinedFetcher, ForbiddenResource
+    from press.render.resources import ConfinedFetcher, ForbiddenResource
 
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()

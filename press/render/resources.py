@@ -8,8 +8,8 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from .errors import Location, PressError
-from .media import IMAGE_SUFFIXES, media_type
+from press.base.errors import Location, PressError
+from press.base.media import IMAGE_SUFFIXES, media_type
 
 
 class ForbiddenResource(FatalURLFetchingError):
@@ -23,7 +23,7 @@ class ForbiddenResource(FatalURLFetchingError):
 class ConfinedFetcher(URLFetcher):
     """A URL fetcher that never opens a network connection or a file outside `roots`.
 
-    A picture is served as press.images checked it (an SVG re-serialized from its allow-list,
+    A picture is served as press.source.images checked it (an SVG re-serialized from its allow-list,
     a raster validated by its content), never as the file's own bytes.
     WeasyPrint swallows exceptions raised while it draws an SVG image (an SVG's own
     `<image href=...>` or `url()`), so every refusal is also kept in `refused`: the caller
@@ -56,7 +56,7 @@ class ConfinedFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": media_type(path)})
 
     def _picture(self, url: str, path: Path) -> URLFetcherResponse:
-        from . import images
+        from press.source import images
 
         root = next(root for root in self.roots if path.is_relative_to(root))
         try:

@@ -3,7 +3,7 @@
 Both keep the glyphs for the given characters with their OpenType layout (kerning,
 ligatures), drop hinting, and keep the name table's copyright and licence entries. Neither
 writes a timestamp of its own, so the same characters give the same bytes; a subset is kept
-in the cache (press.diskcache) under the face's hash, the characters, this module's code and
+in the cache (press.base.diskcache) under the face's hash, the characters, this module's code and
 the subsetter's version.
 """
 
@@ -60,7 +60,7 @@ def _harfbuzz():
 def subset_font(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     """The font at `path` (face `index` of a collection, .ttc) cut down to `unicodes`, as
     TrueType/OpenType bytes."""
-    from . import diskcache
+    from press.base import diskcache
 
     codes = sorted(set(unicodes))
     parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), diskcache.code_digest(__file__),

@@ -12,15 +12,16 @@ import traceback
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from . import lang, template_data, theme_guard
-from .errors import Location, SourceError
-from .datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
-from .lang import direction
-from .i18n import labels, language_name
-from .targets import PAGE_IDS
+from press.base import lang, template_data
+from press.render import theme_guard
+from press.base.errors import Location, SourceError
+from press.base.datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
+from press.base.lang import direction
+from press.base.i18n import labels, language_name
+from press.model.targets import PAGE_IDS
 
 def long_date(value: dt.date | None, language: str) -> str:
-    """'27 November 2026', '27. November 2026' ... in the briefing's language (press.lang.long_date)."""
+    """'27 November 2026', '27. November 2026' ... in the briefing's language (press.base.lang.long_date)."""
     return "" if value is None else lang.long_date(value, language)
 
 
@@ -40,7 +41,7 @@ class _ThemeLoader(jinja2.FileSystemLoader):
 
 class _ThemeSandbox(ImmutableSandboxedEnvironment):
     """The second wall around a theme's templates (the first: they only get plain data, see
-    press.template_data): attributes only of plain values, calls only of the tool's own helpers,
+    press.base.template_data): attributes only of plain values, calls only of the tool's own helpers,
     template macros and the non-mutating methods of plain values."""
 
     SAFE_TYPES = (*template_data.PLAIN_TYPES, tuple, list, dict, template_data.Record, SimpleNamespace)
@@ -79,14 +80,14 @@ def environment(theme: str | None = None, root: str | None = None) -> jinja2.Env
     env.globals["direction"] = direction
     env.globals["language_name"] = language_name   # a language's own name (library pages)
     env.globals["further_reading_id"] = FURTHER_READING_ID
-    env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.targets)
+    env.globals["ids"] = SimpleNamespace(**PAGE_IDS)  # the editions' own ids (press.model.targets)
     return env
 
 
 def render(template: str, **context) -> str:
     """`template` rendered with `context` made plain; with a theme, in its sandbox, and what it
-    produces checked against the editions' allow-lists (press.theme_guard)."""
-    from .theme import folder, templates
+    produces checked against the editions' allow-lists (press.render.theme_guard)."""
+    from press.render.theme import folder, templates
 
     briefing = context.get("briefing")
     root = briefing.manifest.root if briefing is not None else None
@@ -110,7 +111,7 @@ def render(template: str, **context) -> str:
 
 def syntax_errors(themed: Path, root: Path) -> list[SourceError]:
     """Each theme template that Jinja cannot read, at its line (for `check`)."""
-    from .theme import templates
+    from press.render.theme import templates
 
     env, found = environment(str(themed), str(root)), []
     for path in templates(themed):
@@ -136,7 +137,7 @@ FURTHER_READING_ID = PAGE_IDS["further_reading"]
 
 def table_of_contents(briefing) -> tuple:
     """The entries every edition lists: the sections, then further reading when there is any."""
-    from .model import TocEntry  # local: the model module does not depend on templating
+    from press.model.model import TocEntry  # local: the model module does not depend on templating
 
     entries = briefing.toc
     words = labels(briefing.language)
@@ -158,8 +159,8 @@ def toc_hrefs(entries, documents: dict[str, str] | None = None) -> dict[str, str
 
 def back_matter(briefing) -> tuple:
     """After the sections and further reading: the references, about the authors and the publisher."""
-    from .model import TocEntry
-    from .people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
+    from press.model.model import TocEntry
+    from press.source.people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
 
     words = labels(briefing.language)
     wanted = ((briefing.citations.entries, "references", REFERENCES_ID),

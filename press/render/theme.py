@@ -50,9 +50,9 @@ def templates(themed: Path) -> list[Path]:
 
 
 def stylesheet(name: str, root: Path) -> Path:
-    """The stylesheet `name`: the theme's when it has one (checked: press.theme_guard), else the tool's."""
-    from .datadirs import STYLES_DIR
-    from .theme_guard import check_css
+    """The stylesheet `name`: the theme's when it has one (checked: press.render.theme_guard), else the tool's."""
+    from press.base.datadirs import STYLES_DIR
+    from press.render.theme_guard import check_css
 
     themed = folder(root)
     if themed is not None and (themed / name).is_file() and (themed / name).resolve().is_relative_to(
@@ -112,7 +112,7 @@ def from_manifest(value, root: Path, error) -> Theme | None:
         return None
     for key in value:
         if key not in KEYS:
-            from .hints import did_you_mean
+            from press.base.hints import did_you_mean
 
             error("theme", f"unknown theme key `{key}`" + (did_you_mean(str(key), KEYS) or
                                                          f": the keys are {', '.join(KEYS)}"))
@@ -127,7 +127,7 @@ def from_manifest(value, root: Path, error) -> Theme | None:
             fields["accent"] = accent.strip().lower()
     logo = value.get("logo")
     if "logo" in value:
-        from .media import IMAGE_SUFFIXES
+        from press.base.media import IMAGE_SUFFIXES
 
         path = (Path(root) / str(logo)).resolve() if isinstance(logo, str) and logo.strip() else None
         if path is None or Path(str(logo)).is_absolute() or not path.is_relative_to(Path(root).resolve()):
@@ -135,8 +135,8 @@ def from_manifest(value, root: Path, error) -> Theme | None:
         elif path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
             error("theme", f"'theme.logo' '{logo}' must be an existing PNG, JPEG or SVG file")
         else:
-            from . import images
-            from .errors import Location
+            from press.source import images
+            from press.base.errors import Location
 
             found = images.problems(path, Path(root).resolve(), Location(path))  # by content, as any image
             if isinstance(found, list) and found:

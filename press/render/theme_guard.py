@@ -1,7 +1,7 @@
 """What a theme may put into an edition: checked against allow-lists, refused with its file and line.
 
 A theme (a briefing's `theme/` folder) comes with the sources, so it is untrusted like them.
-Its templates render in a sandbox with plain data (press.template_data, press.templating), and
+Its templates render in a sandbox with plain data (press.base.template_data, press.render.templating), and
 what they produce, together with the tool's own templates around them, must still pass here:
 
 - markup: only the elements and attributes the editions use, no event handler, no script but
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import tinycss2
 from lxml import etree, html as lxml_html
 
-from .errors import Location, SourceError
+from press.base.errors import Location, SourceError
 
 ELEMENTS = frozenset("""
     a abbr address article aside b bdi bdo blockquote body br caption cite code col colgroup data dd del

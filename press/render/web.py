@@ -9,11 +9,13 @@ folder can be put on any static host as it is.
 
 from __future__ import annotations
 
-from . import fonts, i18n, images, people, templating
-from .model import Briefing
-from .media import media_type
-from .sizes import human_size
-from .templating import STYLES_DIR
+from press.base import fonts, i18n
+from press.render import templating
+from press.source import images, people
+from press.model.model import Briefing
+from press.base.media import media_type
+from press.base.sizes import human_size
+from press.render.templating import STYLES_DIR
 
 PAGE = "index.html"
 # The label of each downloadable edition, by edition name: (format, key of its purpose label).
@@ -26,8 +28,8 @@ def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[
     for asset in briefing.assets:  # checked, sanitized, scaled for a screen
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     logo = briefing.manifest.theme and briefing.manifest.theme.logo
-    if logo:  # checked by content when the manifest was read (press.theme)
-        from .errors import Location
+    if logo:  # checked by content when the manifest was read (press.render.theme)
+        from press.base.errors import Location
 
         files[briefing.manifest.theme.logo_href] = images.scaled(
             images.load(logo, briefing.manifest.root.resolve(), Location(briefing.manifest.path)))
@@ -105,7 +107,7 @@ def render_page(briefing: Briefing, downloads) -> str:
 
 def _css(briefing: Briefing) -> str:
     """The web stylesheet (the theme's, when it has one), then the manifest's theme."""
-    from . import theme
+    from press.render import theme
 
     m = briefing.manifest
     return theme.stylesheet("web.css", m.root).read_text(encoding="utf-8") + theme.css(m.theme)

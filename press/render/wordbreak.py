@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import limits
+from press.base import limits
 
 ZWSP = "\u200b"
 _TEXT = re.compile(r">([^<]+)<")   # a text node: escaped text never holds '<' or '>'

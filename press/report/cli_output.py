@@ -12,8 +12,8 @@ import time
 
 import click
 
-from .pipeline import Progress, Result
-from .sizes import human_size
+from press.build.pipeline import Progress, Result
+from press.base.sizes import human_size
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 
@@ -42,7 +42,7 @@ class Reporter(Progress):
 
     @property
     def stream(self):
-        # sys.stderr at the time of writing: the render's worker points it elsewhere (press.budget)
+        # sys.stderr at the time of writing: the render's worker points it elsewhere (press.base.budget)
         return self._stream or sys.stderr
 
     def stage(self, name: str, seconds: float) -> None:

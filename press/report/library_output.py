@@ -7,8 +7,8 @@ import time
 
 import click
 
-from .cli_output import NORMAL, QUIET, VERBOSE
-from .library_build import LibraryResult, Progress
+from press.report.cli_output import NORMAL, QUIET, VERBOSE
+from press.library.library_build import LibraryResult, Progress
 
 
 class LibraryReporter(Progress):

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import click
 
-from . import cli_output, server
-from .watch import settled_changes
-from .errors import PressError, display_path
-from .library import LIBRARY_NAME
-from .templating import STYLES_DIR, TEMPLATES_DIR
+from press.report import cli_output
+from press.serve import server
+from press.serve.watch import settled_changes
+from press.base.errors import PressError, display_path
+from press.library.library import LIBRARY_NAME
+from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
 # The OPDS 1.2 feeds' media types, by file name under opds/: navigation feeds, else acquisition.
 NAVIGATION_FEEDS = ("index.xml", "series.xml", "languages.xml")
@@ -85,7 +86,8 @@ def _interrupt(signum, frame) -> None:
 
 
 def _build(source: Path, out: Path, verbosity: int, jobs: int | None, only: set[Path] | None = None) -> str | None:
-    from . import library_build, library_output
+    from press.report import library_output
+    from press.library import library_build
 
     try:
         result = library_build.build_library(source, out, jobs=jobs, only=only,
@@ -101,7 +103,7 @@ def _watch(source: Path, out: Path, live, verbosity: int, jobs: int | None) -> N
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
-    from .watch import _relevant
+    from press.serve.watch import _relevant
 
     changes: queue.Queue[Path] = queue.Queue()
     out_dir, root = out.resolve(), source.resolve()

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import media, output
+from press.base import media, output
 
 EVENTS_PATH = "/__press/events"
 MAX_URL = 2048  # characters of a request's path

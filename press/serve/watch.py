@@ -3,7 +3,7 @@
 `serve` builds what is out of date and serves `<out>/html` on 127.0.0.1. `watch` also
 watches the sources, the templates and the styles (watchdog) and, after each change,
 rebuilds in the same warm process: only the sections whose text changed are rendered
-again (press.cache), only the editions whose inputs changed are rebuilt (press.pipeline),
+again (press.build.cache), only the editions whose inputs changed are rebuilt (press.build.pipeline),
 and open pages reload themselves. A build that fails prints its errors and keeps the last
 good outputs, which go on being served.
 """
@@ -19,11 +19,14 @@ from pathlib import Path
 
 import click
 
-from . import cli_output, editions, hints, pipeline, server
-from .cache import SectionCache
-from .errors import PressError, display_path
-from .sizes import human_size
-from .datadirs import STYLES_DIR, TEMPLATES_DIR
+from press.base import hints
+from press.build import editions, pipeline
+from press.report import cli_output
+from press.serve import server
+from press.build.cache import SectionCache
+from press.base.errors import PressError, display_path
+from press.base.sizes import human_size
+from press.base.datadirs import STYLES_DIR, TEMPLATES_DIR
 
 QUIET_PERIOD = 0.1     # seconds without a new change before rebuilding (editors save in bursts)
 

@@ -4,7 +4,7 @@ Every image a section shows, and the manifest's cover, is read once and checked:
 by its first bytes (a JPEG named `.png` is an error that says how to rename it), its size
 in pixels before anything is decoded (Pillow's decompression-bomb bound is set to ours),
 then decoded whole, so that a damaged or truncated file stops the build with its file and
-line instead of vanishing from the PDF. An SVG is rebuilt by press.svg from an allow-list.
+line instead of vanishing from the PDF. An SVG is rebuilt by press.source.svg from an allow-list.
 
 The print edition embeds the picture at full resolution (re-encoded only when WeasyPrint
 cannot draw its pixel format, such as 16-bit grey); the EPUB and the web page get a copy
@@ -23,9 +23,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import limits
-from .errors import Location, SourceError
-from .sniff import sniff
+from press.base import limits
+from press.base.errors import Location, SourceError
+from press.base.sniff import sniff
 
 SCREEN_LONG_SIDE = 1600      # what an e-reader or a screen shows of a figure
 COVER_LONG_SIDE = 2560       # an EPUB cover: the stores' recommended 1600 x 2560
@@ -288,7 +288,7 @@ def problems(path: Path, root: Path, at: Location, name: str | None = None, what
     except ImageError as exc:
         return [exc]
     if kind == "svg":
-        from . import svg
+        from press.source import svg
 
         cleaned = svg.clean(data, path, root, check_raster)
         if cleaned.findings:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from . import citations, markdown
-from .errors import SourceError
-from .manifest import Manifest
-from .model import Asset, Imprint, Person
+from press.citations import citations
+from press.markdown import markdown
+from press.base.errors import SourceError
+from press.model.manifest import Manifest
+from press.model.model import Asset, Imprint, Person
 
 IMPRINT_ID, ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, CITE_ID = "imprint", "about-authors", "about-publisher", "cite"
 REFERENCES_ID = "references"

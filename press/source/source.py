@@ -12,16 +12,21 @@ import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from . import citations, cover, hints, images, limits, markdown, people, targets
-from .links import LINK_SCHEMES, scheme_problem
-from .errors import Location, PressError, Problems, SourceError
-from .manifest import Manifest, load_manifest
-from .media import IMAGE_SUFFIXES, media_type
-from .model import Asset, Briefing, Fragments, Section, TocEntry
-from .sizes import human_size
-from .i18n import labels
+from press.base import hints, limits
+from press.citations import citations
+from press.markdown import markdown
+from press.model import targets
+from press.render import cover
+from press.source import images, people
+from press.base.links import LINK_SCHEMES, scheme_problem
+from press.base.errors import Location, PressError, Problems, SourceError
+from press.model.manifest import Manifest, load_manifest
+from press.base.media import IMAGE_SUFFIXES, media_type
+from press.model.model import Asset, Briefing, Fragments, Section, TocEntry
+from press.base.sizes import human_size
+from press.base.i18n import labels
 
-# The EPUB document the summary is printed in, after the disclaimer (see press/epub.py).
+# The EPUB document the summary is printed in, after the disclaimer (see press/render/epub.py).
 SUMMARY_DOCUMENT = "disclaimer.xhtml"
 # The earliest time a ZIP entry can hold: the timestamp of an undated briefing.
 UNDATED = dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
@@ -30,7 +35,7 @@ LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
                   styles=markdown.STYLES, parsed: dict | None = None) -> Briefing:
-    """`cache` (press.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
+    """`cache` (press.build.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
     `manifest` is the folder's manifest when the caller has already read it; sections are
     rendered in `styles` only (see markdown.RENDERERS), the others are None. `parsed`: the
     sections the rules pass (checks.check_sources, `keep`) parsed with this manifest, by path,

@@ -28,8 +28,8 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 import tinycss2
 from lxml import etree
 
-from . import limits
-from .sniff import head_text, sniff
+from press.base import limits
+from press.base.sniff import head_text, sniff
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -118,7 +118,7 @@ def clean(data: bytes, path: Path, root: Path, check_raster=None) -> Cleaned:
     """Sanitize the SVG `data` (the file at `path` in the source folder `root`).
 
     `check_raster(bytes, what) -> str | None` validates an embedded raster picture and returns
-    why it cannot be used (press.images provides it); without it rasters are refused.
+    why it cannot be used (press.source.images provides it); without it rasters are refused.
     """
     out = Cleaned()
     if len(data) > limits.MAX_SVG_BYTES:

@@ -102,7 +102,7 @@ def timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float
 
 def paired(a: list[str], b: list[str], cwd: Path, runs: int, cold: bool = False) -> dict:
     """A B A B ...: medians of both, their ratio, and both sides' peak memory. `cold`: the
-    cache (press.diskcache, under the bench's own XDG_CACHE_HOME) is emptied before each A."""
+    cache (press.base.diskcache, under the bench's own XDG_CACHE_HOME) is emptied before each A."""
     times = {"a": [], "b": []}
     memory = {"a": [], "b": []}
     for _ in range(runs):

@@ -34,7 +34,7 @@ from library_gen import make_library  # noqa: E402
 MEASURE = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from press.library_build import build_library
+from press.library.library_build import build_library
 started = time.perf_counter()
 result = build_library({source!r}, {out!r}, jobs={jobs})
 print(json.dumps({{"seconds": time.perf_counter() - started, "built": len(result.built), "failed": len(result.failed),
