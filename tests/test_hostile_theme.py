@@ -155,3 +155,16 @@ def test_templates_are_given_plain_data_only(monkeypatch):
         for path, value in template_data.walk(context):
             assert isinstance(value, allowed), f"{path} is a {type(value).__name__}"
             assert not isinstance(value, os.PathLike) and not callable(value), path
+
+
+@pytest.mark.parametrize("src, reason", [("images/chart-missing.png", "file not found"),
+                                         ("../images/chart.png", "only use files inside the briefing's folder")])
+def test_a_theme_picture_the_pdf_cannot_use_is_blamed_on_the_theme(tmp_path, good, src, reason):
+    """Not on a section line that merely holds the same file name (sections/02-second.md uses
+    ../images/chart.png): the theme's template and line that asks for it."""
+    before = digests(good)
+    source, out, victim = hostile(tmp_path, good, {
+        "theme/_disclaimer.html.j2": f"<aside>\n<img src=\"{src}\" alt=\"\">\n{{{{ briefing.disclaimer_html | safe }}}}</aside>\n"})
+    result = run_build("pdf", "--source", source, "--out", out)
+    assert_refused(result, "theme/_disclaimer.html.j2:2:", "E311", before, out, victim)
+    assert reason in result.stderr

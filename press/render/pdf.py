@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from press.base import fonts
 from press.render import pdflang, templating
-from press.base.errors import Location, PressError
+from press.base.errors import PressError
 from press.base.lang import direction
 from press.model.model import Briefing
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
+from press.render.blame import locate_url
 from press.render.wordbreak import break_long_words
 
 from press.base.paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
@@ -184,16 +185,16 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
                 pdf_identifier=hashlib.md5(briefing.manifest.identifier.encode()).hexdigest().encode(),
                 finisher=_metadata_finisher(briefing, document, writes_xmp=bool(kind.weasyprint)), **options)
         except ForbiddenResource as exc:
-            raise PressError(f"{exc.reason}: {exc.url}", _locate_url(briefing, exc.url), code="E311") from None
+            raise PressError(f"{exc.reason}: {exc.url}", locate_url(briefing, exc.url), code="E311") from None
     if fetcher.refused:  # refusals WeasyPrint swallowed (inside SVG images): still a build error
         exc = fetcher.refused[0]
-        raise PressError(f"{exc.reason}: {exc.url[:200]}", _locate_url(briefing, exc.url), code="E311")
+        raise PressError(f"{exc.reason}: {exc.url[:200]}", locate_url(briefing, exc.url), code="E311")
     if missing:
         raise fonts.glyph_error(missing, briefing.source_texts)
     if failed:  # an image WeasyPrint could not draw would be missing from the page
         url, reason = failed[0]
         name = url.rsplit("/", 1)[-1][:200]
-        raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", _locate_url(briefing, url),
+        raise PressError(f"image '{name}' cannot be drawn in the PDF ({reason[:200]})", locate_url(briefing, url),
                          "E317")
     return data
 
@@ -408,22 +409,6 @@ def _fixed_font_timestamps(briefing: Briefing):
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-def _locate_url(briefing: Briefing, url: str) -> Location | None:
-    """The first source line that mentions the offending address, if any does."""
-    needle = url.rsplit("/", 1)[-1] or url
-    for section in briefing.sections:
-        for number, line in enumerate(section.text.splitlines(), 1):
-            if needle in line:
-                return Location(section.source, number)
-    for asset in briefing.assets:  # a reference inside an SVG image
-        if asset.media_type == "image/svg+xml":
-            text = asset.path.read_text(encoding="utf-8", errors="replace")
-            for number, line in enumerate(text.splitlines(), 1):
-                if needle in line:
-                    return Location(asset.path, number)
-    return None
 
 
 class _MappedFonts(dict):
