@@ -23,7 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from press.base import lang, limits, yamlload
-from press.markdown import blocks, rules, syntax
+from press.markdown import blocks, citation_syntax, rules, syntax
 from press.base.errors import Location, Problems, SourceError
 from press.base.sizes import human_size
 
@@ -38,9 +38,7 @@ def make_parser(language: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
     md.enable(["table", "replacements", "smartquotes"])
     md.use(front_matter_plugin).use(footnote_plugin).use(syntax.extensions).use(blocks.blocks_plugin)
-    from press.citations.citations import citation_plugin  # here: citations imports this module's helpers
-
-    md.use(citation_plugin)
+    md.use(citation_syntax.citation_plugin)
     md.options["maxNesting"] = limits.PARSER_MAX_NESTING  # deeper input is refused, see _check_limits
     md.core.ruler.before("inline", "press_bracket_bound", _bracket_bound)
     # Every link and image reaches the resolvers in source.py, which allow only http, https,
@@ -259,7 +257,7 @@ def total_problems(sections: Sequence[ParsedSection]) -> list[SourceError]:
                 found["E505"] = SourceError(f"more than {limits.MAX_HEADINGS} headings in the briefing; "
                                             "the limit is reached here", Location(section.path, heading.line), "E505")
         for token in section.tokens:
-            # A note style makes each citation a note (press.citations.citations): one more to typeset.
+            # A note style makes each citation a note (press.markdown.citation_syntax): one more to typeset.
             made = sum(1 for c in token.children or () if c.type == "footnote_ref" and c.meta.get("citation")) \
                 if token.type == "inline" else 0
             if token.type == "footnote_reference_open" or made:
@@ -383,7 +381,7 @@ class RenderContext:
     # None where cross-references are not allowed (the disclaimer)
     resolve_ref: Callable[[str, int], object] | None = None
     words: dict = field(default_factory=dict)   # press.base.i18n.labels of the briefing's language
-    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations.citations)
+    # (citation token, the renderer's href(target)) -> its HTML, linked to its entry (press.citations.markup)
     cite: Callable[[Token, Callable], str] | None = None
 
 

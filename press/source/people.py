@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from press.citations import citations
+from press.citations import export
 from press.markdown import markdown
 from press.base.errors import SourceError
 from press.model.manifest import Manifest
@@ -58,9 +58,9 @@ def imprint(md, manifest: Manifest, logo: Asset | None) -> Imprint:
         isbn=dict(manifest.isbn),
         doi=manifest.doi,
         licence=manifest.license,
-        how_to_cite_html=citations.how_to_cite(manifest) if has_cite else "",
-        bibtex=citations.bibtex(manifest) if has_cite else "",
-        ris=citations.ris(manifest) if has_cite else "",
+        how_to_cite_html=export.how_to_cite(manifest) if has_cite else "",
+        bibtex=export.bibtex(manifest) if has_cite else "",
+        ris=export.ris(manifest) if has_cite else "",
     )
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from press.base import hints, limits
-from press.citations import citations
-from press.markdown import markdown
+from press.citations import markup, resolve
+from press.citations.styles import use_notes
+from press.markdown import citation_syntax, markdown
 from press.model import targets
 from press.render import cover
 from press.source import images, people
@@ -22,6 +23,7 @@ from press.base.links import LINK_SCHEMES, scheme_problem
 from press.base.errors import Location, PressError, Problems, SourceError
 from press.model.manifest import Manifest, load_manifest
 from press.base.media import IMAGE_SUFFIXES, media_type
+from press.model.citations import Citations
 from press.model.model import Asset, Briefing, Fragments, Section, TocEntry
 from press.base.sizes import human_size
 from press.base.i18n import labels
@@ -43,12 +45,12 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     manifest = manifest or load_manifest(Path(source_dir))
     cover.check(manifest)
     md = markdown.make_parser(manifest.language)
-    citations.use_notes(md, manifest)
+    use_notes(md, manifest)
     # The rules pass parses as without a note style: its sections serve only when there is none.
-    parsed = _parse_all(md, manifest, cache, {} if md.options.get(citations.NOTE_MODE) else parsed or {})
+    parsed = _parse_all(md, manifest, cache, {} if md.options.get(citation_syntax.NOTE_MODE) else parsed or {})
     index = target_index(parsed)
-    cited = citations.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
-    citations.add_targets(index, cited, len(parsed))
+    cited = resolve.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
+    resolve.add_targets(index, cited, len(parsed))
     sections = _render_all(md, manifest, parsed, index, styles, cache, cited)
     timestamp = edition_timestamp(manifest)
     return Briefing(
@@ -77,11 +79,11 @@ def _logo(manifest: Manifest) -> Asset | None:
     return asset
 
 
-def cite_renderer(cited: citations.Citations, index: targets.TargetIndex):
+def cite_renderer(cited: Citations, index: targets.TargetIndex):
     """A citation's HTML; `href` is the renderer's address of a target (its entry in the
     references, which in the EPUB are a document of their own)."""
     def cite(token, href) -> str:
-        return cited.html(token, lambda anchor: href(index.get(anchor)))
+        return markup.citation_html(cited, token, lambda anchor: href(index.get(anchor)))
     return cite
 
 
@@ -147,8 +149,8 @@ def confine_section(root: Path, path: Path, listed_at: Location) -> None:
 
 def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
                 index: targets.TargetIndex, styles, cache=None,
-                cited: citations.Citations | None = None) -> tuple[Section, ...]:
-    cited = cited or citations.Citations()
+                cited: Citations | None = None) -> tuple[Section, ...]:
+    cited = cited or Citations()
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
