@@ -10,7 +10,7 @@ import json
 from urllib.parse import urlsplit
 
 from press.citations import export
-from press.markdown import markdown
+from press.markdown import markdown, renderers
 from press.base.errors import SourceError
 from press.model.manifest import Manifest
 from press.model.model import Asset, Imprint, Person
@@ -38,7 +38,7 @@ def _markdown(md, manifest: Manifest, key: str, text: str | None) -> str | None:
 
     env: dict = {}
     parsed = markdown.ParsedSection(manifest.path, text, md.parse(text, env), env, [])
-    return markdown.render(md, parsed, "screen", markdown.RenderContext(key.replace(".", "-"), web_links_only,
+    return renderers.render(md, parsed, "screen", renderers.RenderContext(key.replace(".", "-"), web_links_only,
                                                                           no_images))
 
 

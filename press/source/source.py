@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote, urlsplit
 from press.base import hints, limits
 from press.citations import markup, resolve
 from press.citations.styles import use_notes
-from press.markdown import citation_syntax, markdown
+from press.markdown import citation_syntax, markdown, renderers
 from press.model import targets
 from press.render import cover
 from press.source import images, people
@@ -36,10 +36,10 @@ LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
-                  styles=markdown.STYLES, parsed: dict | None = None) -> Briefing:
+                  styles=renderers.STYLES, parsed: dict | None = None) -> Briefing:
     """`cache` (press.build.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
     `manifest` is the folder's manifest when the caller has already read it; sections are
-    rendered in `styles` only (see markdown.RENDERERS), the others are None. `parsed`: the
+    rendered in `styles` only (see renderers.RENDERERS), the others are None. `parsed`: the
     sections the rules pass (checks.check_sources, `keep`) parsed with this manifest, by path,
     which passed its rules: each is used when its file still holds the same text."""
     manifest = manifest or load_manifest(Path(source_dir))
@@ -173,7 +173,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             return index.resolve_ref(anchor, Location(section.path, line))
 
         words = labels(manifest.language)
-        ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
+        ctx = renderers.RenderContext(section.title.anchor, link_for, resolve_image,
                                      f"{words['notes']}: {section.title.title}",
                                      f"{section.title.anchor}.xhtml", ref_for, words,
                                      cite=cite_renderer(cited, index))
@@ -181,9 +181,9 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         # always name their document in the EPUB.
         apart = dataclasses.replace(ctx, document=SUMMARY_DOCUMENT)
         try:
-            html = {style: markdown.render(md, section, style, ctx) for style in markdown.STYLES if style in styles}
-            summary = {style: markdown.render_summary(md, section, style, apart)
-                       for style in markdown.STYLES if style in styles}
+            html = {style: renderers.render(md, section, style, ctx) for style in renderers.STYLES if style in styles}
+            summary = {style: renderers.render_summary(md, section, style, apart)
+                       for style in renderers.STYLES if style in styles}
         except PressError as exc:
             problems.append(exc)
             continue
@@ -269,4 +269,4 @@ def render_disclaimer(md, manifest: Manifest) -> str:
     env: dict = {}
     parsed = markdown.ParsedSection(manifest.path, manifest.disclaimer,
                                     md.parse(manifest.disclaimer, env), env, [])
-    return markdown.render(md, parsed, "screen", markdown.RenderContext("disclaimer", no_local_links, no_images))
+    return renderers.render(md, parsed, "screen", renderers.RenderContext("disclaimer", no_local_links, no_images))
