@@ -21,7 +21,9 @@ from pypdf import PdfReader
 
 from conftest import FIXTURES, ROOT, build_ok, run_build
 from press.base import identifiers
-from press.citations import citations
+from press.base.errors import SourceError
+from press.citations import citeproc_fixes, markup, resolve, sources, styles
+from press.citations.bibtex import BibliographyError
 from press.markdown import markdown
 from press.model.manifest import load_manifest
 
@@ -80,7 +82,7 @@ def test_licences_have_a_name_a_link_and_a_text():
 def citation_tokens(text: str) -> list:
     md = markdown.make_parser("en")
     parsed = markdown.parse(md, Path("x.md"), "# T\n\n" + text, check_structure=False)
-    return [(tok.meta, line) for tok, _, line in citations.walk_citations([parsed])]
+    return [(tok.meta, line) for tok, _, line in resolve.walk_citations([parsed])]
 
 
 def test_pandoc_citation_syntax():
@@ -106,7 +108,7 @@ def test_cross_references_emails_and_links_are_not_citations():
 def test_a_citation_in_a_note_counts_where_the_note_is_called():
     md = markdown.make_parser("en")
     parsed = markdown.parse(md, Path("x.md"), "# T\n\nFirst.[^n] Then [@b].\n\n[^n]: See [@a].\n")
-    assert [t.meta["items"][0].key for t, _, _ in citations.walk_citations([parsed])] == ["a", "b"]
+    assert [t.meta["items"][0].key for t, _, _ in resolve.walk_citations([parsed])] == ["a", "b"]
 
 
 # --- the bibliography ---------------------------------------------------------------------
@@ -126,8 +128,8 @@ def test_a_citation_in_a_note_counts_where_the_note_is_called():
 def test_a_malformed_bibtex_file_is_named_with_its_line(tmp_path, text, line, words):
     path = tmp_path / "refs.bib"
     path.write_text(text)
-    with pytest.raises(citations.BibliographyError) as caught:
-        citations.load_bibliography(path)
+    with pytest.raises(BibliographyError) as caught:
+        sources.load_bibliography(path)
     assert caught.value.location.line == line and words in caught.value.bare_message
     assert caught.value.code == "E901"
 
@@ -137,11 +139,11 @@ def test_csl_json_bibliography_and_its_errors(tmp_path):
     path.write_text(json.dumps([{"id": "Smith2020", "type": "book", "title": "A Book",
                                  "author": [{"family": "Smith", "given": "Jane"}],
                                  "issued": {"date-parts": [[2020]]}}], indent=1))
-    source, lines = citations.load_bibliography(path)
+    source, lines = sources.load_bibliography(path)
     assert "smith2020" in source and lines == {"smith2020": 3}
     path.write_text('[\n {"id": "a",\n  "type": "book"\n  "title": "x"}\n]')
-    with pytest.raises(citations.BibliographyError) as caught:
-        citations.load_bibliography(path)
+    with pytest.raises(BibliographyError) as caught:
+        sources.load_bibliography(path)
     assert caught.value.location.line == 4
 
 
@@ -160,14 +162,14 @@ def expected_references(csl=None) -> list[str]:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.bibtex import BibTeX
 
-    style = citations.load_style(csl, "en-US", None)
+    style = styles.load_style(csl, "en-US", None)
     bibliography = CitationStylesBibliography(style, BibTeX(str(CITED / "refs.bib"), encoding="utf-8"),
                                               formatter.html)
     for key in CITED_KEYS:
         bibliography.register(Citation([CitationItem(key)]))
     bibliography.sort()
-    in_quote = citations.punctuation_in_quote(style)
-    return [plain(citations.tidy_punctuation(str(e), in_quote)) for e in bibliography.bibliography()]
+    in_quote = citeproc_fixes.punctuation_in_quote(style)
+    return [plain(citeproc_fixes.tidy_punctuation(str(e), in_quote)) for e in bibliography.bibliography()]
 
 
 def pandoc_references() -> list[str]:
@@ -420,8 +422,8 @@ def resolve_text(tmp_path, text: str, csl=None):
     parsed = markdown.parse(md, tmp_path / "s.md", "# T\n\n" + text)
     manifest = SimpleNamespace(bibliography=tmp_path / "refs.bib", csl=csl, language="en",
                                at=lambda key: None)
-    cited = citations.resolve(manifest, [parsed])
-    return [cited.html(t, lambda a: f"#{a}") for t, _, _ in citations.walk_citations([parsed])], cited
+    cited = resolve.resolve(manifest, [parsed])
+    return [markup.citation_html(cited, t, lambda a: f"#{a}") for t, _, _ in resolve.walk_citations([parsed])], cited
 
 
 def test_affixes_are_text_never_markup(tmp_path):
@@ -444,7 +446,7 @@ def test_a_style_by_name_and_from_a_file(tmp_path):
     assert "<script>" not in found[0] and "&lt;script&gt;" in found[0]
     assert [e.text[:3] for e in cited.entries] == ["[1]", "[2]"]        # numbered in citation order
     (tmp_path / "entity.csl").write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<style/>')
-    with pytest.raises(citations.SourceError) as caught:
+    with pytest.raises(SourceError) as caught:
         resolve_text(tmp_path, "A [@smith2020].", tmp_path / "entity.csl")
     assert caught.value.code == "E903"
 
@@ -492,7 +494,7 @@ def test_an_in_text_locator_is_one_link_and_keeps_the_lines(tmp_path):
     assert found[0].count("<a ") == 1 and "[p. 33]" not in found[0]
     md = markdown.make_parser("en")
     parsed = markdown.parse(md, Path("x.md"), "# T\n\nA @adams2015\n[p. 33] then\n@smith2020.\n")
-    assert [line for _, _, line in citations.walk_citations([parsed])] == [3, 5]
+    assert [line for _, _, line in resolve.walk_citations([parsed])] == [3, 5]
     # A bracket that is a link's text, a note call or a citation of its own is not a locator.
     for text in ("@adams2015 [p. 3](https://example.org)", "@adams2015 [^1]\n\n[^1]: n.", "@adams2015 [@unep2011]"):
         tokens = citation_tokens(text)

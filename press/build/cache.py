@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from press.markdown import markdown
+from press.markdown import markdown, renderers
 
 
 class SectionCache:
@@ -22,7 +22,7 @@ class SectionCache:
         self.reused_now: list[Path] = []     # sections reused by the last load
         self._seen: set[Path] = set()
 
-    def load_briefing(self, source_dir: Path, manifest=None, styles=markdown.STYLES, parsed=None):
+    def load_briefing(self, source_dir: Path, manifest=None, styles=renderers.STYLES, parsed=None):
         from press.source.source import load_briefing
 
         self.rendered_now, self.reused_now, self._seen = [], [], set()

@@ -31,7 +31,7 @@ class Edition:
     options: tuple[str, ...] = ()      # the build options it takes (and is rebuilt when they change)
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
-    style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
+    style: str | None = None           # the style its sections are rendered in (renderers.RENDERERS)
     variant: str | None = None         # the option whose value names a variant's file (paper)
     variant_default: str | None = None # ... except for this value
     help: str = ""                     # its command's help

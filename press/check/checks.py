@@ -494,9 +494,9 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
 
 
 def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from press.citations import citations
+    from press.citations import resolve
 
-    return [p for error in citations.check(manifest, parsed) for p in from_error(error, "E902")]
+    return [p for error in resolve.check(manifest, parsed) for p in from_error(error, "E902")]
 
 
 def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:

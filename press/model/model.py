@@ -5,20 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from press.base import identifiers
+from press.model.citations import Citations
 from press.model.manifest import Manifest, Series
 from press.model.targets import TargetIndex
-
-if TYPE_CHECKING:
-    from press.citations.citations import Citations
-
-
-def _no_citations():
-    from press.citations.citations import Citations
-
-    return Citations()
 
 
 @dataclass(frozen=True)
@@ -139,7 +130,7 @@ class Briefing:
 
     # The references and every citation's rendering (a record of its own, with ids `ref-<key>`
     # kept apart from heading ids at load time), and the people and identifiers.
-    citations: "Citations" = field(default_factory=_no_citations, compare=False)
+    citations: Citations = field(default_factory=Citations, compare=False)
     imprint: Imprint = field(default_factory=Imprint, compare=False)
 
     @property

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from press.citations import citations
-from press.markdown import markdown
+from press.citations import export
+from press.markdown import markdown, renderers
 from press.base.errors import SourceError
 from press.model.manifest import Manifest
 from press.model.model import Asset, Imprint, Person
@@ -38,7 +38,7 @@ def _markdown(md, manifest: Manifest, key: str, text: str | None) -> str | None:
 
     env: dict = {}
     parsed = markdown.ParsedSection(manifest.path, text, md.parse(text, env), env, [])
-    return markdown.render(md, parsed, "screen", markdown.RenderContext(key.replace(".", "-"), web_links_only,
+    return renderers.render(md, parsed, "screen", renderers.RenderContext(key.replace(".", "-"), web_links_only,
                                                                           no_images))
 
 
@@ -58,9 +58,9 @@ def imprint(md, manifest: Manifest, logo: Asset | None) -> Imprint:
         isbn=dict(manifest.isbn),
         doi=manifest.doi,
         licence=manifest.license,
-        how_to_cite_html=citations.how_to_cite(manifest) if has_cite else "",
-        bibtex=citations.bibtex(manifest) if has_cite else "",
-        ris=citations.ris(manifest) if has_cite else "",
+        how_to_cite_html=export.how_to_cite(manifest) if has_cite else "",
+        bibtex=export.bibtex(manifest) if has_cite else "",
+        ris=export.ris(manifest) if has_cite else "",
     )
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from press.base import hints, limits
-from press.citations import citations
-from press.markdown import markdown
+from press.citations import markup, resolve
+from press.citations.styles import use_notes
+from press.markdown import citation_syntax, markdown, renderers
 from press.model import targets
 from press.render import cover
 from press.source import images, people
@@ -22,6 +23,7 @@ from press.base.links import LINK_SCHEMES, scheme_problem
 from press.base.errors import Location, PressError, Problems, SourceError
 from press.model.manifest import Manifest, load_manifest
 from press.base.media import IMAGE_SUFFIXES, media_type
+from press.model.citations import Citations
 from press.model.model import Asset, Briefing, Fragments, Section, TocEntry
 from press.base.sizes import human_size
 from press.base.i18n import labels
@@ -34,21 +36,21 @@ LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC
 
 
 def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None,
-                  styles=markdown.STYLES, parsed: dict | None = None) -> Briefing:
+                  styles=renderers.STYLES, parsed: dict | None = None) -> Briefing:
     """`cache` (press.build.cache.SectionCache) reuses sections parsed and rendered by an earlier load;
     `manifest` is the folder's manifest when the caller has already read it; sections are
-    rendered in `styles` only (see markdown.RENDERERS), the others are None. `parsed`: the
+    rendered in `styles` only (see renderers.RENDERERS), the others are None. `parsed`: the
     sections the rules pass (checks.check_sources, `keep`) parsed with this manifest, by path,
     which passed its rules: each is used when its file still holds the same text."""
     manifest = manifest or load_manifest(Path(source_dir))
     cover.check(manifest)
     md = markdown.make_parser(manifest.language)
-    citations.use_notes(md, manifest)
+    use_notes(md, manifest)
     # The rules pass parses as without a note style: its sections serve only when there is none.
-    parsed = _parse_all(md, manifest, cache, {} if md.options.get(citations.NOTE_MODE) else parsed or {})
+    parsed = _parse_all(md, manifest, cache, {} if md.options.get(citation_syntax.NOTE_MODE) else parsed or {})
     index = target_index(parsed)
-    cited = citations.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
-    citations.add_targets(index, cited, len(parsed))
+    cited = resolve.resolve(manifest, parsed, taken=set(index.targets) | targets.RESERVED_IDS)
+    resolve.add_targets(index, cited, len(parsed))
     sections = _render_all(md, manifest, parsed, index, styles, cache, cited)
     timestamp = edition_timestamp(manifest)
     return Briefing(
@@ -77,11 +79,11 @@ def _logo(manifest: Manifest) -> Asset | None:
     return asset
 
 
-def cite_renderer(cited: citations.Citations, index: targets.TargetIndex):
+def cite_renderer(cited: Citations, index: targets.TargetIndex):
     """A citation's HTML; `href` is the renderer's address of a target (its entry in the
     references, which in the EPUB are a document of their own)."""
     def cite(token, href) -> str:
-        return cited.html(token, lambda anchor: href(index.get(anchor)))
+        return markup.citation_html(cited, token, lambda anchor: href(index.get(anchor)))
     return cite
 
 
@@ -147,8 +149,8 @@ def confine_section(root: Path, path: Path, listed_at: Location) -> None:
 
 def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
                 index: targets.TargetIndex, styles, cache=None,
-                cited: citations.Citations | None = None) -> tuple[Section, ...]:
-    cited = cited or citations.Citations()
+                cited: Citations | None = None) -> tuple[Section, ...]:
+    cited = cited or Citations()
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
@@ -171,7 +173,7 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
             return index.resolve_ref(anchor, Location(section.path, line))
 
         words = labels(manifest.language)
-        ctx = markdown.RenderContext(section.title.anchor, link_for, resolve_image,
+        ctx = renderers.RenderContext(section.title.anchor, link_for, resolve_image,
                                      f"{words['notes']}: {section.title.title}",
                                      f"{section.title.anchor}.xhtml", ref_for, words,
                                      cite=cite_renderer(cited, index))
@@ -179,9 +181,9 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
         # always name their document in the EPUB.
         apart = dataclasses.replace(ctx, document=SUMMARY_DOCUMENT)
         try:
-            html = {style: markdown.render(md, section, style, ctx) for style in markdown.STYLES if style in styles}
-            summary = {style: markdown.render_summary(md, section, style, apart)
-                       for style in markdown.STYLES if style in styles}
+            html = {style: renderers.render(md, section, style, ctx) for style in renderers.STYLES if style in styles}
+            summary = {style: renderers.render_summary(md, section, style, apart)
+                       for style in renderers.STYLES if style in styles}
         except PressError as exc:
             problems.append(exc)
             continue
@@ -267,4 +269,4 @@ def render_disclaimer(md, manifest: Manifest) -> str:
     env: dict = {}
     parsed = markdown.ParsedSection(manifest.path, manifest.disclaimer,
                                     md.parse(manifest.disclaimer, env), env, [])
-    return markdown.render(md, parsed, "screen", markdown.RenderContext("disclaimer", no_local_links, no_images))
+    return renderers.render(md, parsed, "screen", renderers.RenderContext("disclaimer", no_local_links, no_images))
