@@ -31,7 +31,8 @@ from pathlib import Path
 from press.base import budget, build_inputs, output
 from press import __version__
 from press.build import editions
-from press.build.editions import EDITIONS, PDF_VARIANTS, Edition, ordered
+from press.base.pdf_variants import EDITION_OF
+from press.build.editions import EDITIONS, Edition, ordered
 from press.base.errors import Location, PressError, Problems, display_path
 from press.model.manifest import MANIFEST_NAME, Manifest, load_manifest
 from press.base.media import media_type
@@ -132,7 +133,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
             manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, name=series_title))
         options = {**options, "paper": options.get("paper") or manifest.paper}
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
-            names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
+            names = ordered(names + [EDITION_OF[v] for v in manifest.pdf_variant if EDITION_OF[v] not in names])
         everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
         common = _common_digest(manifest, out)

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from press.base import fonts, limits, yamlload
+from press.base import fonts, limits, pdf_variants, yamlload
 from press.markdown import markdown
 from press.base.errors import Location, PressError, Problems, SourceError
+from press.base.pdf_variants import VARIANTS, PdfVariant
 from press.model.manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
 ERROR, WARNING = "error", "warning"
@@ -445,8 +446,9 @@ def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefin
     from press.build.editions import EDITIONS
 
     found = []
-    for variant in ("archival", "press"):
-        path = out_dir / EDITIONS[f"pdf-{variant}"].relative_target(manifest.slug, {"paper": manifest.paper})
+    for variant in pdf_variants.EXTRA:
+        path = out_dir / EDITIONS[pdf_variants.EDITION_OF[variant]].relative_target(manifest.slug,
+                                                                                   {"paper": manifest.paper})
         if not path.is_file():
             if variant in manifest.pdf_variant:
                 found.append(problem("W601", path, None, f"not built yet: run `python build.py pdf --variant {variant}`"
@@ -455,13 +457,13 @@ def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefin
         outdated = is_outdated(path, source_dir)
         if outdated:
             found.append(problem("W602", path, None, "the PDF is older than its sources: rebuild it, then check again"))
-        found += check_pdf(path, None if outdated else briefing) + _variant_conformance(path, variant)
+        found += check_pdf(path, None if outdated else briefing) + _variant_conformance(path, VARIANTS[variant])
     return found
 
 
-def _variant_conformance(path: Path, variant: str) -> list[Problem]:
-    """E606: PDF/A-3u's identification and output intent (archival); PDF/X's GTS_PDFX output
-    intent and a TrimBox and BleedBox on every page (press)."""
+def _variant_conformance(path: Path, variant: PdfVariant) -> list[Problem]:
+    """E606: what the variant's standard needs (press.base.pdf_variants): the PDF/A part in the
+    XMP metadata, the output intent, a TrimBox and a BleedBox on every page."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -472,21 +474,19 @@ def _variant_conformance(path: Path, variant: str) -> list[Problem]:
         metadata = root.get("/Metadata")
         xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata is not None else ""
         lacking = []
-        if variant == "archival":
-            if not re.search(r"pdfaid:part(?:>|=\")3", xmp):
-                lacking.append("the PDF/A-3 identification (pdfaid:part 3) in its XMP metadata")
-            if "/GTS_PDFA1" not in intents:
-                lacking.append("a GTS_PDFA1 output intent")
-        else:
-            if "/GTS_PDFX" not in intents:
-                lacking.append("a GTS_PDFX output intent")
+        part = variant.pdfa_part
+        if part and not re.search(rf"pdfaid:part(?:>|=\"){part}", xmp):
+            lacking.append(f"the PDF/A-{part} identification (pdfaid:part {part}) in its XMP metadata")
+        if variant.intent_subtype and variant.intent_subtype not in intents:
+            lacking.append(f"a {variant.intent_subtype.lstrip('/')} output intent")
+        if variant.trim_boxes:
             boxless = [n for n, page in enumerate(reader.pages, 1) if "/TrimBox" not in page or "/BleedBox" not in page]
             if boxless:
                 lacking.append(f"a TrimBox and a BleedBox on page {boxless[0]}")
     except (PyPdfError, ValueError, KeyError, OSError) as exc:
         return [problem("E601", path, None, f"the PDF cannot be read: {exc}")]
-    return [problem("E606", path, None, f"the {variant} PDF lacks {what}: rebuild it with "
-                    f"`python build.py pdf --variant {variant}`") for what in lacking]
+    return [problem("E606", path, None, f"the {variant.name} PDF lacks {what}: rebuild it with "
+                    f"`python build.py pdf --variant {variant.name}`") for what in lacking]
 
 
 def is_outdated(output: Path, source_dir: Path) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from press.base import hints, identifiers, limits, yamlload
+from press.base import hints, identifiers, limits, pdf_variants, yamlload
 from press.base.paper import SIZES as _PAPER_SIZES
 from press.base.errors import Location, Problems, PressError
 from press.base.sizes import human_size
@@ -27,8 +27,6 @@ OPTIONAL = (
 )
 PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/base/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
-# PDF variants a build of the PDF also makes (press.render.pdf.VARIANTS, besides the default).
-PDF_VARIANTS = ("archival", "press")
 DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -308,8 +306,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
     for variant in pdf_variant:
-        if variant not in PDF_VARIANTS:
-            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(PDF_VARIANTS)}, not '{variant}'")
+        if variant not in pdf_variants.EXTRA:  # a build of the PDF also makes them
+            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(pdf_variants.EXTRA)}, not '{variant}'")
     digits = (_text(c, data, "digits") or "latin").lower()
     if digits not in DIGITS:
         c.error("digits", f"'digits' must be one of {', '.join(DIGITS)}, not '{digits}'")
