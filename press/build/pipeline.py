@@ -131,7 +131,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
             manifest = dataclasses.replace(manifest, also_in=also_in)
         if series_title and manifest.series is not None:  # the library's name of the series
             manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, name=series_title))
-        options = {**options, "paper": options.get("paper") or manifest.paper}
+        options = {**options, "paper": manifest.page(options.get("paper")).paper}  # what names the PDF
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
             names = ordered(names + [EDITION_OF[v] for v in manifest.pdf_variant if EDITION_OF[v] not in names])
         everything = read_state(out)
@@ -496,4 +496,4 @@ def save_print_html(source: Path, target: Path, paper: str | None = None, varian
 
     manifest = load_manifest(Path(source))
     briefing = load_briefing(source, manifest=manifest, styles={"print"})
-    save_html(briefing, Path(target), paper or manifest.paper, variant)
+    save_html(briefing, Path(target), paper, variant)

@@ -253,36 +253,11 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-# The print edition's page sizes (mm), print.css's left and right page margins (mm), its figure
-# height limit and the height of a logo on the title page.
-PAPER_MM = {"a4": (210, 297), "letter": (215.9, 279.4), "a5": (148, 210), "b5": (176, 250)}
-SIDE_MARGINS_MM = 22 + 22
+# print.css's figure height limit and the height of a logo on the title page (mm); the page
+# itself is the manifest's (press.base.paper).
 FIGURE_HEIGHT_MM = 150
 LOGO_HEIGHT_MM = 14
 PRESS_DPI = 300
-MM = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72}
-
-
-def _mm(length: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
-    return float(number) * MM[unit]
-
-
-def _page_mm(manifest: Manifest) -> tuple[float, float]:
-    if manifest.page_size:  # a custom paper, validated by the manifest: "170mm 240mm"
-        width, height = manifest.page_size.split()
-        return _mm(width), _mm(height)
-    return PAPER_MM.get(manifest.paper, PAPER_MM["a4"])
-
-
-def _text_width_mm(manifest: Manifest) -> float:
-    """The paper's width less the left and right margins (the manifest's, else print.css's)."""
-    sides = SIDE_MARGINS_MM
-    if manifest.margins:  # CSS's shorthand: 1 to 4 lengths, top right bottom left
-        parts = [_mm(p) for p in manifest.margins.split()]
-        right, left = {1: (0, 0), 2: (1, 1), 3: (1, 1), 4: (1, 3)}[len(parts)]
-        sides = parts[right] + parts[left]
-    return max(_page_mm(manifest)[0] - sides, 1)
 
 
 def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], manifest: Manifest) -> list[Problem]:
@@ -308,7 +283,8 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
                        f"{'across' if what != 'logo' else 'high'} at its printed size")
 
     found = []
-    text_width = _text_width_mm(manifest)
+    page = manifest.page()  # the paper the manifest asks for
+    text_width = page.text_width_mm
     for section in parsed:
         for token in section.tokens:
             for i, child in enumerate(token.children or ()):
@@ -328,13 +304,12 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
                 dpi = round(96 / scale)
                 if dpi < PRESS_DPI:
                     found.append(warn(section.path, line, asset.href, size, dpi, min(text_width, natural[0]), "image"))
-    page = _page_mm(manifest)
     if manifest.cover is not None and (size := pixels(manifest.cover)):
         # object-fit: cover fills the page: the picture's shorter side (to scale) spans it.
-        dpi = round(min(size[0] / (page[0] / 25.4), size[1] / (page[1] / 25.4)))
+        dpi = round(min(size[0] / (page.width_mm / 25.4), size[1] / (page.height_mm / 25.4)))
         if dpi < PRESS_DPI:
             found.append(warn(manifest.path, manifest.lines.get("cover"), _name(manifest, manifest.cover), size,
-                              dpi, page[0], "cover"))
+                              dpi, page.width_mm, "cover"))
     theme_logo = getattr(manifest.theme, "logo", None)
     logo, key = ((theme_logo, "theme") if theme_logo is not None
                  else (getattr(manifest.publisher_info, "logo", None), "publisher"))

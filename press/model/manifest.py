@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from press.base import hints, identifiers, limits, pdf_variants, yamlload
-from press.base.paper import SIZES as _PAPER_SIZES
+from press.base.paper import CUSTOM, DEFAULT as DEFAULT_PAPER, SIZES as PAPER_CSS, Page, resolve as resolve_page
 from press.base.errors import Location, Problems, PressError
 from press.base.sizes import human_size
 
@@ -25,7 +25,7 @@ OPTIONAL = (
     "translation_of", "translations", "series", "number", "summary",  # read by the library (press/library/library.py)
     "isbn", "doi", "license", "bibliography", "csl",
 )
-PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/base/paper.py
+PAPER_SIZES = tuple(PAPER_CSS)  # one list: press/base/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
 DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
@@ -95,7 +95,7 @@ class Manifest:
     related: tuple[Related, ...] = ()
     slug: str = ""
     keywords: tuple[str, ...] = ()
-    paper: str = "a4"
+    paper: str = DEFAULT_PAPER
     page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
     margins: str | None = None       # CSS `margin` of the PDF's pages
     theme: object = None             # press.render.theme.Theme, or None
@@ -126,6 +126,11 @@ class Manifest:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    def page(self, paper: str | None = None) -> Page:
+        """The print edition's page: its paper (`paper`, from --paper, in place of the manifest's
+        when given), size and margins, resolved once (press.base.paper)."""
+        return resolve_page(self.paper, self.page_size, self.margins, paper)
 
 
 def slugify(text: str) -> str:
@@ -398,20 +403,19 @@ def _length(c: _Collector, data: dict, key: str, value=None) -> str | None:
 
 def _paper(c: _Collector, data: dict) -> tuple[str, str | None]:
     """`a4` (default), `letter`, `a5`, `b5`, or `{width: 170mm, height: 240mm}`."""
-    from press.base.paper import CUSTOM
-
+    default = DEFAULT_PAPER
     value = data.get("paper")
     if isinstance(value, dict):
         if set(value) != {"width", "height"}:
             c.error("paper", "a custom 'paper' is {width: ..., height: ...}, such as {width: 170mm, height: 240mm}")
-            return "a4", None
+            return default, None
         width, height = (_length(c, {"paper": value[k]}, "paper") for k in ("width", "height"))
-        return (CUSTOM, f"{width} {height}") if width and height else ("a4", None)
-    paper = (_text(c, data, "paper") or "a4").lower()
+        return (CUSTOM, f"{width} {height}") if width and height else (default, None)
+    paper = (_text(c, data, "paper") or default).lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)} or {{width: ..., height: ...}}, "
                          f"not '{paper}'")
-        return "a4", None
+        return default, None
     return paper, None
 
 

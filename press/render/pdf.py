@@ -20,8 +20,6 @@ from press.model.model import Briefing
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 from press.render.wordbreak import break_long_words
 
-from press.base.paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
-
 # The manifest's `digits` (a counter style) for every number the PDF prints itself.
 DIGITS_CSS = """
 @page { @bottom-center { content: counter(page, DIGITS) } }
@@ -93,9 +91,7 @@ def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "de
     families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(m.digits, ""))
     if families:
         css = fonts.with_script_fonts(css, families)
-    size = PAPER.get(paper or m.paper) or m.page_size or PAPER["a4"]
-    page = f"size: {size};" + (f" margin: {m.margins};" if m.margins else "")
-    sheets = [("print.css", css), ("page-size.css", f"@page {{ {page} }}\n{theme.css(m.theme)}")]
+    sheets = [("print.css", css), ("page-size.css", f"@page {{ {m.page(paper).css} }}\n{theme.css(m.theme)}")]
     if m.digits != "latin":
         sheets.append(("digits.css", DIGITS_CSS.replace("DIGITS", m.digits)))
     if kind.css:
