@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from press.base import paper
+
 DEFAULT = "default"
 
 
@@ -27,6 +29,14 @@ class PdfVariant:
     intent_subtype: str | None = None
     pdfa_part: int | None = None
     trim_boxes: bool = False
+    paper_in_name: bool = False        # its file is named after a paper other than the default
+
+    def file_name(self, slug: str, paper_name: str | None = None) -> str:
+        """Its file, as the build names it: a paper other than the default is a name of its own,
+        so papers never overwrite each other (`<slug>.pdf` for A4, `<slug>-letter.pdf`)."""
+        if self.paper_in_name and paper_name and paper_name != paper.DEFAULT:
+            return f"{slug}-{paper_name}{self.suffix}"
+        return f"{slug}{self.suffix}"
 
     @property
     def help(self) -> str:
@@ -36,7 +46,7 @@ class PdfVariant:
 
 VARIANTS: dict[str, PdfVariant] = {v.name: v for v in (
     # Tagged, /Lang, dc:title, artifacts: PDF/UA-1, what public bodies ask for.
-    PdfVariant(DEFAULT, "pdf", ".pdf", "pdf/ua-1", "PDF/UA-1", "the print edition"),
+    PdfVariant(DEFAULT, "pdf", ".pdf", "pdf/ua-1", "PDF/UA-1", "the print edition", paper_in_name=True),
     # For libraries and archives: PDF/A-3u that keeps the tags and the PDF/UA-1 declaration.
     # PDF/A forbids image interpolation, and the emoji are bitmaps: draw them unsmoothed.
     PdfVariant("archival", "pdf-archival", "-archival.pdf", "pdf/a-3u", "PDF/A-3u and PDF/UA-1",

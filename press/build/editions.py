@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
-from press.base import paper
 from press.base.pdf_variants import DEFAULT, VARIANTS, PdfVariant
 
 
@@ -36,8 +35,7 @@ class Edition:
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (markdown.RENDERERS)
-    variant: str | None = None         # the option whose value names a variant's file (paper)
-    variant_default: str | None = None # ... except for this value
+    pdf: PdfVariant | None = None      # a PDF variant: it names its file (by the paper option)
     help: str = ""                     # its command's help
     # Imports its writer and fills its per-process caches: called in the building process
     # before the render is forked (press.base.budget), so later builds of that process start warm.
@@ -49,13 +47,13 @@ class Edition:
         return self.folder is not None
 
     def relative_target(self, slug: str, options: dict | None = None) -> str:
-        """Its output, relative to the output folder, with '/' separators. A variant (a paper
-        size other than the default) is a name of its own, so variants never overwrite each other:
-        `<slug>.pdf` for A4, `<slug>-letter.pdf` for Letter."""
+        """Its output, relative to the output folder, with '/' separators (a PDF's name may
+        carry its paper: press.base.pdf_variants.PdfVariant.file_name)."""
         if self.is_folder:
             return f"{self.folder}/{self.page}"
-        value = (options or {}).get(self.variant) if self.variant else None
-        return f"{slug}-{value}{self.suffix}" if value and value != self.variant_default else f"{slug}{self.suffix}"
+        if self.pdf is not None:
+            return self.pdf.file_name(slug, (options or {}).get("paper"))
+        return f"{slug}{self.suffix}"
 
     def dependencies(self) -> tuple[str, ...]:
         """The editions it links to that are registered."""
@@ -99,12 +97,11 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
 
 def _pdf_edition(variant: PdfVariant) -> Edition:
     """A PDF variant's edition (press.base.pdf_variants): `pdf --variant NAME`, or the manifest's
-    `pdf_variant`. Only the default's file is named after a paper other than the default."""
+    `pdf_variant`."""
     default = variant.name == DEFAULT
     return Edition(variant.edition, partial(_pdf) if default else partial(_pdf, variant=variant.name),
                    suffix=variant.suffix, style="print", options=("paper",),
-                   variant="paper" if default else None, variant_default=paper.DEFAULT if default else None,
-                   warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+                   pdf=variant, warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
                    in_all=default, help=variant.help)
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from press.base import fonts, limits, pdf_variants, yamlload
 from press.markdown import markdown
+from press.base.build_state import built_files
 from press.base.errors import Location, PressError, Problems, SourceError
 from press.base.pdf_variants import VARIANTS, PdfVariant
 from press.model.manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
@@ -396,9 +397,8 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         briefing = load_briefing(Path(source_dir))
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
-    from press.build.editions import EDITIONS
-
-    pdf = out_dir / EDITIONS["pdf"].relative_target(manifest.slug, {"paper": manifest.paper})
+    built = built_files(out_dir, manifest.slug)
+    pdf = _pdf_file(built, out_dir, manifest, VARIANTS[pdf_variants.DEFAULT])
     if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
         # Its bookmarks and disclaimer would be compared with sources it was not built from.
         found.append(problem("W602", pdf, None, "the PDF is older than its sources: run `make pdf` "
@@ -408,22 +408,26 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         found += check_pdf(pdf, briefing)
     else:
         found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
-    found += _check_variants(manifest, out_dir, Path(source_dir), briefing)
-    epub = out_dir / f"{manifest.slug}.epub"
+    found += _check_variants(manifest, built, out_dir, Path(source_dir), briefing)
+    epub = built.get("epub") or out_dir / f"{manifest.slug}.epub"
     if epub.is_file():
         found += check_epub(epub)
     return sorted(found, key=lambda p: p.sort_key)
 
 
-def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefing) -> list[Problem]:
+def _pdf_file(built: dict[str, Path], out_dir: Path, manifest: Manifest, variant: PdfVariant) -> Path:
+    """A PDF as the last build named it (press.base.build_state); with no build's record (never
+    built, or a file put there by hand), the name a build of the manifest's own paper gives it."""
+    return built.get(variant.edition) or out_dir / variant.file_name(manifest.slug, manifest.page().paper)
+
+
+def _check_variants(manifest: Manifest, built: dict[str, Path], out_dir: Path, source_dir: Path,
+                    briefing) -> list[Problem]:
     """The archival and press PDFs the manifest asks for (and any built with `pdf --variant`):
     every check of the PDF, and what their standard needs (E606)."""
-    from press.build.editions import EDITIONS
-
     found = []
     for variant in pdf_variants.EXTRA:
-        path = out_dir / EDITIONS[pdf_variants.EDITION_OF[variant]].relative_target(manifest.slug,
-                                                                                   {"paper": manifest.paper})
+        path = _pdf_file(built, out_dir, manifest, VARIANTS[variant])
         if not path.is_file():
             if variant in manifest.pdf_variant:
                 found.append(problem("W601", path, None, f"not built yet: run `python build.py pdf --variant {variant}`"
