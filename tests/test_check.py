@@ -10,7 +10,9 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
-from conftest import FIXTURES, ROOT, run_build
+from conftest import FIXTURES, ROOT, build_ok, run_build
+from press.base import build_state
+from press.base.codes import CODES
 from press.check import checks
 
 PNG = (FIXTURES / "features" / "images" / "chart.png").read_bytes()
@@ -199,6 +201,30 @@ def test_missing_output_is_a_warning(tmp_path):
     assert p.code == "W601" and p.file.name == "tiny.pdf" and "not built yet" in p.message
 
 
+@pytest.mark.slow  # builds a PDF
+def test_check_validates_the_pdf_a_paper_build_named(tmp_path):
+    """Only the build names its files: after `pdf --paper letter` for an A4 manifest, check reads
+    `<slug>-letter.pdf` from the build's state, not the A4 name it would have guessed."""
+    source, out = make_briefing(tmp_path / "src", {"a.md": "# A\n\nSome text.\n"}), tmp_path / "out"
+    build_ok("pdf", "--paper", "letter", "--source", source, "--out", out)
+    assert (out / "tiny-letter.pdf").is_file() and not (out / "tiny.pdf").exists()
+    assert checks.check_outputs(source, out) == []
+    result = run_build("check", "--strict", "--source", source, "--out", out)
+    assert result.returncode == 0 and "W601" not in result.stderr + result.stdout, result.stderr
+
+
+def test_check_reads_the_names_the_build_recorded(tmp_path):
+    """A PDF the state names is the one checked, whatever name the manifest's paper would give."""
+    source, out = make_briefing(tmp_path / "src", {"a.md": "# A\n"}), tmp_path / "out"
+    out.mkdir()
+    (out / "tiny-b5.pdf").write_bytes(b"%PDF-1.7\nnot really\n")
+    sha = "0" * 64
+    (out / build_state.STATE_NAME).write_bytes(build_state.state_bytes(
+        {"tiny": {"pdf": {"path": "tiny-b5.pdf", "inputs": sha, "output": sha}}}))
+    [p] = checks.check_outputs(source, out)
+    assert p.code == "E601" and p.file.name == "tiny-b5.pdf"
+
+
 def backdate(path, out):
     """Make an edited source look older than the PDF: the PDF then really differs from it."""
     import os
@@ -344,7 +370,7 @@ def test_the_article_and_its_pdf_pass_check(article_pdf):
 
 def test_every_code_is_documented():
     codes_page = (ROOT / "docs" / "codes.md").read_text()
-    for code in checks.CODES:
+    for code in CODES:
         assert f"| `{code}` |" in codes_page, code
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from conftest import FIXTURES, ROOT, build_ok
-from press.base import paper
+from press.base import build_state, paper
 from press.build import editions, pipeline
 from press.model.manifest import PAPER_SIZES
 
@@ -72,7 +72,7 @@ def test_two_briefings_in_one_folder_keep_their_own_state_and_files(tmp_path):
     build_ok("pdf", "--source", two, "--out", out)
     first, second = out / "features-edge-cases.pdf", out / "second-briefing.pdf"
     assert first.is_file() and second.is_file()
-    state = json.loads((out / pipeline.STATE_NAME).read_text())
+    state = json.loads((out / build_state.STATE_NAME).read_text())
     assert set(state["briefings"]) == {"features-edge-cases", "second-briefing"}
     # Neither build disturbs the other: both are up to date, nothing is rewritten.
     mtimes = first.stat().st_mtime_ns, second.stat().st_mtime_ns

@@ -14,8 +14,9 @@ import pytest
 
 from conftest import FIXTURES, build_ok, run_build
 from live import Command, serving_address
+from press.base import build_state
 from press.build import pipeline
-from press.check import checks
+from press.base.codes import CODES
 
 pytestmark = pytest.mark.slow  # several builds each, serve
 
@@ -78,31 +79,31 @@ def test_defect_1_a_shipped_state_file_deletes_nothing_outside(copy_fixture, vic
 def test_a_state_file_that_fails_validation_is_ignored(tmp_path, state):
     out = tmp_path / "out"
     out.mkdir()
-    (out / pipeline.STATE_NAME).write_text(state)
-    assert pipeline.read_state(out) == {}
+    (out / build_state.STATE_NAME).write_text(state)
+    assert build_state.read_state(out) == {}
     result = build_ok("html", "--source", FIXTURES / "features", "--out", out)
     assert "up to date" not in result.stdout  # a full rebuild
-    assert pipeline.read_state(out)[SLUG]["html"]["files"]["index.html"]
+    assert build_state.read_state(out)[SLUG]["html"]["files"]["index.html"]
 
 
 def test_a_state_file_through_a_symlink_is_ignored(tmp_path):
     out = tmp_path / "out"
     build_ok("epub", "--source", FIXTURES / "features", "--out", out)
     real = tmp_path / "elsewhere.json"
-    shutil.move(out / pipeline.STATE_NAME, real)
-    os.symlink(real, out / pipeline.STATE_NAME)
-    assert pipeline.read_state(out) == {}
+    shutil.move(out / build_state.STATE_NAME, real)
+    os.symlink(real, out / build_state.STATE_NAME)
+    assert build_state.read_state(out) == {}
     assert "up to date" not in build_ok("epub", "--source", FIXTURES / "features", "--out", out).stdout
-    assert not (out / pipeline.STATE_NAME).is_symlink()
+    assert not (out / build_state.STATE_NAME).is_symlink()
 
 
 def test_stale_files_are_removed_only_inside_the_folder_never_through_a_link(copy_fixture, tmp_path, victims):
     """The state names html/sub/file.txt (a real hash); html/sub is then made a link to a victim's folder."""
     source, out = copy_fixture("features"), tmp_path / "out"
     build_ok("html", "--source", source, "--out", out)
-    state = json.loads((out / pipeline.STATE_NAME).read_text())
+    state = json.loads((out / build_state.STATE_NAME).read_text())
     state["briefings"][SLUG]["html"]["files"]["sub/file.txt"] = SHA
-    (out / pipeline.STATE_NAME).write_text(json.dumps(state))
+    (out / build_state.STATE_NAME).write_text(json.dumps(state))
     os.symlink(victims / "dir", out / "html" / "sub")
     build_ok("html", "--force", "--source", source, "--out", out)
     assert intact(victims)
@@ -134,7 +135,7 @@ def test_out_equal_to_or_holding_the_source_is_refused(copy_fixture, tmp_path):
         result = run_build("all", "--source", source, "--out", out)
         one_line_error(result, "is the source folder or holds it")
     assert sorted(p for p in source.rglob("*")) == before
-    assert "E851" in checks.CODES
+    assert "E851" in CODES
 
 
 def test_out_reached_through_a_link_in_the_source_is_refused(copy_fixture, victims):

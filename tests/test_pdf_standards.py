@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
+from press.base.pdf_variants import VARIANTS
 from press.render import pdf
 from press.source.source import load_briefing
 
@@ -31,7 +32,7 @@ def variants(tmp_path_factory) -> dict:
     out = tmp_path_factory.mktemp("variants")
     briefing = load_briefing(FIXTURES / "features")
     files = {}
-    for name, variant in pdf.VARIANTS.items():
+    for name, variant in VARIANTS.items():
         files[name] = out / f"features{variant.suffix}"
         files[name].write_bytes(pdf.pdf_bytes(briefing, variant=name))
     return files

@@ -43,7 +43,7 @@ class PressError(click.ClickException):
     def __init__(self, message: str, location: Location | None = None, code: str | None = None):
         self.location = location
         self.bare_message = message
-        self.code = code  # the stable code `check` reports it under (see press/checks.CODES)
+        self.code = code  # the stable code `check` reports it under (see press.base.codes.CODES)
         # The same `file:line: CODE: message` line that `check` prints, so the code can be looked up.
         head = ": ".join(str(part) for part in (location, code) if part)
         super().__init__(f"{head}: {message}" if head else message)

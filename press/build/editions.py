@@ -3,7 +3,8 @@
 An edition is a record: its render function with its options bound (a lazy import, so an
 EPUB build never imports WeasyPrint), its target, its templates and styles, and the build
 options it depends on. The CLI commands and the change detection follow from `EDITIONS`:
-a new edition or variant is one line there.
+a new edition is one line there, a new PDF variant one line of
+press.base.pdf_variants.
 
 A file edition is one file, `<out>/<slug><suffix>`, made by `render(briefing, **options)`.
 A folder edition is `<out>/<folder>/`, made by `render(briefing, downloads, **options)`,
@@ -17,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
+
+from press.base.pdf_variants import DEFAULT, VARIANTS, PdfVariant
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,7 @@ class Edition:
     after: tuple[str, ...] = ()        # editions it links to, when registered: built first
     fonts: bool = True                 # whether the font files are among its inputs
     style: str | None = None           # the style its sections are rendered in (renderers.RENDERERS)
-    variant: str | None = None         # the option whose value names a variant's file (paper)
-    variant_default: str | None = None # ... except for this value
+    pdf: PdfVariant | None = None      # a PDF variant: it names its file (by the paper option)
     help: str = ""                     # its command's help
     # Imports its writer and fills its per-process caches: called in the building process
     # before the render is forked (press.base.budget), so later builds of that process start warm.
@@ -45,13 +47,13 @@ class Edition:
         return self.folder is not None
 
     def relative_target(self, slug: str, options: dict | None = None) -> str:
-        """Its output, relative to the output folder, with '/' separators. A variant (a paper
-        size other than the default) is a name of its own, so variants never overwrite each other:
-        `<slug>.pdf` for A4, `<slug>-letter.pdf` for Letter."""
+        """Its output, relative to the output folder, with '/' separators (a PDF's name may
+        carry its paper: press.base.pdf_variants.PdfVariant.file_name)."""
         if self.is_folder:
             return f"{self.folder}/{self.page}"
-        value = (options or {}).get(self.variant) if self.variant else None
-        return f"{slug}-{value}{self.suffix}" if value and value != self.variant_default else f"{slug}{self.suffix}"
+        if self.pdf is not None:
+            return self.pdf.file_name(slug, (options or {}).get("paper"))
+        return f"{slug}{self.suffix}"
 
     def dependencies(self) -> tuple[str, ...]:
         """The editions it links to that are registered."""
@@ -92,18 +94,19 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/further-reading.xhtml.j2", "epub/imprint.xhtml.j2", "epub/references.xhtml.j2",
                   "epub/about.xhtml.j2")
 
+
+def _pdf_edition(variant: PdfVariant) -> Edition:
+    """A PDF variant's edition (press.base.pdf_variants): `pdf --variant NAME`, or the manifest's
+    `pdf_variant`."""
+    default = variant.name == DEFAULT
+    return Edition(variant.edition, partial(_pdf) if default else partial(_pdf, variant=variant.name),
+                   suffix=variant.suffix, style="print", options=("paper",),
+                   pdf=variant, warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+                   in_all=default, help=variant.help)
+
+
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
-    Edition("pdf", partial(_pdf), suffix=".pdf", style="print", options=("paper",),
-            variant="paper", variant_default="a4", warm=_warm_pdf,
-            templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
-            help="Build the print edition: OUT/<slug>.pdf."),
-    # The PDF variants (press.render.pdf.VARIANTS): `pdf --variant NAME`, or the manifest's `pdf_variant`.
-    Edition("pdf-archival", partial(_pdf, variant="archival"), suffix="-archival.pdf", style="print",
-            options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
-            in_all=False, help="Build the archival PDF (PDF/A-3u and PDF/UA-1): OUT/<slug>-archival.pdf."),
-    Edition("pdf-press", partial(_pdf, variant="press"), suffix="-press.pdf", style="print",
-            options=("paper",), warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
-            in_all=False, help="Build the press PDF (PDF/X-4, bleed, crop marks): OUT/<slug>-press.pdf."),
+    *(_pdf_edition(variant) for variant in VARIANTS.values()),
     Edition("epub", partial(_epub), suffix=".epub", style="ebook",
             templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css", "epub-rtl.css"),
             help="Build the EPUB edition: OUT/<slug>.epub."),
@@ -117,9 +120,8 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
 )}
 
 
-# What `all` builds (the manifest's `pdf_variant` adds its variants), and the PDF editions by variant.
+# What `all` builds (the manifest's `pdf_variant` adds its variants).
 ALL = tuple(name for name, edition in EDITIONS.items() if edition.in_all)
-PDF_VARIANTS = {"default": "pdf", "archival": "pdf-archival", "press": "pdf-press"}
 
 
 def warm(names=None) -> None:

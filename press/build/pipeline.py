@@ -23,7 +23,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,13 @@ from pathlib import Path
 from press.base import budget, build_inputs, output
 from press import __version__
 from press.build import editions
-from press.build.editions import EDITIONS, PDF_VARIANTS, Edition, ordered
+from press.base.build_state import STATE_NAME, read_state, state_bytes
+from press.base.pdf_variants import EDITION_OF
+from press.build.editions import EDITIONS, Edition, ordered
 from press.base.errors import Location, PressError, Problems, display_path
 from press.model.manifest import MANIFEST_NAME, Manifest, load_manifest
 from press.base.media import media_type
 from press.base.datadirs import STYLES_DIR, TEMPLATES_DIR
-
-STATE_NAME = ".press-state.json"
-STATE_FORMAT = 2  # the state is kept per briefing (by slug), each briefing's editions by name
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,6 @@ class Result:
     size: int
     seconds: float
     rebuilt: bool
-SHA = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -130,9 +127,9 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
             manifest = dataclasses.replace(manifest, also_in=also_in)
         if series_title and manifest.series is not None:  # the library's name of the series
             manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, name=series_title))
-        options = {**options, "paper": options.get("paper") or manifest.paper}
+        options = {**options, "paper": manifest.page(options.get("paper")).paper}  # what names the PDF
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
-            names = ordered(names + [PDF_VARIANTS[v] for v in manifest.pdf_variant if PDF_VARIANTS[v] not in names])
+            names = ordered(names + [EDITION_OF[v] for v in manifest.pdf_variant if EDITION_OF[v] not in names])
         everything = read_state(out)
         state = everything.setdefault(manifest.slug, {})  # this briefing's editions only
         common = _common_digest(manifest, out)
@@ -167,7 +164,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
                     size = (out / rel).stat().st_size
                 results.append(Result(name, shown / rel, size, plan.seconds, plan.rebuild))
             if any(plan.rebuild for plan in plans.values()):
-                batch.write(STATE_NAME, _state_bytes(everything), internal=True)
+                batch.write(STATE_NAME, state_bytes(everything), internal=True)
                 batch.commit()  # everything is written: now, and only now, rename it all into place
                 progress.stage("write", time.perf_counter() - t)
     return results
@@ -446,48 +443,6 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def read_state(out: Path) -> dict[str, dict]:
-    """Each briefing's editions as the last builds in `out` recorded them, by slug. A state
-    file that is not exactly what a build writes (a link, bad JSON, a path that is absolute,
-    climbs out, or is not a plain relative path, a hash that is not one) is ignored whole:
-    everything is rebuilt, and nothing it names is ever deleted."""
-    raw = output.read_file(out / STATE_NAME)
-    try:
-        state = json.loads(raw.decode("utf-8")) if raw is not None else None
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return {}
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        return {}
-    briefings = state.get("briefings")
-    if not isinstance(briefings, dict) or not all(
-            isinstance(slug, str) and isinstance(editions, dict)
-            and all(_valid_entry(name, entry) for name, entry in editions.items())
-            for slug, editions in briefings.items()):
-        return {}
-    return briefings
-
-
-def _valid_entry(name: object, entry: object) -> bool:
-    if not isinstance(name, str) or not isinstance(entry, dict) or not _is_sha(entry.get("inputs")):
-        return False
-    if "files" in entry:
-        files, folder = entry.get("files"), entry.get("folder")
-        return (isinstance(folder, str) and output.relative(folder) is not None and "/" not in folder
-                and isinstance(files, dict)
-                and all(output.relative(rel) is not None and _is_sha(sha) for rel, sha in files.items()))
-    path = entry.get("path")
-    return (_is_sha(entry.get("output")) and isinstance(path, str) and output.relative(path) is not None
-            and "/" not in path)
-
-
-def _is_sha(value: object) -> bool:
-    return isinstance(value, str) and SHA.fullmatch(value) is not None
-
-
-def _state_bytes(briefings: dict[str, dict]) -> bytes:
-    return json.dumps({"format": STATE_FORMAT, "briefings": briefings}, indent=1, sort_keys=True).encode()
-
-
 def save_print_html(source: Path, target: Path, paper: str | None = None, variant: str = "default") -> None:
     """Write the HTML, stylesheets and pictures the PDF is typeset from (press.render.pdf.save_html)."""
     from press.render.pdf import save_html
@@ -495,4 +450,4 @@ def save_print_html(source: Path, target: Path, paper: str | None = None, varian
 
     manifest = load_manifest(Path(source))
     briefing = load_briefing(source, manifest=manifest, styles={"print"})
-    save_html(briefing, Path(target), paper or manifest.paper, variant)
+    save_html(briefing, Path(target), paper, variant)

@@ -1,6 +1,6 @@
 """`check`: lint the sources without building, and validate the last outputs.
 
-Every finding is a `Problem` with a stable code (see CODES and docs/codes.md), reported all at
+Every finding is a `Problem` with a stable code (see press.base.codes and docs/codes.md), reported all at
 once, sorted by file and line. Nothing here writes a file or opens a network connection.
 """
 
@@ -14,124 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from press.base import fonts, limits, yamlload
+from press.base import fonts, limits, pdf_variants, yamlload
 from press.markdown import markdown
+from press.base.build_state import built_files
 from press.base.errors import Location, PressError, Problems, SourceError
+from press.base.pdf_variants import VARIANTS, PdfVariant
 from press.model.manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
 
 ERROR, WARNING = "error", "warning"
-
-# code -> what it means; the first letter says the severity (E error, W warning).
-CODES = {
-    "E101": "the manifest cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
-    "E102": "a required manifest key is missing or empty",
-    "E103": "a manifest value has the wrong type or form",
-    "E104": "the disclaimer is empty",
-    "E105": "a section file is listed twice",
-    "E106": "a listed section file does not exist",
-    "E107": "a section path leaves the source folder",
-    "E108": "SOURCE_DATE_EPOCH is not a whole number of seconds up to the end of year 9999",
-    "W101": "unknown manifest key (ignored)",
-    "E111": "an author's ORCID iD is malformed or its check digit is wrong",
-    "E112": "the series' ISSN is malformed or its check digit is wrong",
-    "E113": "an ISBN is not an ISBN-13, its check digit is wrong, or two editions share it",
-    "E114": "the DOI is not of the form 10.NNNN/suffix",
-    "E115": "the licence is not an SPDX id the tool knows",
-    "E116": "a file the manifest names (logo, bibliography, .csl) is missing, outside the folder or of the wrong kind",
-    "W102": "a Markdown file in the source folder is not listed in the manifest",
-    "E201": "a section is not UTF-8 text",
-    "E202": "a section is empty",
-    "E203": "a section does not start with a level-1 heading",
-    "E204": "a section has a second level-1 heading",
-    "E205": "a heading level is skipped (## then ####)",
-    "E206": "invalid front matter",
-    "E207": "two sections claim the same id in their front matter, or an id the editions use for their own parts",
-    "W207": "two headings have the same text: the second gets a numbered id",
-    "E208": "a control character XML forbids, a lone surrogate (a \\uD800 escape) or a Unicode non-character",
-    "E209": "a heading has no text",
-    "E210": "a fenced block (:::) has an unknown class or unreadable attributes",
-    "E211": "a fenced block (:::) is not closed, or a fence closes no block",
-    "E212": "a box has no title (a first heading or title=\"...\")",
-    "E213": "a second summary in the briefing, or a footnote in the summary",
-    "E214": "an id on a figure, table, box or heading is malformed or lacks its prefix (fig-, tbl-, box-)",
-    "E215": "a marked passage's lang is not a language tag",
-    "E216": "a footnote call has no footnote text ([^missing])",
-    "E217": "a code block (```) is never closed",
-    "E218": "TeX math ($...$, $$...$$), which no edition typesets",
-    "E231": "a theme template cannot be read or fails: a syntax error, or a name, attribute or call themes may not use",
-    "E232": "a theme produces markup no edition may hold (script, event handlers, foreign pictures, attachments)",
-    "E233": "a theme stylesheet uses @import, url() outside the source folder, or ends its <style> element",
-    "E301": "a link uses a scheme other than http, https, mailto (a bibliography entry's URL: other than http, https)",
-    "E302": "a link points to a file that is not a section of the briefing",
-    "E303": "a link points to a heading id that does not exist",
-    "E305": "a cross-reference (@fig-x, @tbl-x, @box-x, @sec-x) names no target of its kind",
-    "E304": "a link points to an id that a repeated heading would have had: which heading it means is ambiguous",
-    "E311": "an image is not a file inside the source folder",
-    "E312": "an image is not PNG, JPEG or SVG",
-    "E313": "an image does not exist",
-    "E314": "an image has no alt text",
-    "E315": "an SVG image holds script, event handlers, entities or references outside the source folder",
-    "E316": "an image's content is not the type its file name says, or not a picture at all",
-    "E317": "an image cannot be read or drawn (damaged, truncated, not well-formed)",
-    "E318": "an image has more pixels than the limit",
-    "E319": "an SVG image holds or draws more elements, or nests them deeper, than the limit, or uses an ancestor",
-    "E320": "an image has the name of a file the EPUB makes itself",
-    "E321": "the disclaimer has a link to a section or an image",
-    "E401": "a character no edition font can draw",
-    "E402": "an edition font is not installed",
-    "W403": "a theme's font has no glyph for a character the text uses (another face draws it)",
-    "E501": "a file is larger than the limit",
-    "E502": "more sections than the limit",
-    "E503": "lists and quotes nested deeper than the limit",
-    "E504": "a table wider than the limit",
-    "E505": "more headings in the briefing than the limit",
-    "E506": "more footnotes in the briefing than the limit",
-    "E507": "a table with more cells than the limit",
-    "E508": "a paragraph with more '[' than the limit",
-    "E509": "more emoji in the briefing than the limit",
-    "E510": "a link or image address longer than the limit",
-    "E511": "more citations in the briefing than the limit",
-    "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice, an entry without fields, a field of the wrong form, an HTML entity, @string values over the limit)",
-    "E902": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
-    "E903": "the citation style is unknown, cannot be read, is malformed (no <citation>, an undefined or recursive macro, a bad number) or over the limits, or citeproc-py cannot format the entries with it",
-    "W901": "a bibliography entry is never cited",
-    "W601": "an edition has not been built yet",
-    "W801": "an image prints below 300 dpi in the press PDF",
-    "W602": "an edition is older than its sources: rebuild it (its contents are not compared with them)",
-    "E601": "an output cannot be read",
-    "E602": "a font is not embedded in the PDF",
-    "E603": "the PDF's bookmarks differ from the table of contents",
-    "E604": "the disclaimer is not on page 1 or 2 of the PDF",
-    "E605": "the PDF holds active content (JavaScript, an embedded file, a launch action)",
-    "E606": "an archival or press PDF lacks what its standard needs (PDF/A part, output intent, trim and bleed boxes)",
-    "E701": "EPUBCheck reports an error (its own id is in the message)",
-    "W701": "EPUBCheck reports a warning (its own id is in the message)",
-    "W702": "EPUBCheck reports a note (level INFO or USAGE)",
-    "E702": "EPUBCheck could not run",
-    # The build's own safety and budget (press.build.pipeline, press.base.output, press.cli.clean, press.base.budget).
-    "E851": "the output folder is the source folder, holds it, or is reached through a link in it",
-    "E852": "an output path cannot be used safely (a file where the build makes a folder, a bad name)",
-    "E853": "clean refused: not a folder a build made, a briefing.yml in it, or files no build wrote",
-    "E854": "the render needed more memory than its budget",
-    "E855": "the render took longer than its budget",
-    "E856": "the render failed unexpectedly (a bug: --verbose shows the traceback)",
-    "E858": "a file or folder cannot be read or written (permissions, a full disk)",
-    "E859": "another build is writing to the same output folder",
-    "E861": "a tool the build runs failed (ebooklib, Pandoc, Pagefind)",
-    "E862": "a command-line value has the wrong form (--shard, --merge, a PRESS_RENDER_* variable)",
-    "E863": "the preview server cannot listen on its port",
-    "E864": "a shard output to merge holds what no build writes (a bad slug or record, a symbolic link)",
-    # The library (press/library/library.py): `build.py library`.
-    "E801": "library.yml cannot be read (missing, not UTF-8, invalid YAML, not a mapping)",
-    "E802": "a library.yml key is missing, unknown or of the wrong type",
-    "E803": "library.yml's base_url is not an absolute https URL",
-    "E804": "a folder listed under briefings: is not a briefing folder inside the library",
-    "E805": "two briefings have the same slug, or a slug is one of the catalogue's own names",
-    "E806": "translation_of or a translations map names no briefing of the library",
-    "E807": "two briefings of one translation set have the same language (or one names itself)",
-    "E808": "a translations map names a briefing under another language than its own",
-    "E857": "init: the folder exists and is not empty (nothing is overwritten), is a dangling link or lies under a file",
-}
 
 
 @dataclass(frozen=True)
@@ -364,36 +254,11 @@ def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> 
     return found
 
 
-# The print edition's page sizes (mm), print.css's left and right page margins (mm), its figure
-# height limit and the height of a logo on the title page.
-PAPER_MM = {"a4": (210, 297), "letter": (215.9, 279.4), "a5": (148, 210), "b5": (176, 250)}
-SIDE_MARGINS_MM = 22 + 22
+# print.css's figure height limit and the height of a logo on the title page (mm); the page
+# itself is the manifest's (press.base.paper).
 FIGURE_HEIGHT_MM = 150
 LOGO_HEIGHT_MM = 14
 PRESS_DPI = 300
-MM = {"mm": 1, "cm": 10, "in": 25.4, "pt": 25.4 / 72}
-
-
-def _mm(length: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)([a-z]+)", length).groups()
-    return float(number) * MM[unit]
-
-
-def _page_mm(manifest: Manifest) -> tuple[float, float]:
-    if manifest.page_size:  # a custom paper, validated by the manifest: "170mm 240mm"
-        width, height = manifest.page_size.split()
-        return _mm(width), _mm(height)
-    return PAPER_MM.get(manifest.paper, PAPER_MM["a4"])
-
-
-def _text_width_mm(manifest: Manifest) -> float:
-    """The paper's width less the left and right margins (the manifest's, else print.css's)."""
-    sides = SIDE_MARGINS_MM
-    if manifest.margins:  # CSS's shorthand: 1 to 4 lengths, top right bottom left
-        parts = [_mm(p) for p in manifest.margins.split()]
-        right, left = {1: (0, 0), 2: (1, 1), 3: (1, 1), 4: (1, 3)}[len(parts)]
-        sides = parts[right] + parts[left]
-    return max(_page_mm(manifest)[0] - sides, 1)
 
 
 def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], manifest: Manifest) -> list[Problem]:
@@ -419,7 +284,8 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
                        f"{'across' if what != 'logo' else 'high'} at its printed size")
 
     found = []
-    text_width = _text_width_mm(manifest)
+    page = manifest.page()  # the paper the manifest asks for
+    text_width = page.text_width_mm
     for section in parsed:
         for token in section.tokens:
             for i, child in enumerate(token.children or ()):
@@ -439,13 +305,12 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
                 dpi = round(96 / scale)
                 if dpi < PRESS_DPI:
                     found.append(warn(section.path, line, asset.href, size, dpi, min(text_width, natural[0]), "image"))
-    page = _page_mm(manifest)
     if manifest.cover is not None and (size := pixels(manifest.cover)):
         # object-fit: cover fills the page: the picture's shorter side (to scale) spans it.
-        dpi = round(min(size[0] / (page[0] / 25.4), size[1] / (page[1] / 25.4)))
+        dpi = round(min(size[0] / (page.width_mm / 25.4), size[1] / (page.height_mm / 25.4)))
         if dpi < PRESS_DPI:
             found.append(warn(manifest.path, manifest.lines.get("cover"), _name(manifest, manifest.cover), size,
-                              dpi, page[0], "cover"))
+                              dpi, page.width_mm, "cover"))
     theme_logo = getattr(manifest.theme, "logo", None)
     logo, key = ((theme_logo, "theme") if theme_logo is not None
                  else (getattr(manifest.publisher_info, "logo", None), "publisher"))
@@ -532,9 +397,8 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         briefing = load_briefing(Path(source_dir))
     except PressError:
         briefing = None  # check_sources reports why; skip the checks that need the TOC
-    from press.build.editions import EDITIONS
-
-    pdf = out_dir / EDITIONS["pdf"].relative_target(manifest.slug, {"paper": manifest.paper})
+    built = built_files(out_dir, manifest.slug)
+    pdf = _pdf_file(built, out_dir, manifest, VARIANTS[pdf_variants.DEFAULT])
     if pdf.is_file() and is_outdated(pdf, Path(source_dir)):
         # Its bookmarks and disclaimer would be compared with sources it was not built from.
         found.append(problem("W602", pdf, None, "the PDF is older than its sources: run `make pdf` "
@@ -544,21 +408,26 @@ def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
         found += check_pdf(pdf, briefing)
     else:
         found.append(problem("W601", pdf, None, "not built yet: run `make pdf` (or `python build.py pdf`)"))
-    found += _check_variants(manifest, out_dir, Path(source_dir), briefing)
-    epub = out_dir / f"{manifest.slug}.epub"
+    found += _check_variants(manifest, built, out_dir, Path(source_dir), briefing)
+    epub = built.get("epub") or out_dir / f"{manifest.slug}.epub"
     if epub.is_file():
         found += check_epub(epub)
     return sorted(found, key=lambda p: p.sort_key)
 
 
-def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefing) -> list[Problem]:
+def _pdf_file(built: dict[str, Path], out_dir: Path, manifest: Manifest, variant: PdfVariant) -> Path:
+    """A PDF as the last build named it (press.base.build_state); with no build's record (never
+    built, or a file put there by hand), the name a build of the manifest's own paper gives it."""
+    return built.get(variant.edition) or out_dir / variant.file_name(manifest.slug, manifest.page().paper)
+
+
+def _check_variants(manifest: Manifest, built: dict[str, Path], out_dir: Path, source_dir: Path,
+                    briefing) -> list[Problem]:
     """The archival and press PDFs the manifest asks for (and any built with `pdf --variant`):
     every check of the PDF, and what their standard needs (E606)."""
-    from press.build.editions import EDITIONS
-
     found = []
-    for variant in ("archival", "press"):
-        path = out_dir / EDITIONS[f"pdf-{variant}"].relative_target(manifest.slug, {"paper": manifest.paper})
+    for variant in pdf_variants.EXTRA:
+        path = _pdf_file(built, out_dir, manifest, VARIANTS[variant])
         if not path.is_file():
             if variant in manifest.pdf_variant:
                 found.append(problem("W601", path, None, f"not built yet: run `python build.py pdf --variant {variant}`"
@@ -567,13 +436,13 @@ def _check_variants(manifest: Manifest, out_dir: Path, source_dir: Path, briefin
         outdated = is_outdated(path, source_dir)
         if outdated:
             found.append(problem("W602", path, None, "the PDF is older than its sources: rebuild it, then check again"))
-        found += check_pdf(path, None if outdated else briefing) + _variant_conformance(path, variant)
+        found += check_pdf(path, None if outdated else briefing) + _variant_conformance(path, VARIANTS[variant])
     return found
 
 
-def _variant_conformance(path: Path, variant: str) -> list[Problem]:
-    """E606: PDF/A-3u's identification and output intent (archival); PDF/X's GTS_PDFX output
-    intent and a TrimBox and BleedBox on every page (press)."""
+def _variant_conformance(path: Path, variant: PdfVariant) -> list[Problem]:
+    """E606: what the variant's standard needs (press.base.pdf_variants): the PDF/A part in the
+    XMP metadata, the output intent, a TrimBox and a BleedBox on every page."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -584,21 +453,19 @@ def _variant_conformance(path: Path, variant: str) -> list[Problem]:
         metadata = root.get("/Metadata")
         xmp = metadata.get_object().get_data().decode("utf-8", "replace") if metadata is not None else ""
         lacking = []
-        if variant == "archival":
-            if not re.search(r"pdfaid:part(?:>|=\")3", xmp):
-                lacking.append("the PDF/A-3 identification (pdfaid:part 3) in its XMP metadata")
-            if "/GTS_PDFA1" not in intents:
-                lacking.append("a GTS_PDFA1 output intent")
-        else:
-            if "/GTS_PDFX" not in intents:
-                lacking.append("a GTS_PDFX output intent")
+        part = variant.pdfa_part
+        if part and not re.search(rf"pdfaid:part(?:>|=\"){part}", xmp):
+            lacking.append(f"the PDF/A-{part} identification (pdfaid:part {part}) in its XMP metadata")
+        if variant.intent_subtype and variant.intent_subtype not in intents:
+            lacking.append(f"a {variant.intent_subtype.lstrip('/')} output intent")
+        if variant.trim_boxes:
             boxless = [n for n, page in enumerate(reader.pages, 1) if "/TrimBox" not in page or "/BleedBox" not in page]
             if boxless:
                 lacking.append(f"a TrimBox and a BleedBox on page {boxless[0]}")
     except (PyPdfError, ValueError, KeyError, OSError) as exc:
         return [problem("E601", path, None, f"the PDF cannot be read: {exc}")]
-    return [problem("E606", path, None, f"the {variant} PDF lacks {what}: rebuild it with "
-                    f"`python build.py pdf --variant {variant}`") for what in lacking]
+    return [problem("E606", path, None, f"the {variant.name} PDF lacks {what}: rebuild it with "
+                    f"`python build.py pdf --variant {variant.name}`") for what in lacking]
 
 
 def is_outdated(output: Path, source_dir: Path) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from press.base import output
 from press.base.errors import Location, PressError
-from press.build.pipeline import STATE_NAME, read_state
+from press.base.build_state import STATE_NAME, read_state
 
 BRIEFING = "briefing.yml"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from press.base import budget, diskcache
+from press.base import budget, diskcache, pdf_variants
 from press.base.paper import SIZES as PAPER_SIZES
 from press.build import editions, pipeline
 from press.report import cli_output
@@ -113,10 +113,10 @@ def all_editions(source: Path, out: Path, paper: str | None, force: bool, strict
 # One command per edition of the registry, with the options it and the editions it links
 # to take (the web edition offers the PDF for download, so `html` takes --paper).
 OPTIONS = {"paper": PAPER}
-# `pdf --variant NAME` builds that variant's edition (editions.PDF_VARIANTS).
-VARIANT = click.option("--variant", type=click.Choice(list(editions.PDF_VARIANTS)), default="default",
-                       show_default=True, help="default: PDF/UA-1 (<slug>.pdf); archival: PDF/A-3u "
-                       "(<slug>-archival.pdf); press: PDF/X-4 with bleed and crop marks (<slug>-press.pdf).")
+# `pdf --variant NAME` builds that variant's edition (press.base.pdf_variants).
+VARIANT = click.option("--variant", type=click.Choice(list(pdf_variants.VARIANTS)), default=pdf_variants.DEFAULT,
+                       show_default=True, help="; ".join(f"{v.name}: {v.standard} (<slug>{v.suffix})"
+                                                         for v in pdf_variants.VARIANTS.values()) + ".")
 
 # `pdf --save-html PATH`: the yardstick of the PDF's overhead (see tests/benchmarks/engines.py).
 SAVE_HTML = click.option("--save-html", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -129,7 +129,7 @@ def _edition_command(edition: editions.Edition) -> click.Command:
 
     def command(source: Path, out: Path, force: bool, strict: bool, save_html: Path | None = None,
                 **options) -> None:
-        name = editions.PDF_VARIANTS[options["variant"]] if "variant" in options else edition.name
+        name = pdf_variants.EDITION_OF[options["variant"]] if "variant" in options else edition.name
         _build(source, out, [name], options.get("paper"), force, strict)
         if save_html:
             pipeline.save_print_html(source, save_html, options.get("paper"), options["variant"])

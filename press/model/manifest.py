@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from press.base import hints, identifiers, limits, yamlload
-from press.base.paper import SIZES as _PAPER_SIZES
+from press.base import hints, identifiers, limits, pdf_variants, yamlload
+from press.base.paper import CUSTOM, DEFAULT as DEFAULT_PAPER, SIZES as PAPER_CSS, Page, resolve as resolve_page
 from press.base.errors import Location, Problems, PressError
 from press.base.sizes import human_size
 
@@ -25,10 +25,8 @@ OPTIONAL = (
     "translation_of", "translations", "series", "number", "summary",  # read by the library (press/library/library.py)
     "isbn", "doi", "license", "bibliography", "csl",
 )
-PAPER_SIZES = tuple(_PAPER_SIZES)  # one list: press/base/paper.py
+PAPER_SIZES = tuple(PAPER_CSS)  # one list: press/base/paper.py
 # Digits of the PDF's page numbers (folios, contents, note calls): CSS counter styles.
-# PDF variants a build of the PDF also makes (press.render.pdf.VARIANTS, besides the default).
-PDF_VARIANTS = ("archival", "press")
 DIGITS = ("latin", "arabic-indic", "persian", "devanagari", "bengali", "thai", "tamil")
 # BCP 47, loosely: a primary language subtag and optional subtags (en, fr-CA, zh-Hant-TW).
 LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -97,7 +95,7 @@ class Manifest:
     related: tuple[Related, ...] = ()
     slug: str = ""
     keywords: tuple[str, ...] = ()
-    paper: str = "a4"
+    paper: str = DEFAULT_PAPER
     page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
     margins: str | None = None       # CSS `margin` of the PDF's pages
     theme: object = None             # press.render.theme.Theme, or None
@@ -128,6 +126,11 @@ class Manifest:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    def page(self, paper: str | None = None) -> Page:
+        """The print edition's page: its paper (`paper`, from --paper, in place of the manifest's
+        when given), size and margins, resolved once (press.base.paper)."""
+        return resolve_page(self.paper, self.page_size, self.margins, paper)
 
 
 def slugify(text: str) -> str:
@@ -308,8 +311,8 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
     theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
     for variant in pdf_variant:
-        if variant not in PDF_VARIANTS:
-            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(PDF_VARIANTS)}, not '{variant}'")
+        if variant not in pdf_variants.EXTRA:  # a build of the PDF also makes them
+            c.error("pdf_variant", f"'pdf_variant' may hold {' and '.join(pdf_variants.EXTRA)}, not '{variant}'")
     digits = (_text(c, data, "digits") or "latin").lower()
     if digits not in DIGITS:
         c.error("digits", f"'digits' must be one of {', '.join(DIGITS)}, not '{digits}'")
@@ -400,20 +403,19 @@ def _length(c: _Collector, data: dict, key: str, value=None) -> str | None:
 
 def _paper(c: _Collector, data: dict) -> tuple[str, str | None]:
     """`a4` (default), `letter`, `a5`, `b5`, or `{width: 170mm, height: 240mm}`."""
-    from press.base.paper import CUSTOM
-
+    default = DEFAULT_PAPER
     value = data.get("paper")
     if isinstance(value, dict):
         if set(value) != {"width", "height"}:
             c.error("paper", "a custom 'paper' is {width: ..., height: ...}, such as {width: 170mm, height: 240mm}")
-            return "a4", None
+            return default, None
         width, height = (_length(c, {"paper": value[k]}, "paper") for k in ("width", "height"))
-        return (CUSTOM, f"{width} {height}") if width and height else ("a4", None)
-    paper = (_text(c, data, "paper") or "a4").lower()
+        return (CUSTOM, f"{width} {height}") if width and height else (default, None)
+    paper = (_text(c, data, "paper") or default).lower()
     if paper not in PAPER_SIZES:
         c.error("paper", f"'paper' must be one of {', '.join(PAPER_SIZES)} or {{width: ..., height: ...}}, "
                          f"not '{paper}'")
-        return "a4", None
+        return default, None
     return paper, None
 
 

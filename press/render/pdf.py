@@ -12,6 +12,7 @@ from pathlib import Path
 from dataclasses import dataclass
 
 from press.base import fonts
+from press.base.pdf_variants import VARIANTS
 from press.render import pdflang, templating
 from press.base.errors import PressError
 from press.base.lang import direction
@@ -19,8 +20,6 @@ from press.model.model import Briefing
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 from press.render.blame import locate_url
 from press.render.wordbreak import break_long_words
-
-from press.base.paper import SIZES as PAPER  # noqa: E402  (the one list of paper sizes)
 
 # The manifest's `digits` (a counter style) for every number the PDF prints itself.
 DIGITS_CSS = """
@@ -49,33 +48,6 @@ PDFUA_EXTENSION_SCHEMA = """<rdf:Description rdf:about="" xmlns:rdf="{rdf}" xmln
 <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
 </rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
 """.format(**XMP_NAMESPACES)
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One kind of PDF: WeasyPrint's variant and options, with the CSS it needs."""
-
-    name: str
-    suffix: str               # of the output file, after the slug
-    weasyprint: str           # WeasyPrint's pdf_variant
-    css: str = ""             # added after print.css
-    output_intent: str | None = None
-    declare_ua: bool = False  # add the PDF/UA-1 identification WeasyPrint's variant lacks
-    summary: str = ""
-
-
-VARIANTS = {
-    # Tagged, /Lang, dc:title, artifacts: PDF/UA-1, what public bodies ask for.
-    "default": Variant("default", ".pdf", "pdf/ua-1", summary="PDF/UA-1 (accessible)"),
-    # For libraries and archives: PDF/A-3u that keeps the tags and the PDF/UA-1 declaration.
-    # PDF/A forbids image interpolation, and the emoji are bitmaps: draw them unsmoothed.
-    "archival": Variant("archival", "-archival.pdf", "pdf/a-3u", "html { image-rendering: crisp-edges }",
-                        output_intent="srgb", declare_ua=True, summary="PDF/A-3u and PDF/UA-1 (archival)"),
-    # For a print shop: PDF/X-4 with 3 mm bleed and crop marks outside the trim box. WeasyPrint's
-    # own device-cmyk intent writes no output intent without a CMYK profile: sRGB it is.
-    "press": Variant("press", "-press.pdf", "pdf/x-4", "@page { bleed: 3mm; marks: crop cross }",
-                     output_intent="srgb", declare_ua=True, summary="PDF/X-4 with bleed and crop marks (press)"),
-}
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,9 +92,7 @@ def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "de
     families = fonts.script_families(html_text + DIGIT_CHARACTERS.get(m.digits, ""))
     if families:
         css = fonts.with_script_fonts(css, families)
-    size = PAPER.get(paper or m.paper) or m.page_size or PAPER["a4"]
-    page = f"size: {size};" + (f" margin: {m.margins};" if m.margins else "")
-    sheets = [("print.css", css), ("page-size.css", f"@page {{ {page} }}\n{theme.css(m.theme)}")]
+    sheets = [("print.css", css), ("page-size.css", f"@page {{ {m.page(paper).css} }}\n{theme.css(m.theme)}")]
     if m.digits != "latin":
         sheets.append(("digits.css", DIGITS_CSS.replace("DIGITS", m.digits)))
     if kind.css:
@@ -152,7 +122,7 @@ def save_html(briefing: Briefing, target: Path, paper: str | None = None, varian
 
 
 def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "default") -> bytes:
-    """Typeset the briefing as the given variant (see VARIANTS); fail on any character drawn as
+    """Typeset the briefing as the given variant (press.base.pdf_variants); fail on any character drawn as
     an empty box or any forbidden fetch."""
     kind = VARIANTS[variant]
     fonts.require_fonts()
