@@ -339,10 +339,10 @@ def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
 
 
 def _lint_cover(manifest: Manifest) -> list[Problem]:
-    from press.render import cover
+    from press.source import images
 
     try:
-        cover.check(manifest)
+        images.cover_file(manifest)
     except PressError as exc:
         return from_error(exc, "E317")
     return []

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from press.source import images
+from press.source.images import cover_file
 from press.base.errors import PressError
 from press.model.model import Briefing
 from press.render.templating import long_date
 
 WIDTH, HEIGHT = 1600, 2560
-MIN_LONG_SIDE = 1600
 MARGIN = 150
 BACKGROUND = (31, 78, 121)      # the print edition's accent colour
 INK = (255, 255, 255)
@@ -42,28 +42,9 @@ def cover_image(briefing: Briefing) -> Cover:
     return Cover(drawn(briefing), "image/png", ".png", (WIDTH, HEIGHT))
 
 
-def check(manifest) -> images.Picture | None:
-    """The manifest's cover, checked when the briefing is loaded (so no edition is built
-    with a cover the EPUB cannot use): a PNG or JPEG by content, within the pixel bound,
-    decodable, and large enough for the stores."""
-    path, at = manifest.cover, manifest.at("cover")
-    if path is None:
-        return None
-    name = path.name
-    if not path.is_file():
-        raise PressError(f"cover image '{name}' does not exist", at, "E313")
-    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise PressError(f"cover '{name}' must be a PNG or JPEG picture (.png, .jpg)", at, "E312")
-    picture = images.load(path, manifest.root, at, name, "cover")
-    if max(picture.size) < MIN_LONG_SIDE:
-        raise PressError(f"cover '{name}' is {picture.size[0]} x {picture.size[1]} px: e-reader stores want at "
-                         f"least {MIN_LONG_SIDE} px on the long side", at, "E103")
-    return picture
-
-
 def _given(briefing: Briefing) -> Cover:
     """The cover file, at most COVER_LONG_SIDE px on its long side: what a reader shows."""
-    picture = check(briefing.manifest)
+    picture = cover_file(briefing.manifest)
     data = images.scaled(picture, images.COVER_LONG_SIDE)
     size = picture.size
     if data is not picture.data:

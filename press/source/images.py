@@ -337,3 +337,26 @@ def scaled(picture: Picture, long_side: int = SCREEN_LONG_SIDE) -> bytes:
 def for_asset(asset, root: Path) -> Picture:
     """The checked picture of a section's image, when an edition embeds it."""
     return load(asset.path, root, Location(asset.path), asset.href)
+
+
+# The EPUB's cover: e-reader stores want at least this many pixels on its long side.
+MIN_COVER_LONG_SIDE = 1600
+
+
+def cover_file(manifest) -> Picture | None:
+    """The manifest's cover, checked when the briefing is loaded (so no edition is built
+    with a cover the EPUB cannot use): a PNG or JPEG by content, within the pixel bound,
+    decodable, and large enough for the stores."""
+    path, at = manifest.cover, manifest.at("cover")
+    if path is None:
+        return None
+    name = path.name
+    if not path.is_file():
+        raise ImageError(f"cover image '{name}' does not exist", at, "E313")
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise ImageError(f"cover '{name}' must be a PNG or JPEG picture (.png, .jpg)", at, "E312")
+    picture = load(path, manifest.root, at, name, "cover")
+    if max(picture.size) < MIN_COVER_LONG_SIDE:
+        raise ImageError(f"cover '{name}' is {picture.size[0]} x {picture.size[1]} px: e-reader stores want at "
+                         f"least {MIN_COVER_LONG_SIDE} px on the long side", at, "E103")
+    return picture

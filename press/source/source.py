@@ -17,7 +17,6 @@ from press.citations import markup, resolve
 from press.citations.styles import use_notes
 from press.markdown import citation_syntax, markdown, renderers
 from press.model import targets
-from press.render import cover
 from press.source import images, people
 from press.base.links import LINK_SCHEMES, scheme_problem
 from press.base.errors import Location, PressError, Problems, SourceError
@@ -43,7 +42,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     sections the rules pass (checks.check_sources, `keep`) parsed with this manifest, by path,
     which passed its rules: each is used when its file still holds the same text."""
     manifest = manifest or load_manifest(Path(source_dir))
-    cover.check(manifest)
+    images.cover_file(manifest)
     md = markdown.make_parser(manifest.language)
     use_notes(md, manifest)
     # The rules pass parses as without a note style: its sections serve only when there is none.
