@@ -20,7 +20,7 @@ from conftest import ARTICLE_SOURCE, FIXTURES, build_ok, run_build
 from press.model.manifest import load_manifest
 from press.source.source import load_briefing
 from press.model.targets import RESERVED_IDS
-from press.render.templating import table_of_contents
+from press.source.contents import table_of_contents
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from conftest import ARTICLE_SOURCE, FIXTURES, build_ok
 from pdfread import body_headings, outline, page_texts, printed_toc, runs
 from press.source.source import load_briefing
-from press.render.templating import table_of_contents
+from press.source.contents import table_of_contents
 
 CONTENTS_PAGE = 2
 FIRST_BODY_PAGE = 3

@@ -99,20 +99,18 @@ def check_sources(source_dir: Path, manifest: Manifest | None = None,
 def _lint_theme_folder(root: Path) -> list[Problem]:
     """A theme folder's stylesheets (E233) and templates' syntax (E231), as the build reads them;
     what the templates produce (E232) is known only once they render, in the build."""
-    from press.render import theme
+    from press.model import theme
 
     themed = theme.folder(root)
     if themed is None:
         return []
-    from press.render import templating  # Jinja only for a briefing that has a theme folder
-
     found = []
     for name in theme.STYLESHEETS:
         try:
             theme.stylesheet(name, root)
         except PressError as exc:
             found += from_error(exc, "E233")
-    for exc in templating.syntax_errors(themed, root):
+    for exc in theme.syntax_errors(themed):
         found += from_error(exc, "E231")
     return found
 
@@ -120,7 +118,7 @@ def _lint_theme_folder(root: Path) -> list[Problem]:
 def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
     """A theme's face that lacks a character the text uses: it is drawn from the edition faces
     instead (never an empty box: E401 covers those), which a reader may notice."""
-    from press.render import theme
+    from press.model import theme
 
     found = []
     for key in ("body_font", "heading_font"):
@@ -343,6 +341,7 @@ def _lint_cover(manifest: Manifest) -> list[Problem]:
 
     try:
         images.cover_file(manifest)
+        images.theme_logo(manifest)
     except PressError as exc:
         return from_error(exc, "E317")
     return []
@@ -544,7 +543,7 @@ def _pdf_active_content(path: Path, reader) -> list[Problem]:
 
 
 def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
-    from press.render.templating import table_of_contents
+    from press.source.contents import table_of_contents
 
     expected = []
     for entry in table_of_contents(briefing):

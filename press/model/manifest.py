@@ -98,7 +98,7 @@ class Manifest:
     paper: str = DEFAULT_PAPER
     page_size: str | None = None     # CSS `size` of a custom paper ({width, height})
     margins: str | None = None       # CSS `margin` of the PDF's pages
-    theme: object = None             # press.render.theme.Theme, or None
+    theme: object = None             # press.model.theme.Theme, or None
     cover: Path | None = None
     digits: str = "latin"
     pdf_variant: tuple[str, ...] = ()
@@ -306,7 +306,7 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper, page_size = _paper(c, data)
     margins = _length(c, data, "margins")
-    from press.render import theme as theming
+    from press.model import theme as theming
 
     theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 from press.base.errors import Location
 from press.model.model import Briefing
-from press.render import theme
+from press.model import theme
 
 
 def locate_url(briefing: Briefing, url: str) -> Location | None:

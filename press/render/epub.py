@@ -21,6 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from press.base import fonts, i18n
+from press.source import contents
 from press.render import templating
 from press.source import images
 from press.render.cover import cover_image
@@ -31,7 +32,8 @@ from press.source.source import UNDATED
 from press.render.subset import subset_font
 from press.model.targets import PAGE_IDS
 from press.source.people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
-from press.render.templating import FURTHER_READING_ID, STYLES_DIR
+from press.render.templating import STYLES_DIR
+from press.source.contents import FURTHER_READING_ID
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -109,7 +111,7 @@ def _documents(briefing: Briefing, cover_href: str) -> list[Document]:
     for section in briefing.sections:
         for entry in (section.toc, *section.toc.children):
             where[entry.anchor] = section.document
-    toc = templating.table_of_contents(briefing)
+    toc = contents.table_of_contents(briefing)
     landmarks = [
         {"type": "cover", "href": COVER, "title": words["cover"]},
         {"type": "toc", "href": f"{NAV}#{PAGE_IDS['contents']}", "title": words["contents"]},
@@ -207,7 +209,7 @@ def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
 def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
     """epub.css, with the script faces the book needs named and declared, and mirrored in a
     right-to-left book; epub.css as it is when neither applies."""
-    from press.render import theme
+    from press.model import theme
 
     m = briefing.manifest
     base = theme.stylesheet("epub.css", m.root)  # the theme's, when it has one
@@ -424,7 +426,7 @@ def _ncx_entries(briefing: Briefing, documents: list[Document]) -> list:
         label = i18n.labels(briefing.language)["further_reading"]
         entries.append(epub.Link(f"{FURTHER}#{FURTHER_READING_ID}", label, f"ncx-{FURTHER_READING_ID}"))
     documents = {ABOUT_AUTHORS_ID: ABOUT, ABOUT_PUBLISHER_ID: ABOUT, REFERENCES_ID: REFERENCES}
-    for entry in templating.back_matter(briefing):
+    for entry in contents.back_matter(briefing):
         entries.append(epub.Link(f"{documents[entry.anchor]}#{entry.anchor}", entry.title, f"ncx-{entry.anchor}"))
     return entries
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from press.base import fonts
 from press.base.pdf_variants import VARIANTS
+from press.source import contents
 from press.render import pdflang, templating
 from press.base.errors import PressError
 from press.base.lang import direction
@@ -61,7 +62,7 @@ def _font_config():
 def render_html(briefing: Briefing) -> str:
     m = briefing.manifest
     cover_href = m.cover.resolve().relative_to(m.root.resolve()).as_posix() if m.cover else ""
-    toc = templating.table_of_contents(briefing)
+    toc = contents.table_of_contents(briefing)
     html = templating.render(
         "print.html.j2", briefing=briefing, toc=toc, hrefs=templating.toc_hrefs(toc),
         cover_href=cover_href, cover_alt=". ".join(p for p in (briefing.title, briefing.subtitle) if p))
@@ -82,7 +83,7 @@ class Typesetting:
 
 
 def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "default") -> Typesetting:
-    from press.render import theme
+    from press.model import theme
 
     kind, m = VARIANTS[variant], briefing.manifest
     html_text = render_html(briefing)

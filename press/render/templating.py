@@ -13,11 +13,12 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from press.base import lang, template_data
-from press.render import theme_guard
+from press.base import theme_guard
 from press.base.errors import Location, SourceError
 from press.base.datadirs import PROJECT_ROOT, STYLES_DIR, TEMPLATES_DIR  # noqa: F401 (their old home)
 from press.base.lang import direction
 from press.base.i18n import labels, language_name
+from press.source.contents import FURTHER_READING_ID
 from press.model.targets import PAGE_IDS
 
 def long_date(value: dt.date | None, language: str) -> str:
@@ -86,8 +87,8 @@ def environment(theme: str | None = None, root: str | None = None) -> jinja2.Env
 
 def render(template: str, **context) -> str:
     """`template` rendered with `context` made plain; with a theme, in its sandbox, and what it
-    produces checked against the editions' allow-lists (press.render.theme_guard)."""
-    from press.render.theme import folder, templates
+    produces checked against the editions' allow-lists (press.base.theme_guard)."""
+    from press.model.theme import folder, templates
 
     briefing = context.get("briefing")
     root = briefing.manifest.root if briefing is not None else None
@@ -109,20 +110,6 @@ def render(template: str, **context) -> str:
     return text
 
 
-def syntax_errors(themed: Path, root: Path) -> list[SourceError]:
-    """Each theme template that Jinja cannot read, at its line (for `check`)."""
-    from press.render.theme import templates
-
-    env, found = environment(str(themed), str(root)), []
-    for path in templates(themed):
-        try:
-            env.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
-        except jinja2.TemplateSyntaxError as exc:
-            found.append(SourceError(f"the theme's template cannot be read: {exc.message}",
-                                     Location(path, exc.lineno), "E231"))
-    return found
-
-
 def _template_line(exc: BaseException, own: list[Path]) -> Location | None:
     """The theme template's file and line where rendering failed (Jinja keeps them in the traceback)."""
     names = {str(path.resolve()) for path in own}
@@ -130,21 +117,6 @@ def _template_line(exc: BaseException, own: list[Path]) -> Location | None:
         if str(Path(frame.filename).resolve()) in names:
             return Location(Path(frame.filename), frame.lineno)
     return Location(own[0]) if own else None
-
-
-FURTHER_READING_ID = PAGE_IDS["further_reading"]
-
-
-def table_of_contents(briefing) -> tuple:
-    """The entries every edition lists: the sections, then further reading when there is any."""
-    from press.model.model import TocEntry  # local: the model module does not depend on templating
-
-    entries = briefing.toc
-    words = labels(briefing.language)
-    if briefing.manifest.related:
-        label = words["further_reading"]
-        entries += (TocEntry(label, jinja2.utils.markupsafe.escape(label), FURTHER_READING_ID, 1),)
-    return entries + back_matter(briefing)
 
 
 def toc_hrefs(entries, documents: dict[str, str] | None = None) -> dict[str, str]:
@@ -155,16 +127,3 @@ def toc_hrefs(entries, documents: dict[str, str] | None = None) -> dict[str, str
         hrefs[entry.anchor] = f"{documents[entry.anchor] if documents else ''}#{entry.anchor}"
         hrefs.update(toc_hrefs(entry.children, documents))
     return hrefs
-
-
-def back_matter(briefing) -> tuple:
-    """After the sections and further reading: the references, about the authors and the publisher."""
-    from press.model.model import TocEntry
-    from press.source.people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
-
-    words = labels(briefing.language)
-    wanted = ((briefing.citations.entries, "references", REFERENCES_ID),
-              (briefing.imprint.has_about_authors, "about_authors", ABOUT_AUTHORS_ID),
-              (briefing.imprint.has_about_publisher, "about_publisher", ABOUT_PUBLISHER_ID))
-    return tuple(TocEntry(words[key], jinja2.utils.markupsafe.escape(words[key]), anchor, 1)
-                 for present, key, anchor in wanted if present)

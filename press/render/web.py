@@ -10,6 +10,7 @@ folder can be put on any static host as it is.
 from __future__ import annotations
 
 from press.base import fonts, i18n
+from press.source import contents
 from press.render import templating
 from press.source import images, people
 from press.model.model import Briefing
@@ -28,7 +29,7 @@ def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[
     for asset in briefing.assets:  # checked, sanitized, scaled for a screen
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     logo = briefing.manifest.theme and briefing.manifest.theme.logo
-    if logo:  # checked by content when the manifest was read (press.render.theme)
+    if logo:  # checked by content when the manifest was read (press.model.theme)
         from press.base.errors import Location
 
         files[briefing.manifest.theme.logo_href] = images.scaled(
@@ -97,7 +98,7 @@ def render_page(briefing: Briefing, downloads) -> str:
                    "purpose": words["for_reference_managers"]} for name in citation_files(briefing)]
     pdf = next((d.name for d in downloads if d.edition == "pdf"), None)
     css = _css(briefing)
-    toc = templating.table_of_contents(briefing)
+    toc = contents.table_of_contents(briefing)
     page = dict(briefing=briefing, toc=toc, hrefs=templating.toc_hrefs(toc), downloads=offers,
                 highwire=highwire_tags(briefing, downloads), json_ld=people.json_ld(briefing, pdf), cite_files=cite_files)
     html = templating.render("web.html.j2", css=css, **page)
@@ -107,7 +108,7 @@ def render_page(briefing: Briefing, downloads) -> str:
 
 def _css(briefing: Briefing) -> str:
     """The web stylesheet (the theme's, when it has one), then the manifest's theme."""
-    from press.render import theme
+    from press.model import theme
 
     m = briefing.manifest
     return theme.stylesheet("web.css", m.root).read_text(encoding="utf-8") + theme.css(m.theme)

@@ -360,3 +360,15 @@ def cover_file(manifest) -> Picture | None:
         raise ImageError(f"cover '{name}' is {picture.size[0]} x {picture.size[1]} px: e-reader stores want at "
                          f"least {MIN_COVER_LONG_SIDE} px on the long side", at, "E103")
     return picture
+
+
+def theme_logo(manifest) -> Picture | None:
+    """The manifest's `theme.logo`, checked by its content as any picture when the briefing is
+    loaded (the manifest checked its name and place)."""
+    theme = manifest.theme
+    if theme is None or theme.logo is None:
+        return None
+    found = problems(theme.logo, manifest.root.resolve(), Location(theme.logo))
+    if isinstance(found, list):
+        raise ImageError(f"'theme.logo': {found[0].bare_message}", manifest.at("theme"), found[0].code)
+    return found

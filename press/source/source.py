@@ -43,6 +43,7 @@ def load_briefing(source_dir: Path, cache=None, manifest: Manifest | None = None
     which passed its rules: each is used when its file still holds the same text."""
     manifest = manifest or load_manifest(Path(source_dir))
     images.cover_file(manifest)
+    images.theme_logo(manifest)
     md = markdown.make_parser(manifest.language)
     use_notes(md, manifest)
     # The rules pass parses as without a note style: its sections serve only when there is none.

@@ -50,9 +50,9 @@ def templates(themed: Path) -> list[Path]:
 
 
 def stylesheet(name: str, root: Path) -> Path:
-    """The stylesheet `name`: the theme's when it has one (checked: press.render.theme_guard), else the tool's."""
+    """The stylesheet `name`: the theme's when it has one (checked: press.base.theme_guard), else the tool's."""
     from press.base.datadirs import STYLES_DIR
-    from press.render.theme_guard import check_css
+    from press.base.theme_guard import check_css
 
     themed = folder(root)
     if themed is not None and (themed / name).is_file() and (themed / name).resolve().is_relative_to(
@@ -134,15 +134,8 @@ def from_manifest(value, root: Path, error) -> Theme | None:
             error("theme", f"'theme.logo' must be an image file inside the source folder, not '{logo}'")
         elif path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
             error("theme", f"'theme.logo' '{logo}' must be an existing PNG, JPEG or SVG file")
-        else:
-            from press.source import images
-            from press.base.errors import Location
-
-            found = images.problems(path, Path(root).resolve(), Location(path))  # by content, as any image
-            if isinstance(found, list) and found:
-                error("theme", f"'theme.logo': {found[0].bare_message}")
-            else:
-                fields["logo"], fields["logo_href"] = path, path.relative_to(Path(root).resolve()).as_posix()
+        else:  # its content is checked with the other pictures when the briefing is loaded
+            fields["logo"], fields["logo_href"] = path, path.relative_to(Path(root).resolve()).as_posix()
     for key in ("body_font", "heading_font"):
         if key not in value:
             continue
@@ -155,3 +148,20 @@ def from_manifest(value, root: Path, error) -> Theme | None:
         else:
             fields[key] = name.strip()
     return Theme(**fields)
+
+
+def syntax_errors(themed: Path) -> list:
+    """Each theme template that Jinja cannot read, as a SourceError at its line (for `check`;
+    the build meets the same error when it renders)."""
+    import jinja2  # only for a briefing that has a theme folder
+
+    from press.base.errors import Location, SourceError
+
+    found, env = [], jinja2.Environment()
+    for path in templates(themed):
+        try:
+            env.parse(path.read_text(encoding="utf-8", errors="replace"), filename=str(path))
+        except jinja2.TemplateSyntaxError as exc:
+            found.append(SourceError(f"the theme's template cannot be read: {exc.message}",
+                                     Location(path, exc.lineno), "E231"))
+    return found
