@@ -16,11 +16,12 @@ from markupsafe import Markup
 
 from press.library import feeds, opds, search
 from press.render import templating
-from press.library.fragments import Fragments, code_digest, digest
+from press.library.fragments import Fragments, digest
 from press.library.library import Library
 from press.base import i18n, sizes
 from press.base.i18n import language_name
 from press.base.sizes import human_size
+from press.base.digests import files_digest
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
 # The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
@@ -98,7 +99,7 @@ class Cards:
 
     def __init__(self, library: Library, kept: Fragments):
         self.library, self.kept = library, kept
-        self.code = code_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
+        self.code = files_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
                                 TEMPLATES_DIR / self.TEMPLATE)
 
     def html(self, e: dict, root: str) -> Markup:

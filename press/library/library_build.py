@@ -105,7 +105,7 @@ def common_stamp() -> str:
     from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
     digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    digest.update(build_inputs.code_digest() + build_inputs.fonts_digest())
+    digest.update(build_inputs.package_code_digest() + build_inputs.fonts_digest())
     for path in sorted([*TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

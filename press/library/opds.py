@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from press.base import xmlout
-from press.library.fragments import Fragments, code_digest, digest
+from press.base.digests import files_digest
+from press.library.fragments import Fragments, digest
 from press.library.library import Library
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -72,7 +73,7 @@ def files(library: Library, entries: list[dict], language_names, kept: Fragments
 class _Catalogue:
     def __init__(self, library: Library, entries: list[dict], language_names, kept: Fragments):
         self.library, self.entries, self.kept = library, tuple(entries), kept
-        self.code = code_digest(Path(__file__), Path(xmlout.__file__))   # what makes a kept entry
+        self.code = files_digest(Path(__file__), Path(xmlout.__file__))   # what makes a kept entry
         self.by_slug = {e["slug"]: e for e in entries}
         self.order = {e["slug"]: n for n, e in enumerate(entries)}   # translations in the feed's order
         self.updated = _timestamp(max((e["date"] for e in entries), default=UNDATED))
