@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from press.library import feeds, opds, search
 from press.render import templating
-from press.library.fragments import Fragments, digest
+from press.library.fragments import KeptPieces, digest
 from press.library.library import Library
 from press.base import i18n, sizes
 from press.base.i18n import language_name
@@ -63,9 +63,9 @@ def _value(entry: dict, kind: str) -> str | None:
     return {"series": entry["series"], "language": entry["language"], "year": entry["date"][:4]}[kind]
 
 
-def render(library: Library, entries: list[dict], kept: Fragments | None = None) -> dict[str, bytes]:
+def render(library: Library, entries: list[dict], kept: KeptPieces | None = None) -> dict[str, bytes]:
     """Every file of the catalogue; `kept`: the cards and feed entries of earlier runs (press/library/fragments.py)."""
-    kept = kept or Fragments()
+    kept = kept or KeptPieces()
     files: dict[str, bytes] = {}
     groups = filters(library, entries)
     parts = " ".join(g.folder + "/" for g in search.groups([e["slug"] for e in entries])[1:])
@@ -97,7 +97,7 @@ class Cards:
 
     TEMPLATE = "library/_card.html.j2"
 
-    def __init__(self, library: Library, kept: Fragments):
+    def __init__(self, library: Library, kept: KeptPieces):
         self.library, self.kept = library, kept
         self.code = files_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
                                 TEMPLATES_DIR / self.TEMPLATE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from press.base import output
 from press.library import catalogue, search
-from press.library.fragments import NAME as FRAGMENTS, Fragments
+from press.library.fragments import NAME as KEPT_PIECES, KeptPieces
 from press.library.library import Library
 from press.library.site_folder import WORK, dump_json, remove_stale, sha, write_if_changed
 
@@ -31,7 +31,7 @@ def publish(library: Library, out: Path, entries: list[dict], state: dict, new_s
                                           "pagefind": search.VERSION, "language": library.language}))
             if digests[key] != recorded["digests"].get(key) or not (out / group.folder).is_dir():
                 runs.append(search.start(out, group, library.language))
-        kept = Fragments(out / WORK / FRAGMENTS, read=not force)
+        kept = KeptPieces(out / WORK / KEPT_PIECES, read=not force)
         files = catalogue.render(library, entries, kept)
         kept.save()
         previous = state.get("catalogue") or {}
