@@ -31,17 +31,17 @@ def digests() -> tuple[bytes, bytes, str]:
 
 
 def test_an_edit_in_a_subfolder_of_the_package_changes_the_code_digest(package):
-    before = build_inputs.code_digest()
-    assert build_inputs.code_digest() == before  # the same files, the same digest
+    before = build_inputs.package_code_digest()
+    assert build_inputs.package_code_digest() == before  # the same files, the same digest
     (package / "writers").mkdir()
     (package / "writers" / "notes.txt").write_text("not code\n")
-    assert build_inputs.code_digest() == before
+    assert build_inputs.package_code_digest() == before
     module = package / "writers" / "pdf.py"
     module.write_text("X = 1\n")
-    added = build_inputs.code_digest()
+    added = build_inputs.package_code_digest()
     assert added != before
     module.write_text("X = 2\n")
-    assert build_inputs.code_digest() not in (before, added)
+    assert build_inputs.package_code_digest() not in (before, added)
 
 
 def test_the_lone_build_and_the_library_notice_the_same_code_edit(package):

@@ -558,13 +558,13 @@ def test_codes_are_documented():
 
 
 def test_shard_partition_is_stable_and_complete():
-    from press.library import shards
+    from press.library import partition
 
     slugs = [f"briefing-{n}" for n in range(300)]
     for count in (1, 2, 3, 7):
-        parts = [[s for s in slugs if shards.shard_of(s, count) == k] for k in range(count)]
+        parts = [[s for s in slugs if partition.shard_of(s, count) == k] for k in range(count)]
         assert sorted(sum(parts, [])) == sorted(slugs)
         assert all(parts) or count > len(slugs)
-    assert shards.shard_of("briefing-1", 3) == shards.shard_of("briefing-1", 3)
+    assert partition.shard_of("briefing-1", 3) == partition.shard_of("briefing-1", 3)
     result = run_build("library", "--shard", "4/3")
     assert result.returncode != 0 and "K/N" in (result.stderr + result.stdout)

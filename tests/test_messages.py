@@ -8,7 +8,7 @@ import pytest
 
 from conftest import run_build
 from press.check import checks
-from press.serve import watch
+from press.serve import preview
 
 
 @pytest.fixture
@@ -119,6 +119,6 @@ def test_watch_ignores_editors_temporary_and_swap_files(tmp_path):
                ".goutputstream-AB12CD", ".~lock.briefing.yml#", "01-first.md.crswap", "01-first.md.tmp",
                "01-first.md.bak", "01-first.md.orig"]
     for name in ignored:
-        assert not watch._relevant(tmp_path / "sections" / name, out), name
+        assert not preview._relevant(tmp_path / "sections" / name, out), name
     for name in ("01-first.md", "briefing.yml", "chart.png", "print.css"):
-        assert watch._relevant(tmp_path / "sections" / name, out), name
+        assert preview._relevant(tmp_path / "sections" / name, out), name

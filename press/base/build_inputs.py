@@ -14,7 +14,7 @@ from press.base import fonts
 from press.base.datadirs import PACKAGE_ROOT as PACKAGE_DIR
 
 
-def code_digest(package: Path | None = None) -> bytes:
+def package_code_digest(package: Path | None = None) -> bytes:
     """Every .py file of the package (`package`: press/), in its subfolders too: the writers are
     lazy-imported, so every module counts, imported by this process or not."""
     root = package or PACKAGE_DIR

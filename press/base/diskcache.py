@@ -265,15 +265,6 @@ def _remove(path: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=None)
-def code_digest(*files: str) -> str:
-    """A hash of the source files that make an entry: changed code, new keys."""
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(Path(name).read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def file_digest(path: Path) -> str:
     """The SHA-256 of a file's bytes. A font of many megabytes is read once: its hash is
     remembered under its path, size, modification time and inode."""

@@ -419,7 +419,7 @@ def _common_digest(manifest: Manifest, out: Path | None = None) -> dict[str, byt
             content = hashlib.file_digest(handle, "sha256").digest()
         sources.update(str(path.relative_to(manifest.root)).encode() + b"\0" + content)
     code = hashlib.sha256(f"{__version__}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
-                          + build_inputs.code_digest())
+                          + build_inputs.package_code_digest())
     return {"sources": sources.digest(), "code": code.digest(), "fonts": build_inputs.fonts_digest(),
             "root": str(manifest.root).encode()}
 

@@ -154,13 +154,9 @@ for _edition in editions.EDITIONS.values():
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
     """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
-    from press.serve import watch as watching
-    from press.library.library import is_library
+    from press.serve import preview
 
-    if is_library(source):
-        from press.serve import libserve as watching  # the same call, for a library folder
-
-    watching.serve(source, out, port, watch=watch, verbosity=verbosity())
+    preview.serve(source, out, port, watch=watch, verbosity=verbosity())
 
 
 @cli.command()
@@ -173,13 +169,9 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
     """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
     briefing that changed, then the catalogue)."""
-    from press.serve import watch as watching
-    from press.library.library import is_library
+    from press.serve import preview
 
-    if is_library(source):
-        from press.serve import libserve as watching  # the same call, for a library folder
-
-    watching.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
+    preview.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
 
 @cli.command()

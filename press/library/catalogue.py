@@ -16,11 +16,12 @@ from markupsafe import Markup
 
 from press.library import feeds, opds, search
 from press.render import templating
-from press.library.fragments import Fragments, code_digest, digest
+from press.library.fragments import KeptPieces, digest
 from press.library.library import Library
 from press.base import i18n, sizes
 from press.base.i18n import language_name
 from press.base.sizes import human_size
+from press.base.digests import files_digest
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 
 # The library page's own ids, in one table (the page holds no briefing text, so they cannot clash
@@ -62,9 +63,9 @@ def _value(entry: dict, kind: str) -> str | None:
     return {"series": entry["series"], "language": entry["language"], "year": entry["date"][:4]}[kind]
 
 
-def render(library: Library, entries: list[dict], kept: Fragments | None = None) -> dict[str, bytes]:
+def render(library: Library, entries: list[dict], kept: KeptPieces | None = None) -> dict[str, bytes]:
     """Every file of the catalogue; `kept`: the cards and feed entries of earlier runs (press/library/fragments.py)."""
-    kept = kept or Fragments()
+    kept = kept or KeptPieces()
     files: dict[str, bytes] = {}
     groups = filters(library, entries)
     parts = " ".join(g.folder + "/" for g in search.groups([e["slug"] for e in entries])[1:])
@@ -96,9 +97,9 @@ class Cards:
 
     TEMPLATE = "library/_card.html.j2"
 
-    def __init__(self, library: Library, kept: Fragments):
+    def __init__(self, library: Library, kept: KeptPieces):
         self.library, self.kept = library, kept
-        self.code = code_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
+        self.code = files_digest(Path(__file__), Path(i18n.__file__), Path(sizes.__file__),
                                 TEMPLATES_DIR / self.TEMPLATE)
 
     def html(self, e: dict, root: str) -> Markup:

@@ -33,19 +33,11 @@ def digest(*parts) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def code_digest(*files: Path) -> str:
-    """The code and templates that render a kind of piece: part of its keys."""
-    hasher = hashlib.sha256()
-    for path in files:
-        hasher.update(path.read_bytes())
-    return hasher.hexdigest()
-
-
 def _seal(secret: bytes, key: str, piece: str) -> str:
     return hmac.new(secret, key.encode("utf-8") + b"\0" + piece.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-class Fragments:
+class KeptPieces:  # the library's kept HTML and feed pieces (not model.Fragments, a section rendered per style)
     """The pieces of one output folder (`path`), or none kept (`path` None: made every time).
     `read` False: the stored pieces are not read (they are written anew)."""
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from press.base import xmlout
-from press.library.fragments import Fragments, code_digest, digest
+from press.base.digests import files_digest
+from press.library.fragments import KeptPieces, digest
 from press.library.library import Library
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -62,17 +63,17 @@ class Listing:
     entries: tuple
 
 
-def files(library: Library, entries: list[dict], language_names, kept: Fragments | None = None) -> dict[str, bytes]:
+def files(library: Library, entries: list[dict], language_names, kept: KeptPieces | None = None) -> dict[str, bytes]:
     """Every file of the catalogue, by its path relative to the output folder; `kept`: the
     entries of earlier runs (press/library/fragments.py)."""
-    catalogue = _Catalogue(library, entries, language_names, kept or Fragments())
+    catalogue = _Catalogue(library, entries, language_names, kept or KeptPieces())
     return catalogue.render()
 
 
 class _Catalogue:
-    def __init__(self, library: Library, entries: list[dict], language_names, kept: Fragments):
+    def __init__(self, library: Library, entries: list[dict], language_names, kept: KeptPieces):
         self.library, self.entries, self.kept = library, tuple(entries), kept
-        self.code = code_digest(Path(__file__), Path(xmlout.__file__))   # what makes a kept entry
+        self.code = files_digest(Path(__file__), Path(xmlout.__file__))   # what makes a kept entry
         self.by_slug = {e["slug"]: e for e in entries}
         self.order = {e["slug"]: n for n, e in enumerate(entries)}   # translations in the feed's order
         self.updated = _timestamp(max((e["date"] for e in entries), default=UNDATED))

@@ -5,7 +5,7 @@ Pagefind (PyPI `pagefind[bin]`, which carries the binary) indexes the briefings'
 
 The pages are indexed in groups, so that an edit to one briefing re-indexes its group, not
 the whole library (Pagefind has no incremental mode, and its time grows with the pages):
-a briefing's group is a stable hash of its slug (press.library.shards), the number of groups the
+a briefing's group is a stable hash of its slug (press.library.partition), the number of groups the
 power of two that keeps them at about `GROUP_SIZE` pages (one group up to that size). Group 0
 is `pagefind/`, with Pagefind's script and WebAssembly; group k is `pagefind/part-k/`, its index
 only, which the library page merges into the first (Pagefind's `mergeIndex`: the merged
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from press.base import output
 from press.base.errors import PressError
-from press.library.shards import shard_of
+from press.library.partition import shard_of
 
 FOLDER = "pagefind"
 WORK = ".press/search"
@@ -53,7 +53,7 @@ def group_count(pages: int) -> int:
 
 @dataclass(frozen=True)
 class Group:
-    number: int        # the hash group (press.library.shards.shard_of over group_count)
+    number: int        # the hash group (press.library.partition.shard_of over group_count)
     folder: str        # relative to the output folder
     slugs: tuple[str, ...]
 

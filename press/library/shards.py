@@ -1,4 +1,5 @@
-"""Shards: a stable partition of the library's briefings by slug, and the merge of shard outputs.
+"""Shards: `--shard K/N` (its record) and the merge of shard outputs (which briefing falls in which
+shard: press/library/partition.py).
 
 `library --shard K/N --out OUT_K` builds only the briefings whose slug falls in shard K and
 writes `OUT_K/.press/shard.json`; `library --merge OUT_1 ... OUT_N --out OUT` copies each
@@ -8,7 +9,6 @@ the catalogue from their records: no briefing is rebuilt, and OUT equals a full 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -16,6 +16,12 @@ from pathlib import Path
 
 from press.base import output
 from press.base.errors import Location, PressError
+from press.library.library import load_library
+from press.library.library_files import place
+from press.library.library_state import cover_paths, read_json, read_state, valid_entry, valid_slug
+from press.library.publish import publish
+from press.library.site_folder import (ENTRY, LIBRARY_STATE, WORK, LibraryResult, collect_entries, dump_json,
+                                       remove_briefings, write_if_changed)
 
 RECORD = "shard.json"
 
@@ -27,14 +33,7 @@ def parse(text: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def shard_of(slug: str, count: int) -> int:
-    """The shard (0-based) a slug belongs to: the same on every machine and every run."""
-    return int.from_bytes(hashlib.sha256(slug.encode("utf-8")).digest()[:8], "big") % count
-
-
 def write_record(out: Path, shard: tuple[int, int], slugs: list[str]) -> None:
-    from press.library.library_build import WORK, dump_json, write_if_changed
-
     write_if_changed(out / WORK / RECORD, dump_json({"shard": shard[0], "of": shard[1], "slugs": slugs}))
 
 
@@ -42,13 +41,8 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
     """Assemble the site from shard outputs: check every shard's files, copy, then publish the
     catalogue. A shard output is untrusted: its slugs must be slugs, its files regular files (no
     link is followed or published), its briefing folders real folders; else nothing is written."""
-    from press.library.library import load_library
-    from press.library.library_build import (ENTRY, LIBRARY_STATE, WORK, LibraryResult, collect_entries, dump_json, publish,
-                                write_if_changed, _remove_briefings)
-    from press.library.library_state import cover_paths, read_json, read_state, valid_entry, valid_slug
-
     library = load_library(source)
-    records = [(Path(part), _record(Path(part), read_json(Path(part) / WORK / RECORD), valid_slug)) for part in parts]
+    records = [(Path(part), _record(Path(part), read_json(Path(part) / WORK / RECORD))) for part in parts]
     counts = {record["of"] for _, record in records}
     numbers = sorted(record["shard"] for _, record in records)
     if len(counts) != 1 or numbers != list(range(1, counts.pop() + 1)):
@@ -79,7 +73,7 @@ def merge(source: Path, parts: list[Path], out: Path, on_wait=None):
             else:
                 for rel, path in files.items():
                     write_if_changed(output.inside(out, rel, create=True), output.read_file(path))
-        _remove_briefings(out, set((state.get("slugs") or {})) - set(slugs))
+        remove_briefings(out, set((state.get("slugs") or {})) - set(slugs))
         entries = collect_entries(out, slugs)
         new_state = {"slugs": dict(sorted(slugs.items()))}
         written = publish(library, out, entries, state, new_state)
@@ -91,10 +85,8 @@ def shard_error(path: Path, message: str) -> PressError:
     return PressError(message, Location(path), "E864")
 
 
-def _record(part: Path, record, valid_slug) -> dict:
+def _record(part: Path, record) -> dict:
     """A shard's `shard.json`, checked: shard K of N and the slugs it built."""
-    from press.library.library_build import WORK
-
     path = part / WORK / RECORD
     if record is None:
         raise PressError(f"{part}: not a shard output (no {WORK}/{RECORD}): build it with "
@@ -160,8 +152,6 @@ def _copy_tree(files: dict[str, Path], out: Path, folder: str, placed: dict) -> 
     """Place a shard folder's files at `out/folder` (hard links to the shard's, or copies:
     press/library/library_files.py); remove files the source no longer has. A file the shard stores
     under several names is stored once here too (`placed`: the shard's file -> where it was put)."""
-    from press.library.library_files import place
-
     for rel, path in files.items():
         target = output.inside(out, f"{folder}/{rel}", create=True, internal=True)
         st = os.lstat(path)

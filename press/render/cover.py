@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from press.source import images
+from press.base.digests import files_digest
 from press.source.images import cover_file
 from press.base.errors import PressError
 from press.model.model import Briefing
@@ -142,7 +143,7 @@ def drawn(briefing: Briefing) -> bytes:
     text = _text(briefing)
     faces = [_font_path("Noto Sans", "Bold"), _font_path("Noto Sans", "Regular"), _font_path("Charis SIL", "Italic")]
     parts = [[[name, text[name]] for name in sorted(text)], [diskcache.file_digest(face) for face in faces],
-             diskcache.code_digest(__file__), PIL.__version__]
+             files_digest(__file__), PIL.__version__]
     return diskcache.cached("cover", parts, lambda: draw(briefing), check=is_drawn_cover)
 
 

@@ -15,6 +15,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from press.base.digests import files_digest
+
 NO_HINTING = 0x1
 SETS_UNICODE = 1
 SETS_NAME_ID = 4
@@ -63,7 +65,7 @@ def subset_font(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     from press.base import diskcache
 
     codes = sorted(set(unicodes))
-    parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), diskcache.code_digest(__file__),
+    parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), files_digest(__file__),
              _subsetter()]
     return diskcache.cached("subset", parts, lambda: _subset(path, codes, index), check=is_font)
 

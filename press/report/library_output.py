@@ -8,7 +8,8 @@ import time
 import click
 
 from press.report.cli_output import NORMAL, QUIET, VERBOSE
-from press.library.library_build import LibraryResult, Progress
+from press.library.library_build import Progress
+from press.library.site_folder import LibraryResult
 
 
 class LibraryReporter(Progress):

@@ -236,9 +236,11 @@ class Server(http.server.ThreadingHTTPServer):
         """A broken request is that client's problem: no traceback on the editor's terminal."""
 
 
-def start(folder: Path, port: int, live: LiveReload | None = None, log=None) -> Server:
-    """Serve `folder` on 127.0.0.1:`port` (0: any free port) in a background thread."""
-    handler = partial(Handler, directory=str(folder), live=live, log=log)
+def start(folder: Path, port: int, live: LiveReload | None = None, log=None,
+          handler_class: type[Handler] = Handler) -> Server:
+    """Serve `folder` on 127.0.0.1:`port` (0: any free port) in a background thread;
+    `handler_class`: a Handler with other media types (a library's OPDS feeds)."""
+    handler = partial(handler_class, directory=str(folder), live=live, log=log)
     server = Server(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, name="press-server", daemon=True).start()
     return server
