@@ -24,7 +24,7 @@ def status(result) -> dict[str, str]:
 def test_every_edition_is_a_record_with_its_render_function():
     for edition in editions.EDITIONS.values():
         assert callable(edition.render)
-        params = inspect.signature(edition.render.func).parameters
+        params = inspect.signature(editions.writer(edition.render.args[0])).parameters  # the named writer
         assert ("downloads" in params) == edition.is_folder
         assert set(edition.options) <= {"paper"}
     assert editions.EDITIONS["pdf"].options == ("paper",)

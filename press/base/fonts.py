@@ -17,6 +17,7 @@ from pathlib import Path
 
 from press.base import limits
 from press.base.errors import GlyphError, Location, PressError
+from press.base import diskcache
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,6 @@ def cmap(path: Path) -> frozenset[int]:
 
 @lru_cache(maxsize=None)
 def _cmap(path: str, *identity: int) -> frozenset[int]:
-    from press.base import diskcache
-
     digest = _installed_digests().get(Path(path)) or diskcache.file_digest(Path(path))
     entry = diskcache.key("coverage", COVERAGE_FORMAT, digest)
     kept = diskcache.get("coverage", entry, check=lambda payload: coverage_ranges(payload) is not None)
@@ -186,8 +185,6 @@ def coverage_ranges(payload: bytes) -> list[list[int]] | None:
 @lru_cache(maxsize=None)
 def _installed_digests() -> dict[Path, str]:
     """The hash of every installed font file, with one lookup in the cache when none changed."""
-    from press.base import diskcache
-
     return diskcache.file_digests(path for path, _, _ in _fc_list())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from press.markdown import markdown, renderers
+from press.source.source import load_briefing
 
 
 class SectionCache:
@@ -23,8 +24,6 @@ class SectionCache:
         self._seen: set[Path] = set()
 
     def load_briefing(self, source_dir: Path, manifest=None, styles=renderers.STYLES, parsed=None):
-        from press.source.source import load_briefing
-
         self.rendered_now, self.reused_now, self._seen = [], [], set()
         return load_briefing(source_dir, cache=self, manifest=manifest, styles=styles, parsed=parsed)
 

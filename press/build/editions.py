@@ -15,6 +15,7 @@ part of its inputs.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -60,30 +61,16 @@ class Edition:
         return tuple(name for name in self.after if name in EDITIONS)
 
 
-# The render functions import their writer only when called.
-def _pdf(briefing, **options) -> bytes:
-    from press.render.pdf import pdf_bytes
-    return pdf_bytes(briefing, **options)
+# The render functions are named, not imported: `_render` imports a writer when it is first
+# called, so a build with nothing to do imports none, and an EPUB build never WeasyPrint.
+def writer(target: str) -> Callable:
+    """The function `module:name` names, its module imported now."""
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
 
 
-def _warm_pdf() -> None:
-    from press.render import pdf
-    pdf._font_config()  # WeasyPrint imported, the font set read: once per process
-
-
-def _epub(briefing, **options) -> bytes:
-    from press.render.epub import epub_bytes
-    return epub_bytes(briefing, **options)
-
-
-def _docx(briefing, **options) -> bytes:
-    from press.render.docx import docx_bytes
-    return docx_bytes(briefing, **options)
-
-
-def _web(briefing, downloads, **options) -> dict[str, bytes]:
-    from press.render.web import html_files
-    return html_files(briefing, downloads, **options)
+def _render(target: str, *args, **options):
+    return writer(target)(*args, **options)
 
 
 # Partials every edition's templates include.
@@ -95,25 +82,28 @@ EPUB_TEMPLATES = ("epub/_page.xhtml.j2", "epub/cover.xhtml.j2", "epub/titlepage.
                   "epub/about.xhtml.j2")
 
 
+PDF = "press.render.pdf:pdf_bytes"
+
+
 def _pdf_edition(variant: PdfVariant) -> Edition:
     """A PDF variant's edition (press.base.pdf_variants): `pdf --variant NAME`, or the manifest's
     `pdf_variant`."""
     default = variant.name == DEFAULT
-    return Edition(variant.edition, partial(_pdf) if default else partial(_pdf, variant=variant.name),
+    return Edition(variant.edition, partial(_render, PDF) if default else partial(_render, PDF, variant=variant.name),
                    suffix=variant.suffix, style="print", options=("paper",),
-                   pdf=variant, warm=_warm_pdf, templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
+                   pdf=variant, warm=partial(_render, "press.render.pdf:warm"), templates=("print.html.j2", *SHARED_PARTIALS), styles=("print.css",),
                    in_all=default, help=variant.help)
 
 
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
     *(_pdf_edition(variant) for variant in VARIANTS.values()),
-    Edition("epub", partial(_epub), suffix=".epub", style="ebook",
+    Edition("epub", partial(_render, "press.render.epub:epub_bytes"), suffix=".epub", style="ebook",
             templates=(*EPUB_TEMPLATES, *SHARED_PARTIALS), styles=("epub.css", "epub-rtl.css"),
             help="Build the EPUB edition: OUT/<slug>.epub."),
-    Edition("docx", partial(_docx), suffix=".docx", style="screen", fonts=False,
+    Edition("docx", partial(_render, "press.render.docx:docx_bytes"), suffix=".docx", style="screen", fonts=False,
             templates=("docx.html.j2", "_further_reading.html.j2"),
             help="Build the DOCX edition for reviewers (Word, LibreOffice): OUT/<slug>.docx."),
-    Edition("html", partial(_web), folder="html", page="index.html", style="screen",
+    Edition("html", partial(_render, "press.render.web:html_files"), folder="html", page="index.html", style="screen",
             after=("epub", "pdf", "docx"), fonts=False,
             templates=("web.html.j2", *SHARED_PARTIALS), styles=("web.css",),
             help="Build the web edition: OUT/html/index.html, with the editions it offers for download."),

@@ -336,7 +336,7 @@ def _apply_rules(source: Path, manifest: Manifest, progress: Progress, strict: b
     """The rules `check` applies to the sources, applied by the build too (one rule set): an
     E finding stops it, a W finding is reported as a warning, or stops it when `strict`.
     Returns the sections it parsed, by path: the load uses them rather than parse again."""
-    from press.check.checks import ERROR, check_sources
+    from press.check.checks import ERROR, check_sources  # Markdown: not when nothing changed
 
     parsed: dict = {}
     found = check_sources(source, manifest, keep=parsed)
@@ -445,6 +445,7 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def save_print_html(source: Path, target: Path, paper: str | None = None, variant: str = "default") -> None:
     """Write the HTML, stylesheets and pictures the PDF is typeset from (press.render.pdf.save_html)."""
+    # --save-html only: WeasyPrint and the Markdown parser
     from press.render.pdf import save_html
     from press.source.source import load_briefing
 

@@ -20,6 +20,16 @@ from press.base.build_state import built_files
 from press.base.errors import Location, PressError, Problems, SourceError
 from press.base.pdf_variants import VARIANTS, PdfVariant
 from press.model.manifest import MANIFEST_NAME, Manifest, SectionRef, key_lines, load_manifest
+from press.model import theme
+from press.source.source import edition_timestamp
+from press.source.source import confine_section
+from press.source.source import image_asset, resolve_link
+from press.model.targets import build_index
+from press.source import images
+from press.source.source import render_disclaimer
+from press.citations import resolve
+from press.source.source import load_briefing
+from press.source.contents import table_of_contents
 
 ERROR, WARNING = "error", "warning"
 
@@ -99,8 +109,6 @@ def check_sources(source_dir: Path, manifest: Manifest | None = None,
 def _lint_theme_folder(root: Path) -> list[Problem]:
     """A theme folder's stylesheets (E233) and templates' syntax (E231), as the build reads them;
     what the templates produce (E232) is known only once they render, in the build."""
-    from press.model import theme
-
     themed = theme.folder(root)
     if themed is None:
         return []
@@ -118,8 +126,6 @@ def _lint_theme_folder(root: Path) -> list[Problem]:
 def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
     """A theme's face that lacks a character the text uses: it is drawn from the edition faces
     instead (never an empty box: E401 covers those), which a reader may notice."""
-    from press.model import theme
-
     found = []
     for key in ("body_font", "heading_font"):
         family = getattr(manifest.theme, key)
@@ -138,8 +144,6 @@ def _lint_theme_fonts(manifest: Manifest, parsed: list[markdown.ParsedSection]) 
 
 
 def _lint_timestamp(manifest: Manifest) -> list[Problem]:
-    from press.source.source import edition_timestamp
-
     try:
         edition_timestamp(manifest)
     except PressError as exc:
@@ -168,8 +172,6 @@ def _fallback_sections(path: Path) -> tuple[tuple[SectionRef, ...], str]:
 
 
 def _lint_files(md, root: Path, manifest_path: Path, refs, found: list[Problem]) -> list[markdown.ParsedSection]:
-    from press.source.source import confine_section
-
     parsed = []
     for ref in refs:
         listed_at = Location(manifest_path, ref.line)
@@ -215,9 +217,6 @@ def _lint_ids(index) -> list[Problem]:
 
 
 def _lint_links_and_images(root: Path, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from press.source.source import image_asset, resolve_link
-    from press.model.targets import build_index
-
     usable = [s for s in parsed if s.headings]
     index = build_index(usable)
     found = _lint_ids(index)
@@ -264,8 +263,6 @@ def _lint_print_resolution(root: Path, parsed: list[markdown.ParsedSection], man
     its size in CSS pixels, 96 to the inch, shrunk to the text width and the figure height
     limit), the cover (the whole first page) and the logo on the title page (14 mm high)."""
     from PIL import Image
-
-    from press.source.source import image_asset
 
     def pixels(path: Path) -> tuple[int, int] | None:
         if path.suffix.lower() == ".svg":
@@ -330,15 +327,11 @@ def _name(manifest: Manifest, path: Path) -> str:
 def _lint_image(root: Path, asset, at: Location) -> list[Problem]:
     """Every problem of a picture: its type by content, its pixels, its decoding, and for an
     SVG every construct the editions refuse (press.source.images, press.source.svg)."""
-    from press.source import images
-
     found = images.problems(asset.path, root, at, asset.href)
     return [] if isinstance(found, images.Picture) else [p for e in found for p in from_error(e, "E317")]
 
 
 def _lint_cover(manifest: Manifest) -> list[Problem]:
-    from press.source import images
-
     try:
         images.cover_file(manifest)
         images.theme_logo(manifest)
@@ -348,8 +341,6 @@ def _lint_cover(manifest: Manifest) -> list[Problem]:
 
 
 def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
-    from press.source.source import render_disclaimer
-
     try:
         render_disclaimer(md, manifest)
     except PressError as exc:
@@ -358,8 +349,6 @@ def _lint_disclaimer(md, manifest: Manifest) -> list[Problem]:
 
 
 def _lint_citations(manifest: Manifest, parsed: list[markdown.ParsedSection]) -> list[Problem]:
-    from press.citations import resolve
-
     return [p for error in resolve.check(manifest, parsed) for p in from_error(error, "E902")]
 
 
@@ -384,8 +373,6 @@ def _lint_glyphs(manifest_path: Path, parsed: list[markdown.ParsedSection]) -> l
 
 def check_outputs(source_dir: Path, out_dir: Path) -> list[Problem]:
     """Validate the last built editions in `out_dir`: the PDF, and the EPUB when there is one."""
-    from press.source.source import load_briefing
-
     try:
         manifest = load_manifest(Path(source_dir))
     except PressError:
@@ -530,7 +517,7 @@ def _pdf_fonts(path: Path, pages) -> list[Problem]:
 
 def _pdf_active_content(path: Path, reader) -> list[Problem]:
     """No JavaScript, embedded files or launch actions anywhere in the file."""
-    from press.check.pdfactive import active_content
+    from press.check.pdfactive import active_content  # pypdf: only when a PDF is checked
 
     found = [problem("E605", path, None, f"the PDF holds {what} ({name})") for what, name in active_content(reader)]
     for number, page in enumerate(reader.pages, 1):
@@ -543,8 +530,6 @@ def _pdf_active_content(path: Path, reader) -> list[Problem]:
 
 
 def _pdf_bookmarks(path: Path, reader, briefing) -> list[Problem]:
-    from press.source.contents import table_of_contents
-
     expected = []
     for entry in table_of_contents(briefing):
         expected.append((1, entry.title))

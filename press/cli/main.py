@@ -13,6 +13,8 @@ from press.base import budget, diskcache, pdf_variants
 from press.base.paper import SIZES as PAPER_SIZES
 from press.build import editions, pipeline
 from press.report import cli_output
+from press.cli import starter
+from press.cli.clean import clean as clean_folder
 
 DEFAULT_FOLDERS = {"source": Path("source"), "out": Path("build")}
 LIBRARY_FOLDERS = {"source": Path("library"), "out": Path("site")}   # the library command's defaults
@@ -154,7 +156,7 @@ for _edition in editions.EDITIONS.values():
 @VERBOSITY
 def serve(source: Path, out: Path, port: int, watch: bool) -> None:
     """Build if needed and serve OUT/html on 127.0.0.1 (a library folder: the whole site)."""
-    from press.serve import preview
+    from press.serve import preview  # each command imports what it needs (tests/test_imports.py)
 
     preview.serve(source, out, port, watch=watch, verbosity=verbosity())
 
@@ -169,7 +171,7 @@ def serve(source: Path, out: Path, port: int, watch: bool) -> None:
 def watch(source: Path, out: Path, port: int, serving: bool) -> None:
     """Rebuild the editions whenever SOURCE, templates/ or styles/ change (a library folder: the
     briefing that changed, then the catalogue)."""
-    from press.serve import preview
+    from press.serve import preview  # each command imports what it needs (tests/test_imports.py)
 
     preview.serve(source, out, port, watch=True, serving=serving, verbosity=verbosity())
 
@@ -184,7 +186,7 @@ def check(ctx: click.Context, source: Path, out: Path, strict: bool) -> None:
 
     Prints every finding as `file:line: CODE: message`; exit status 1 if any is an error.
     """
-    from press.check import checks
+    from press.check import checks  # Markdown and pypdf: not for --help or a build
 
     problems = checks.run_check(source, out, strict=strict)
     for problem in problems:
@@ -217,6 +219,7 @@ def library(ctx: click.Context, source: Path, out: Path, jobs: int | None, shard
 
     `--merge OUT_1 ... OUT_N --out OUT` assembles the outputs of `--shard K/N` builds.
     """
+    # The library: Jinja2 and the catalogue, not for a lone briefing
     from press.report import library_output
     from press.library import library_build, shards
 
@@ -241,8 +244,6 @@ def init(folder: Path, title: str) -> None:
 
     Refuses to write into a folder that exists and is not empty.
     """
-    from press.cli import starter
-
     starter.create(folder, title)
     click.echo(f"created {folder}: edit {folder / 'briefing.yml'}, then run "
                f"`make pdf SOURCE={folder}` (or `python build.py pdf --source {folder}`)")
@@ -255,8 +256,6 @@ def clean(out: Path) -> None:
 
     Refuses a folder no build made, one holding a briefing.yml, or files no build wrote.
     """
-    from press.cli.clean import clean as clean_folder
-
     removed = clean_folder(out)
     click.echo(f"removed {out}" if removed else f"nothing to clean in {out}")
 

@@ -20,6 +20,12 @@ from press.base.errors import PressError
 from press.library.library_files import place
 from press.library.library_state import cover_path, read_entry, thumbnail_path
 from press.library.site_folder import ENTRY, WORK, dump_json, remove_stale, sha, write_if_changed
+from press.build import pipeline
+from press.build.editions import EDITIONS
+from press.model.manifest import AlsoIn
+from press.base.media import media_type
+from press.render import templating
+from press.base.i18n import also_in
 
 THUMB_WIDTH = 240
 
@@ -53,12 +59,9 @@ def build_one(task: Task) -> dict:
 
 
 def _build_one(task: Task) -> dict:
-    from press.build import pipeline
-    from press.build.editions import EDITIONS
     out = Path(task.out)
     work = out / WORK / task.slug
     # The web edition and the editions it offers for download (PDF, EPUB): what the site publishes.
-    from press.model.manifest import AlsoIn
 
     also_in = AlsoIn(task.also_in[0], tuple(map(tuple, task.also_in[1]))) if task.also_in else None
     results = pipeline.build(Path(task.folder), work, ["html"], force=task.force, also_in=also_in,
@@ -113,8 +116,6 @@ def _build_one(task: Task) -> dict:
 
 
 def _media(name: str) -> str:
-    from press.base.media import media_type
-
     return media_type(name)
 
 
@@ -165,9 +166,6 @@ def _cover_image(epub: Path) -> tuple[bytes, str] | None:
 def library_page(page: bytes, task: Task) -> bytes:
     """The briefing's web page as the library serves it: a way back to the library, the
     briefing's translations as `hreflang` alternates and a language switcher."""
-    from press.render import templating
-    from press.base.i18n import also_in
-
     html = page.decode("utf-8")
     context = dict(alternates=task.alternates, slug=task.slug, library_title=task.library_title,
                    also_in=also_in(task.meta["language"]))

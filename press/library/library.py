@@ -25,6 +25,7 @@ from press.base import limits, yamlload
 from press.base.errors import Location, PressError, Problems
 from press.library.library_state import RESERVED_SLUGS, SERIES_ID_RE, valid_slug
 from press.model.manifest import LANGUAGE_RE, MANIFEST_NAME, SLUG_RE, Manifest, key_lines, load_manifest, slugify
+from press.source.source import edition_timestamp
 
 LIBRARY_NAME = "library.yml"
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
@@ -440,6 +441,4 @@ def _translations(refs: list[BriefingRef], errors: list[PressError]) -> dict[str
 
 def entry_date(manifest: Manifest) -> dt.date:
     """The date the catalogue shows and sorts by: the manifest's, else 1980-01-01 (never the clock)."""
-    from press.source.source import edition_timestamp  # SOURCE_DATE_EPOCH when set, like every edition
-
     return manifest.date or edition_timestamp(manifest).date()

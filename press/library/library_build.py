@@ -26,6 +26,10 @@ from press.library.partition import in_shard
 from press.library.publish import publish
 from press.library.site_folder import (ENTRY, LIBRARY_STATE, STAMPS, WORK, LibraryResult, collect_entries, dump_json,
                                        remove_briefings, write_if_changed)
+from press.base import build_inputs
+from press.render.templating import STYLES_DIR, TEMPLATES_DIR
+from press.library.library import entry_date
+from press.base.i18n import also_in, language_name
 
 def read_json(path: Path) -> dict | None:
     try:
@@ -101,9 +105,6 @@ def common_stamp() -> str:
     """What every briefing's build depends on besides its own folder: this package's code and the
     fonts (press.base.build_inputs, as the pipeline sees them), the templates and styles (by content)
     and SOURCE_DATE_EPOCH."""
-    from press.base import build_inputs
-    from press.render.templating import STYLES_DIR, TEMPLATES_DIR
-
     digest = hashlib.sha256(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     digest.update(build_inputs.package_code_digest() + build_inputs.fonts_digest())
     for path in sorted([*TEMPLATES_DIR.rglob("*"), *STYLES_DIR.rglob("*")]):
@@ -140,7 +141,6 @@ def task_for(library: Library, ref, out: Path, by_slug: dict, force: bool = Fals
     """`by_slug`: the library's briefings by slug (made once: a library has thousands)."""
     alternates = tuple((s, by_slug[s].manifest.language, by_slug[s].manifest.title)
                        for s in library.translations.get(ref.slug, ()) if len(library.translations[ref.slug]) > 1)
-    from press.library.library import entry_date
 
     m = ref.manifest  # read once, by load_library; the worker's pipeline.build reads it for the build
     meta = {"folder": _rel(library, ref.folder), "title": m.title, "subtitle": m.subtitle or "", "summary": ref.summary,
@@ -158,8 +158,6 @@ def also_in_links(library: Library, slug: str, language: str, alternates: tuple)
     """The "Also in" line of a briefing's PDF and EPUB: each translation's web page by its absolute
     URL under base_url (the files travel: downloaded, sent to an e-reader, a relative link would
     lead nowhere there; and an EPUB may not link outside itself by a relative path)."""
-    from press.base.i18n import also_in, language_name
-
     links = tuple((lang, language_name(lang), f"{library.base_url}{other}/")
                   for other, lang, _ in sorted(alternates, key=lambda a: a[1].lower()) if other != slug)
     return (also_in(language), links) if links else ()

@@ -24,6 +24,9 @@ from press.base import lang, limits, yamlload
 from press.markdown import blocks, citation_syntax, rules, syntax
 from press.base.errors import Location, Problems, SourceError
 from press.base.sizes import human_size
+from press.base.hints import case_mismatch
+from press.base.hints import encoding_advice
+from press.base import fonts
 
 FRONT_MATTER_KEYS = ("id",)
 
@@ -78,8 +81,6 @@ class ParsedSection:
 def read_section(path: Path, listed_at: Location) -> str:
     """The section's text; errors name the manifest line that lists a bad file."""
     if not path.is_file():
-        from press.base.hints import case_mismatch
-
         base = listed_at.file.parent
         written = os.path.relpath(path, base) if path.is_absolute() else str(path)
         raise SourceError(f"section file '{Path(written).as_posix()}' does not exist"
@@ -94,7 +95,6 @@ def read_section(path: Path, listed_at: Location) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        from press.base.hints import encoding_advice
 
         raise SourceError(f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x}): {encoding_advice(data)}",
                           Location(path, line), "E201") from None
@@ -229,8 +229,6 @@ _ABOVE_TEXT = re.compile("[\u2000-\U0010ffff]")
 def emoji_offsets(text: str) -> list[int]:
     """Where the characters only the emoji font draws stand: WeasyPrint re-encodes the picture
     of each one it draws (20 ms apiece: 10,000 took minutes)."""
-    from press.base import fonts
-
     only = fonts.emoji_only()
     return [m.start() for m in _ABOVE_TEXT.finditer(text) if ord(m.group()) in only]
 

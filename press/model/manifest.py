@@ -16,6 +16,8 @@ from press.base import hints, identifiers, limits, pdf_variants, yamlload
 from press.base.paper import CUSTOM, DEFAULT as DEFAULT_PAPER, SIZES as PAPER_CSS, Page, resolve as resolve_page
 from press.base.errors import Location, Problems, PressError
 from press.base.sizes import human_size
+from press.model import theme as theming
+from press.base.i18n import also_in, language_name
 
 MANIFEST_NAME = "briefing.yml"
 REQUIRED = ("title", "language", "disclaimer", "sections")
@@ -306,7 +308,6 @@ def _validate(path: Path, data: object, lines: dict[str, int]) -> Manifest:
         c.error("slug", f"'slug' is {len(slug)} characters long; the limit is {limits.MAX_SLUG}")
     paper, page_size = _paper(c, data)
     margins = _length(c, data, "margins")
-    from press.model import theme as theming
 
     theme = theming.from_manifest(data.get("theme"), path.parent, c.error)
     pdf_variant = tuple(v.lower() for v in _text_list(c, data, "pdf_variant"))
@@ -379,8 +380,6 @@ def _translations(c: _Collector, data: dict, language: str | None, slug: str) ->
 def also_in_alone(language: str | None, translations: tuple[tuple[str, str], ...]) -> AlsoIn | None:
     """A briefing built alone knows its translations only from its own `translations:` map: it
     names their languages, unlinked (where their pages will be is the library's to know)."""
-    from press.base.i18n import also_in, language_name
-
     if not translations or not language:
         return None
     return AlsoIn(also_in(language), tuple((tag, language_name(tag), None) for tag, _ in translations))

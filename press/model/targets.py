@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from press.base.errors import Location, SourceError
 from press.model.manifest import slugify
+from press.base.hints import closest_ids
 
 # The ids the templates give their own parts, in one place: the templates use these names
 # (`ids.main`), and no target may take the ids (see `RESERVED_IDS`).
@@ -209,7 +210,6 @@ class TargetIndex:
             if expected and target is None:
                 message += f" ({expected[0].what} at {expected[0].location} has the id '{expected[1]}')"
             else:  # a renamed heading: the ids it may have now
-                from press.base.hints import closest_ids
 
                 message += closest_ids(anchor, [t.id for t in self.targets.values() if t.kind != FOOTNOTE
                                                 and (section is None or t.section == section)])

@@ -18,6 +18,10 @@ import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from press.base.datadirs import STYLES_DIR
+from press.base.hints import did_you_mean
+from press.base.media import IMAGE_SUFFIXES
+from press.base.errors import Location, SourceError
 
 FOLDER = "theme"
 STYLESHEETS = ("print.css", "web.css", "epub.css", "epub-rtl.css")   # those a theme may replace
@@ -51,8 +55,7 @@ def templates(themed: Path) -> list[Path]:
 
 def stylesheet(name: str, root: Path) -> Path:
     """The stylesheet `name`: the theme's when it has one (checked: press.base.theme_guard), else the tool's."""
-    from press.base.datadirs import STYLES_DIR
-    from press.base.theme_guard import check_css
+    from press.base.theme_guard import check_css  # lxml and tinycss2: only for a theme folder
 
     themed = folder(root)
     if themed is not None and (themed / name).is_file() and (themed / name).resolve().is_relative_to(
@@ -112,8 +115,6 @@ def from_manifest(value, root: Path, error) -> Theme | None:
         return None
     for key in value:
         if key not in KEYS:
-            from press.base.hints import did_you_mean
-
             error("theme", f"unknown theme key `{key}`" + (did_you_mean(str(key), KEYS) or
                                                          f": the keys are {', '.join(KEYS)}"))
     fields: dict = {}
@@ -127,8 +128,6 @@ def from_manifest(value, root: Path, error) -> Theme | None:
             fields["accent"] = accent.strip().lower()
     logo = value.get("logo")
     if "logo" in value:
-        from press.base.media import IMAGE_SUFFIXES
-
         path = (Path(root) / str(logo)).resolve() if isinstance(logo, str) and logo.strip() else None
         if path is None or Path(str(logo)).is_absolute() or not path.is_relative_to(Path(root).resolve()):
             error("theme", f"'theme.logo' must be an image file inside the source folder, not '{logo}'")
@@ -155,7 +154,6 @@ def syntax_errors(themed: Path) -> list:
     the build meets the same error when it renders)."""
     import jinja2  # only for a briefing that has a theme folder
 
-    from press.base.errors import Location, SourceError
 
     found, env = [], jinja2.Environment()
     for path in templates(themed):

@@ -19,6 +19,9 @@ from press.source.images import cover_file
 from press.base.errors import PressError
 from press.model.model import Briefing
 from press.render.templating import long_date
+from press.base import fonts
+from press.base import diskcache
+from press.base.sniff import sniff
 
 WIDTH, HEIGHT = 1600, 2560
 MARGIN = 150
@@ -57,8 +60,6 @@ def _given(briefing: Briefing) -> Cover:
 
 
 def _font_path(family: str, style: str) -> Path:
-    from press.base import fonts
-
     files = fonts.font_files()[family]
     wanted = f"{family.replace(' ', '')}-{style}".lower()
     for path in files:
@@ -138,7 +139,6 @@ def drawn(briefing: Briefing) -> bytes:
     zlib make the pixels and the bytes)."""
     import PIL
 
-    from press.base import diskcache
 
     text = _text(briefing)
     faces = [_font_path("Noto Sans", "Bold"), _font_path("Noto Sans", "Regular"), _font_path("Charis SIL", "Italic")]
@@ -151,8 +151,6 @@ def is_drawn_cover(data: bytes) -> bool:
     """Whether a cache entry can be a drawn cover: a PNG of WIDTH x HEIGHT px (its header read
     before anything is decoded), within the pixel bound, that decodes whole. Anything else
     (a planted picture of another size, a bomb, damaged bytes) is a miss and drawn again."""
-    from press.base.sniff import sniff
-
     if sniff(data) != "png" or images._declared_size(data, "png") != (WIDTH, HEIGHT):
         return False
     return images.check_raster(data, "png") is None

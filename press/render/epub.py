@@ -34,6 +34,7 @@ from press.model.targets import PAGE_IDS
 from press.source.people import ABOUT_AUTHORS_ID, ABOUT_PUBLISHER_ID, REFERENCES_ID
 from press.render.templating import STYLES_DIR
 from press.source.contents import FURTHER_READING_ID
+from press.model import theme
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -209,8 +210,6 @@ def _script_faces(families: tuple[str, ...]) -> list[tuple[str, Path]]:
 def _stylesheet(briefing: Briefing, families: tuple[str, ...]) -> bytes:
     """epub.css, with the script faces the book needs named and declared, and mirrored in a
     right-to-left book; epub.css as it is when neither applies."""
-    from press.model import theme
-
     m = briefing.manifest
     base = theme.stylesheet("epub.css", m.root)  # the theme's, when it has one
     accent = theme.css(m.theme, fonts=False)    # the theme's fonts are not embedded: edition faces only

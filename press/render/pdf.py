@@ -21,6 +21,10 @@ from press.model.model import Briefing
 from press.render.templating import STYLES_DIR, TEMPLATES_DIR
 from press.render.blame import locate_url
 from press.render.wordbreak import break_long_words
+from press.model import theme
+from press.base import output
+from press.source import images
+from press.render.resources import ConfinedFetcher, ForbiddenResource
 
 # The manifest's `digits` (a counter style) for every number the PDF prints itself.
 DIGITS_CSS = """
@@ -49,6 +53,11 @@ PDFUA_EXTENSION_SCHEMA = """<rdf:Description rdf:about="" xmlns:rdf="{rdf}" xmln
 <pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>
 </rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
 """.format(**XMP_NAMESPACES)
+
+
+def warm() -> None:
+    """Import WeasyPrint and read the font set: once per process, before renders are forked."""
+    _font_config()
 
 
 @functools.lru_cache(maxsize=1)
@@ -83,8 +92,6 @@ class Typesetting:
 
 
 def typesetting(briefing: Briefing, paper: str | None = None, variant: str = "default") -> Typesetting:
-    from press.model import theme
-
     kind, m = VARIANTS[variant], briefing.manifest
     html_text = render_html(briefing)
     sheet = theme.stylesheet("print.css", m.root)  # the theme's, when it has one
@@ -106,9 +113,6 @@ def save_html(briefing: Briefing, target: Path, paper: str | None = None, varian
     pictures as the PDF embeds them: `weasyprint --pdf-tags TARGET out.pdf` gives the same pages,
     but for the page numbers of cross-references on their target's page (marked only by the
     layout passes of `pdf_bytes`: the saved HTML is the first pass's)."""
-    from press.base import output
-    from press.source import images
-
     ready = typesetting(briefing, paper, variant)
     links = "".join(f'<link rel="stylesheet" href="{name}"/>' for name, _ in ready.stylesheets)
     html = ready.html.replace("</head>", links + "</head>", 1)
@@ -129,7 +133,6 @@ def pdf_bytes(briefing: Briefing, paper: str | None = None, variant: str = "defa
     fonts.require_fonts()
     import weasyprint  # slow to import: only when a PDF is really made
 
-    from press.render.resources import ConfinedFetcher, ForbiddenResource
 
     fetcher = ConfinedFetcher([briefing.manifest.root, TEMPLATES_DIR, STYLES_DIR])
     font_config = _font_config()

@@ -10,6 +10,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from press.base.errors import Location, PressError
 from press.base.media import IMAGE_SUFFIXES, media_type
+from press.source import images
 
 
 class ForbiddenResource(FatalURLFetchingError):
@@ -56,8 +57,6 @@ class ConfinedFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": media_type(path)})
 
     def _picture(self, url: str, path: Path) -> URLFetcherResponse:
-        from press.source import images
-
         root = next(root for root in self.roots if path.is_relative_to(root))
         try:
             picture = images.load(path, root, Location(path))

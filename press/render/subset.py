@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from press.base.digests import files_digest
+from press.base import diskcache
 
 NO_HINTING = 0x1
 SETS_UNICODE = 1
@@ -62,8 +63,6 @@ def _harfbuzz():
 def subset_font(path: Path, unicodes: list[int], index: int = 0) -> bytes:
     """The font at `path` (face `index` of a collection, .ttc) cut down to `unicodes`, as
     TrueType/OpenType bytes."""
-    from press.base import diskcache
-
     codes = sorted(set(unicodes))
     parts = [diskcache.file_digest(path), str(index), ",".join(map(str, codes)), files_digest(__file__),
              _subsetter()]

@@ -20,6 +20,7 @@ from press.base.lang import direction
 from press.base.i18n import labels, language_name
 from press.source.contents import FURTHER_READING_ID
 from press.model.targets import PAGE_IDS
+from press.model.theme import folder, templates
 
 def long_date(value: dt.date | None, language: str) -> str:
     """'27 November 2026', '27. November 2026' ... in the briefing's language (press.base.lang.long_date)."""
@@ -88,8 +89,6 @@ def environment(theme: str | None = None, root: str | None = None) -> jinja2.Env
 def render(template: str, **context) -> str:
     """`template` rendered with `context` made plain; with a theme, in its sandbox, and what it
     produces checked against the editions' allow-lists (press.base.theme_guard)."""
-    from press.model.theme import folder, templates
-
     briefing = context.get("briefing")
     root = briefing.manifest.root if briefing is not None else None
     themed = folder(root) if root is not None else None

@@ -17,6 +17,8 @@ from press.model.model import Briefing
 from press.base.media import media_type
 from press.base.sizes import human_size
 from press.render.templating import STYLES_DIR
+from press.base.errors import Location
+from press.model import theme
 
 PAGE = "index.html"
 # The label of each downloadable edition, by edition name: (format, key of its purpose label).
@@ -30,7 +32,6 @@ def html_files(briefing: Briefing, downloads, paper: str | None = None) -> dict[
         files[asset.href] = images.scaled(images.for_asset(asset, briefing.manifest.root))
     logo = briefing.manifest.theme and briefing.manifest.theme.logo
     if logo:  # checked by content when the manifest was read (press.model.theme)
-        from press.base.errors import Location
 
         files[briefing.manifest.theme.logo_href] = images.scaled(
             images.load(logo, briefing.manifest.root.resolve(), Location(briefing.manifest.path)))
@@ -108,7 +109,5 @@ def render_page(briefing: Briefing, downloads) -> str:
 
 def _css(briefing: Briefing) -> str:
     """The web stylesheet (the theme's, when it has one), then the manifest's theme."""
-    from press.model import theme
-
     m = briefing.manifest
     return theme.stylesheet("web.css", m.root).read_text(encoding="utf-8") + theme.css(m.theme)

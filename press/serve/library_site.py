@@ -17,6 +17,8 @@ from press.base.errors import PressError
 from press.library.library import LIBRARY_NAME
 from press.serve import server
 from press.serve.site import Site
+from press.library import library_build
+from press.report import library_output
 
 # The OPDS 1.2 feeds' media types, by file name under opds/: navigation feeds, else acquisition.
 NAVIGATION_FEEDS = ("index.xml", "series.xml", "languages.xml")
@@ -55,8 +57,6 @@ def site(source: Path, out: Path, watch: bool, verbosity: int) -> Site:
 def _build(source: Path, out: Path, verbosity: int, only: set[Path] | None = None) -> str | None:
     # Lazy: the library's build brings the catalogue's templates (Jinja2), which serving a lone
     # briefing, in the same process as this module, must not load.
-    from press.library import library_build
-    from press.report import library_output
 
     try:
         result = library_build.build_library(source, out, only=only,

@@ -288,7 +288,7 @@ def problems(path: Path, root: Path, at: Location, name: str | None = None, what
     except ImageError as exc:
         return [exc]
     if kind == "svg":
-        from press.source import svg
+        from press.source import svg  # lxml: only when a briefing has an SVG picture
 
         cleaned = svg.clean(data, path, root, check_raster)
         if cleaned.findings:
