@@ -91,6 +91,17 @@ def test_a_briefing_folder_linked_from_outside_is_refused(tmp_path):
     one_line(run_build("library", "--source", root, "--out", tmp_path / "out"), "E804", r"library\.yml:\d+")
 
 
+@pytest.mark.parametrize("times, code, words", [(32_000, "E802", "lists 32,000 folders: the limit is 10,000"),
+                                                (9_000, "E804", "'b0' is listed more than once (entry 1 is the first)")])
+def test_a_folder_listed_thousands_of_times_is_one_line(times, code, words, tmp_path):
+    """A 250 kB library.yml that lists one folder 32,000 times took 126 s and printed 32,000 errors."""
+    root = library(tmp_path / "lib", LIBRARY_BASE + "briefings:\n" + "  - b0\n" * times)
+    started = time.monotonic()
+    found = one_line(run_build("library", "--source", root, "--out", tmp_path / "out"), code, r"library\.yml:\d+")
+    assert words in found
+    assert time.monotonic() - started < 60
+
+
 def test_init_refuses_a_dangling_link_and_a_path_under_a_file(tmp_path):
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     one_line(run_build("init", tmp_path / "dangling", cwd=tmp_path), "E857", r"\S+")

@@ -53,6 +53,7 @@ WORD_CHUNK = 16
 # Output file names: `<slug>.pdf` and the temporary names beside it must stay well under the
 # 255 bytes a file name may have; a slug derived from a longer title is cut.
 MAX_SLUG = 100
+MAX_LIBRARY_BRIEFINGS = 10_000         # folders a library.yml lists under `briefings:`
 
 # Measured costs of the print edition (tests/pathological.py): a heading (with its contents
 # entry and bookmark) about 10 ms and 0.2 MB, a footnote about 20 ms, a table cell about 1 ms and 20 KB.

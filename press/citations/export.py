@@ -21,7 +21,7 @@ def briefing_item(manifest, url: str | None = None) -> dict:
     if manifest.date:
         item["issued"] = {"date-parts": [[manifest.date.year, manifest.date.month, manifest.date.day]]}
     if manifest.series:
-        item["collection-title"] = manifest.series.name
+        item["collection-title"] = manifest.series.title
         if manifest.series.number:
             item["number"] = manifest.series.number
     if manifest.doi:
@@ -73,7 +73,7 @@ def bibtex(manifest) -> str:
     if manifest.publisher:
         fields.append(("institution", escaped(manifest.publisher)))
     if manifest.series:
-        fields.append(("type", escaped(manifest.series.name)))
+        fields.append(("type", escaped(manifest.series.title)))
         if manifest.series.number:
             fields.append(("number", escaped(manifest.series.number)))
     if manifest.date:
@@ -99,7 +99,7 @@ def ris(manifest) -> str:
     if manifest.date:
         lines += [("PY", str(manifest.date.year)), ("DA", manifest.date.strftime("%Y/%m/%d"))]
     if manifest.series:
-        lines.append(("T2", manifest.series.name))
+        lines.append(("T2", manifest.series.title))
         if manifest.series.number:
             lines.append(("IS", manifest.series.number))
     isbn = manifest.isbn.get("pdf")

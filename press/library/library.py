@@ -38,7 +38,7 @@ def library_error(message: str, where: Location, code: str) -> PressError:
 
 
 @dataclass(frozen=True)
-class Series:
+class LibrarySeries:
     id: str
     title: str
     description: str = ""
@@ -79,7 +79,7 @@ class Library:
     language: str
     publisher: str = ""
     description: str = ""
-    series: tuple[Series, ...] = ()
+    series: tuple[LibrarySeries, ...] = ()
     briefings: tuple[BriefingRef, ...] = ()
     broken: tuple[Broken, ...] = ()
     # slug -> the slugs of its translation set (itself included), sorted
@@ -89,7 +89,7 @@ class Library:
     def root(self) -> Path:
         return self.path.parent
 
-    def series_by_id(self, series_id: str | None) -> Series | None:
+    def series_by_id(self, series_id: str | None) -> LibrarySeries | None:
         return next((s for s in self.series if s.id == series_id), None)
 
 
@@ -174,7 +174,7 @@ def _read(path: Path) -> tuple[dict, dict[str, int]]:
     return data, lines
 
 
-def _series(value, at, errors) -> tuple[Series, ...]:
+def _series(value, at, errors) -> tuple[LibrarySeries, ...]:
     """`series:` maps an id to a title, or to {title, description}."""
     if value is None:
         return ()
@@ -189,9 +189,9 @@ def _series(value, at, errors) -> tuple[Series, ...]:
             errors.append(library_error(f"series id '{key}' may hold only a-z, 0-9, '_' and '-'", at("series"), "E802"))
             continue
         if isinstance(item, str):
-            found.append(Series(key, item.strip()))
+            found.append(LibrarySeries(key, item.strip()))
         elif isinstance(item, dict) and isinstance(item.get("title"), str):
-            found.append(Series(key, item["title"].strip(), str(item.get("description") or "").strip()))
+            found.append(LibrarySeries(key, item["title"].strip(), str(item.get("description") or "").strip()))
         else:
             errors.append(library_error(f"series '{key}' must be a title or {{title, description}}", at("series"), "E802"))
     return tuple(sorted(found, key=lambda s: s.id))
@@ -213,7 +213,11 @@ def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[Briefin
                 folders.append((folder, Location(p)))
     elif not isinstance(value, list):
         errors.append(library_error("'briefings' must be a list of folders", at("briefings"), "E802"))
+    elif len(value) > limits.MAX_LIBRARY_BRIEFINGS:  # refused before any folder is looked at
+        errors.append(library_error(f"'briefings' lists {len(value):,} folders: the limit is "
+                                    f"{limits.MAX_LIBRARY_BRIEFINGS:,}", at("briefings"), "E802"))
     else:
+        listed: dict[Path, int] = {}
         for i, item in enumerate(value):
             where = at(f"briefings[{i}]")
             if not isinstance(item, str) or not item.strip():
@@ -224,7 +228,13 @@ def _briefings(root: Path, value, at, errors, known: dict) -> tuple[list[Briefin
                 errors.append(library_error(f"briefing '{item}' must be a folder inside the library folder", where, "E804"))
             elif not (folder / MANIFEST_NAME).is_file():
                 errors.append(library_error(f"briefing '{item}' has no {MANIFEST_NAME}", where, "E804"))
+            elif folder in listed:  # once, however often it is repeated: one line, not one per repeat
+                if listed[folder] >= 0:
+                    errors.append(library_error(f"briefing '{item}' is listed more than once (entry "
+                                                f"{listed[folder] + 1} is the first)", where, "E804"))
+                    listed[folder] = -1
             else:
+                listed[folder] = i
                 folders.append((folder, where))
     refs, broken = [], []
     for folder, _ in folders:
@@ -348,7 +358,7 @@ def _ref(folder: Path, manifest: Manifest) -> BriefingRef:
                        series_name=series_name)
 
 
-def _named_series(refs: list[BriefingRef], series: tuple[Series, ...]) -> tuple[list[BriefingRef], tuple[Series, ...]]:
+def _named_series(refs: list[BriefingRef], series: tuple[LibrarySeries, ...]) -> tuple[list[BriefingRef], tuple[LibrarySeries, ...]]:
     """Briefings that name their series (`series: {name: ...}`): filed under the series of
     library.yml whose id or title is that name, else under a new series of that title (its id
     the name's slug), so filters, OPDS and the catalogue treat both forms alike."""
@@ -360,7 +370,7 @@ def _named_series(refs: list[BriefingRef], series: tuple[Series, ...]) -> tuple[
             name = ref.series_name
             sid = name if name in found else by_title.get(name.casefold()) or slugify(name)[:64].strip("-") or "series"
             if sid not in found:
-                found[sid] = Series(sid, name)
+                found[sid] = LibrarySeries(sid, name)
                 by_title[name.casefold()] = sid
             ref = replace(ref, series=sid)
         resolved.append(ref)

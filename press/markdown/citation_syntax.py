@@ -18,7 +18,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 # Quarto's cross-reference prefixes: `@fig-delta` is a figure, never a citation.
-CROSSREF_PREFIXES = ("fig-", "tbl-", "box-", "sec-", "eq-", "lst-", "thm-", "lem-", "cor-", "prp-",
+QUARTO_CROSSREF_PREFIXES = ("fig-", "tbl-", "box-", "sec-", "eq-", "lst-", "thm-", "lem-", "cor-", "prp-",
                      "cnj-", "def-", "exm-", "exr-")
 # Pandoc's citation key: a letter, digit or _, then those and internal punctuation.
 KEY_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_]|[:.#$%&\-+?<>~/](?=[A-Za-z0-9_]))*")
@@ -148,7 +148,7 @@ def _key_at(text: str, pos: int) -> tuple[str, int] | None:
 
 
 def is_crossref(key: str) -> bool:
-    return key.startswith(CROSSREF_PREFIXES)
+    return key.startswith(QUARTO_CROSSREF_PREFIXES)
 
 
 # Pandoc's locator after an in-text citation, `@key [p. 33]`: spaces and at most one line break,

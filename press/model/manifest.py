@@ -59,7 +59,7 @@ class Publisher:
 
 @dataclass(frozen=True)
 class Series:
-    name: str
+    title: str                      # the manifest's `series.name` (or `series:` as a string)
     number: str | None = None
     issn: str | None = None         # checksum-validated, 2708-1990
 

@@ -56,7 +56,7 @@ class Imprint:
     series: Series | None = None
     isbn: dict = field(default_factory=dict, hash=False)      # edition -> ISBN-13 as written
     doi: str | None = None
-    licence: identifiers.Licence | None = None
+    license: identifiers.Licence | None = None   # the manifest's `license`, an SPDX id resolved
     how_to_cite_html: str = ""
     bibtex: str = ""
     ris: str = ""
@@ -68,7 +68,7 @@ class Imprint:
     @property
     def has_imprint(self) -> bool:
         """A page of its own only for briefings that name a series, identifiers or a licence."""
-        return bool(self.series or self.isbn or self.doi or self.licence or self.publisher_url)
+        return bool(self.series or self.isbn or self.doi or self.license or self.publisher_url)
 
     @property
     def has_about_authors(self) -> bool:

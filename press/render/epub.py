@@ -349,11 +349,11 @@ def _book(briefing: Briefing, documents: list[Document], generated: dict, cover_
         book.add_metadata("DC", "publisher", m.publisher)
     if imp.doi and imp.isbn.get("epub"):   # the DOI as a second identifier
         book.add_metadata("DC", "identifier", f"doi:{imp.doi}", {"id": "doi"})
-    if imp.licence:
-        book.add_metadata("DC", "rights", f"{imp.licence.name} ({imp.licence.spdx}). {imp.licence.text}")
-        book.add_metadata(None, "link", "", {"rel": "dcterms:license", "href": imp.licence.url})
+    if imp.license:
+        book.add_metadata("DC", "rights", f"{imp.license.name} ({imp.license.spdx}). {imp.license.text}")
+        book.add_metadata(None, "link", "", {"rel": "dcterms:license", "href": imp.license.url})
     if imp.series:
-        book.add_metadata(None, "meta", imp.series.name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", imp.series.title, {"property": "belongs-to-collection", "id": "series"})
         book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
         if imp.series.number:
             book.add_metadata(None, "meta", imp.series.number, {"refines": "#series", "property": "group-position"})

@@ -247,7 +247,7 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
     from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
     imp = briefing.imprint
-    if not (imp.doi or imp.isbn or imp.licence or imp.publisher or imp.series):
+    if not (imp.doi or imp.isbn or imp.license or imp.publisher or imp.series):
         return None
     for prefix, uri in XMP_NS.items():
         register_namespace(prefix, uri)
@@ -274,7 +274,7 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
         add("prism", "url", imp.doi_url)
         identifiers.append(f"doi:{imp.doi}")
     if imp.series:
-        add("prism", "seriesTitle", imp.series.name)
+        add("prism", "seriesTitle", imp.series.title)
         if imp.series.number:
             add("prism", "number", imp.series.number)
         if imp.series.issn:
@@ -284,10 +284,10 @@ def xmp_extra(briefing: Briefing) -> bytes | None:
         element.text = identifiers[0]
     if imp.publisher:
         add("dc", "publisher", imp.publisher, "Bag")
-    if imp.licence:
-        add("dc", "rights", f"{imp.licence.name} ({imp.licence.spdx}). {imp.licence.text}", "Alt")
+    if imp.license:
+        add("dc", "rights", f"{imp.license.name} ({imp.license.spdx}). {imp.license.text}", "Alt")
         add("xmpRights", "Marked", "True")
-        add("xmpRights", "WebStatement", imp.licence.url)
+        add("xmpRights", "WebStatement", imp.license.url)
     return tostring(rdf, encoding="unicode").encode("utf-8")
 
 
@@ -320,8 +320,8 @@ def _metadata_finisher(briefing: Briefing, rendered, writes_xmp: bool):
             stream = pydyf.Stream([packet], {"Type": "/Metadata", "Subtype": "/XML"}, compress=True)
             pdf.add_object(stream)
             pdf.catalog["Metadata"] = stream.reference
-        if imp.licence:
-            pdf.info["Rights"] = pydyf.String(imp.licence.name)
+        if imp.license:
+            pdf.info["Rights"] = pydyf.String(imp.license.name)
         if imp.doi:
             pdf.info["DOI"] = pydyf.String(imp.doi)
         if imp.isbn.get("pdf"):

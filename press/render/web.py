@@ -66,7 +66,7 @@ def highwire_tags(briefing: Briefing, downloads) -> list[tuple[str, str]]:
     if imp.publisher:
         tags += [("citation_publisher", imp.publisher), ("citation_technical_report_institution", imp.publisher)]
     if imp.series:
-        tags.append(("citation_series_title", imp.series.name))
+        tags.append(("citation_series_title", imp.series.title))
         if imp.series.number:
             tags.append(("citation_technical_report_number", imp.series.number))
         if imp.series.issn:

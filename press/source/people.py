@@ -57,7 +57,7 @@ def imprint(md, manifest: Manifest, logo: Asset | None) -> Imprint:
         series=manifest.series,
         isbn=dict(manifest.isbn),
         doi=manifest.doi,
-        licence=manifest.license,
+        license=manifest.license,
         how_to_cite_html=export.how_to_cite(manifest) if has_cite else "",
         bibtex=export.bibtex(manifest) if has_cite else "",
         ris=export.ris(manifest) if has_cite else "",
@@ -80,7 +80,7 @@ def json_ld(briefing, pdf_name: str | None = None) -> str:
         data["datePublished"] = briefing.edition_date.isoformat()
     if imp.series:
         data["isPartOf"] = {"@type": "Periodical" if imp.series.issn else "CreativeWorkSeries",
-                            "name": imp.series.name, **({"issn": imp.series.issn} if imp.series.issn else {})}
+                            "name": imp.series.title, **({"issn": imp.series.issn} if imp.series.issn else {})}
         if imp.series.number:
             data["reportNumber"] = imp.series.number
     if imp.doi:
@@ -88,8 +88,8 @@ def json_ld(briefing, pdf_name: str | None = None) -> str:
         data["sameAs"] = imp.doi_url
     if imp.isbn:
         data["isbn"] = imp.isbn.get("pdf") or imp.isbn.get("epub")
-    if imp.licence:
-        data["license"] = imp.licence.url
+    if imp.license:
+        data["license"] = imp.license.url
     if m.keywords:
         data["keywords"] = list(m.keywords)
     if pdf_name:
