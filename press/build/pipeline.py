@@ -126,7 +126,7 @@ def _build(source, out, formats, options, force, on_wait, progress, cache, stric
         if also_in is not None:  # the library's "Also in" links: an input of every edition
             manifest = dataclasses.replace(manifest, also_in=also_in)
         if series_title and manifest.series is not None:  # the library's name of the series
-            manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, name=series_title))
+            manifest = dataclasses.replace(manifest, series=dataclasses.replace(manifest.series, title=series_title))
         options = {**options, "paper": manifest.page(options.get("paper")).paper}  # what names the PDF
         if "pdf" in names:  # the PDF variants the manifest asks for come with the PDF
             names = ordered(names + [EDITION_OF[v] for v in manifest.pdf_variant if EDITION_OF[v] not in names])
