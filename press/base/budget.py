@@ -64,6 +64,23 @@ def limits() -> tuple[int, float]:
     return int(number(MEMORY_VARIABLE, MEMORY_MB)), number(SECONDS_VARIABLE, SECONDS)
 
 
+# Threads that import modules while the building thread works on (editions.warm_in_background
+# imports WeasyPrint during the rules pass). A fork while one of them holds a module's import
+# lock leaves the child waiting on that lock for ever (the render's time budget then ends it):
+# every fork here waits for them first.
+_IMPORTING: list = []
+
+
+def fork_after(thread) -> None:
+    """Make every fork of this module wait for `thread` (see _IMPORTING)."""
+    _IMPORTING.append(thread)
+
+
+def _join_importing() -> None:
+    while _IMPORTING:
+        _IMPORTING.pop().join()
+
+
 def run(work: Callable[[], object], largest: Callable[[], Path | None]) -> object:
     """`work()` in a forked child under the budget; its return value, or its error raised here."""
     if os.environ.get(DISABLE_VARIABLE) == "1" or _IN_WORKER:
@@ -89,6 +106,7 @@ def run_all(works: dict[str, Callable[[], object]], largest: Callable[[], Path |
     import traceback  # noqa: F401
 
     memory_mb, seconds = limits()
+    _join_importing()
     sys.stdout.flush()
     sys.stderr.flush()
     children: dict[str, tuple[int, int, object]] = {}  # name -> (pid, read end, native stderr file)
@@ -151,6 +169,7 @@ def _collect_all(fds: dict[str, int], seconds: float) -> dict[str, tuple[bytes, 
 
 
 def _run(work, largest, memory_mb: int, seconds: float, native_stderr) -> object:
+    _join_importing()
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable
 
+from press.base import budget
 from press.base.pdf_variants import DEFAULT, VARIANTS, PdfVariant
 
 
@@ -140,6 +141,7 @@ def warm_in_background(names) -> None:
             thread = _warming[function] = threading.Thread(target=_quietly, args=(function,), daemon=True,
                                                            name=f"warm {name}")
             thread.start()
+            budget.fork_after(thread)  # no fork while it may hold an import lock (a citation's budget)
 
 
 def _quietly(function) -> None:
