@@ -264,3 +264,30 @@ def test_a_picture_changed_under_a_reused_section_is_checked_again(tmp_path):
     assert cache.reused_now  # the section was not rendered (nor its image loaded) again
     with pytest.raises(PressError, match=r"images/chart\.png: E316: image 'images/chart\.png' is not a picture"):
         web.html_files(briefing, downloads=[])
+
+
+def test_all_the_pictures_together_are_bounded(copy_fixture, monkeypatch):
+    """120 pictures of 40 Mpx each, each inside its own bound, took 131 s to decode: the pixels
+    of a briefing's distinct pictures are added up from their headers, each before it is decoded,
+    and the picture that passes the total is refused at its line (E512). A picture used twice
+    counts once."""
+    source = copy_fixture("features")
+    chart = source / "images" / "chart.png"
+    with Image.open(chart) as image:
+        each = image.size[0] * image.size[1]
+    for n in (1, 2, 3):
+        (source / "images" / f"copy{n}.png").write_bytes(chart.read_bytes())
+    section = source / "sections" / "02-second.md"
+    text = section.read_text(encoding="utf-8")
+    lines = ["", "![One](../images/copy1.png)", "", "![One again](../images/copy1.png)", "",
+             "![Two](../images/copy2.png)", "", "![Three](../images/copy3.png)", ""]
+    section.write_text(text + "\n".join(lines), encoding="utf-8")
+    third = text.count("\n") + 1 + lines.index("![Three](../images/copy3.png)")
+    monkeypatch.setattr(limits, "MAX_TOTAL_IMAGE_PIXELS", int(each * 3.5))  # chart + copies 1 and 2 fit
+    with pytest.raises(PressError) as caught:
+        load_briefing(source)
+    [problem] = getattr(caught.value, "problems", [caught.value])  # the load collects, one here
+    assert problem.code == "E512" and problem.location.line == third
+    assert "'copy3.png'" in problem.bare_message and f"{each * 4:,} pixels" in problem.bare_message
+    monkeypatch.setattr(limits, "MAX_TOTAL_IMAGE_PIXELS", each * 4)  # exactly at the bound: it builds
+    assert len(load_briefing(source).assets) >= 4

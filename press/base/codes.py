@@ -74,6 +74,7 @@ CODES = {
     "E509": "more emoji in the briefing than the limit",
     "E510": "a link or image address longer than the limit",
     "E511": "more citations in the briefing than the limit",
+    "E512": "the briefing's raster pictures hold more pixels in all than the limit",
     "E901": "the bibliography cannot be read (not UTF-8, malformed BibTeX or CSL-JSON, a key used twice, an entry without fields, a field of the wrong form, an HTML entity, @string values over the limit)",
     "E902": "a citation's key is not in the bibliography (or the manifest names no bibliography)",
     "E903": "the citation style is unknown, cannot be read, is malformed (no <citation>, an undefined or recursive macro, a bad number) or over the limits, or citeproc-py cannot format the entries with it",

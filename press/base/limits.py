@@ -29,6 +29,7 @@ FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # 22 s and 450 MB here (docs/safety-and-limits.md, Limits).
 MAX_IMAGE_BYTES = 25 * 1024 * 1024     # one PNG or JPEG file
 MAX_IMAGE_PIXELS = 40_000_000          # width x height of one raster picture (and the cover)
+MAX_TOTAL_IMAGE_PIXELS = 400_000_000   # all of a briefing's raster pictures together (10 at the bound)
 # An SVG is parsed whole and drawn recursively by WeasyPrint: bounds on its size, its number
 # of elements and their nesting keep the print edition within seconds.
 MAX_SVG_BYTES = 5 * 1024 * 1024

@@ -372,3 +372,36 @@ def theme_logo(manifest) -> Picture | None:
     if isinstance(found, list):
         raise ImageError(f"'theme.logo': {found[0].bare_message}", manifest.at("theme"), found[0].code)
     return found
+
+
+def declared_pixels(path: Path) -> int:
+    """Width x height a PNG or JPEG file's header declares, read before anything is decoded
+    (0 for an SVG or a file that cannot be read: the picture's own checks report those)."""
+    if KINDS.get(path.suffix.lower()) not in ("png", "jpeg"):
+        return 0
+    try:
+        with open(path, "rb") as file:
+            data = file.read(limits.MAX_IMAGE_BYTES + 1)
+    except OSError:
+        return 0
+    size = _declared_size(data, sniff(data) or "")
+    return size[0] * size[1] if size else 0
+
+
+class PixelTotal:
+    """The pixels of a briefing's distinct raster pictures, added up as they are met: each
+    picture is bounded, and so are all of them together (decoding is what takes the time)."""
+
+    def __init__(self) -> None:
+        self.seen: set[Path] = set()
+        self.total = 0
+
+    def add(self, path: Path, at: Location) -> None:
+        if path in self.seen:
+            return
+        self.seen.add(path)
+        self.total += declared_pixels(path)
+        if self.total > limits.MAX_TOTAL_IMAGE_PIXELS:
+            raise ImageError(f"with '{path.name}' the briefing's pictures hold {self.total:,} pixels: the limit "
+                             f"is {limits.MAX_TOTAL_IMAGE_PIXELS:,} in all (make them smaller, or use fewer)",
+                             at, "E512")

@@ -154,15 +154,21 @@ def _render_all(md, manifest: Manifest, parsed: list[markdown.ParsedSection],
     by_path = {s.path.resolve(): i for i, s in enumerate(parsed)}
     root = manifest.root.resolve()
     sections, problems = [], []
+    pixels = images.PixelTotal()
     for number, section in enumerate(parsed):
         if cache is not None and (reused := cache.rendered(manifest, parsed, number, index, styles,
                                                            cited.digest)) is not None:
+            for asset in reused.assets:
+                pixels.add(asset.path, Location(section.path))
             sections.append(reused)
             continue
         assets: dict[str, Asset] = {}
 
         def resolve_image(src: str, line: int, section=section, assets=assets) -> str:
-            asset = image_asset(root, section.path, src, line)
+            asset = image_asset(root, section.path, src, line, check_content=False)
+            at = Location(section.path, line)
+            pixels.add(asset.path, at)     # all the pictures' pixels, before this one is decoded
+            images.load(asset.path, root, at, asset.href)
             assets[asset.href] = asset
             return quote(asset.href)
 
