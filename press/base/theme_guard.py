@@ -70,13 +70,19 @@ def check_markup(text: str, templates: list[Path], xml: bool = False) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):   # comments and processing instructions: inert
             continue
-        name = etree.QName(element).localname.lower()
+        name = _local(element.tag)
         if name not in ELEMENTS and not (name == "script" and _is_data_script(element)):
             _refuse(templates, f"<{name}", f"the element <{name}>", "E232")
         for attribute, value in element.attrib.items():
-            _check_attribute(element, name, etree.QName(attribute).localname.lower(), value, templates)
+            _check_attribute(element, name, _local(attribute), value, templates)
         if name == "style":
             check_css("".join(element.itertext()), templates, where=None)
+
+
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace, in lower case. Not lxml's QName:
+    the HTML parser makes names QName refuses ('hi<' from '<hi</p>'), which must be refused here."""
+    return name.rsplit("}", 1)[-1].lower()
 
 
 def _is_data_script(element) -> bool:
