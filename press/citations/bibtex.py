@@ -132,7 +132,8 @@ def scan_bibtex(text: str, path: Path) -> dict[str, int]:
         name = kind.group(1).lower()
         start = kind.end()
         if name == "comment":
-            pos = text.find("\n", start) if text[start:start + 1] not in "{(" else braced(start, "}" if text[start] == "{" else ")")
+            opener = text[start:start + 1]   # "" at the end of the file, which `in "{("` would accept
+            pos = braced(start, "}" if opener == "{" else ")") if opener in ("{", "(") else text.find("\n", start)
             pos = n if pos < 0 else pos
             continue
         if start >= n or text[start] not in "{(":
